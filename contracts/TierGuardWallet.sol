@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {OwnerManager} from "./base/OwnerManager.sol";
+import {PolicyManager} from "./base/PolicyManager.sol";
+import {ITierGuardWallet} from "./interfaces/ITierGuardWallet.sol";
+import {Words} from "./libraries/Words.sol";
+
+/// @title TierGuardWallet
+/// @notice A wallet whose agents pay only along the approval path of each payment's autonomy tier.
+/// Agents hold session keys and can do exactly one thing: `submit` a payment intent. There is no generic
+/// execute: the wallet only ever calls `transfer` on an accepted token or sends ETH to a recipient.
+/// @dev Composition: `WalletStorage` (state) <- `OwnerManager` (owners, signatures, pause) and
+/// `Classifier` <- `PolicyManager` (policy, keys, views) <- this contract (intents and funds).
+contract TierGuardWallet is OwnerManager, PolicyManager {
+    using SafeERC20 for IERC20;
+
+    bytes32 internal constant APPROVAL_TYPEHASH =
+        keccak256("Approval(bytes32 intentId,address token,uint256 amount,address recipient,uint256 deadline)");
+
+    /// @param initialOwners the owners (EOAs or ERC-1271 contract wallets), at most 16, no duplicates
+    /// @param threshold_ M, the number of distinct owner approvals required
+    constructor(address[] memory initialOwners, uint8 threshold_) OwnerManager(initialOwners, threshold_) {}
+
+    /// @notice Accepts ETH deposits.
+    receive() external payable {
+        emit Deposited(msg.sender, msg.value);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 SUBMIT
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ITierGuardWallet
+    function submit(address token, uint256 amount, address recipient, uint8 category, string calldata justification)
+        external
+        nonReentrant
+        returns (bytes32 intentId, Tier tier, Status status)
+    {
+        SessionKey storage grant = _keys[msg.sender];
+        bytes32 agentId = grant.agentId;
+        if (agentId == bytes32(0)) revert TierGuardNotSessionKey(msg.sender);
+        uint40 validUntil = grant.validUntil;
+        if (block.timestamp >= validUntil) revert TierGuardSessionKeyExpired(msg.sender, validUntil, block.timestamp);
+        if (bytes(justification).length > MAX_JUSTIFICATION) {
+            revert TierGuardJustificationTooLong(bytes(justification).length, MAX_JUSTIFICATION);
+        }
+
+        uint256 s = _settings;
+        Verdict memory v = _classify(s, agentId, token, amount, recipient, category);
+        tier = v.tier;
+
+        // Effects: the agent's counters (and its nonce, from which the id derives) and the tier's budget.
+        uint256 nonce = v.agentWord >> 216;
+        intentId = _intentId(agentId, nonce);
+        _agents[agentId] = (v.agentWord & ~(Words.M40 << 216)) | ((nonce + 1) << 216);
+        if (v.budgeted != 0) _budgets[uint8(tier)] = v.budgetWord;
+
+        emit IntentSubmitted(
+            intentId,
+            agentId,
+            recipient,
+            msg.sender,
+            token,
+            amount,
+            v.value,
+            category,
+            tier,
+            v.reason,
+            v.misses,
+            uint40(s >> Words.S_VERSION),
+            justification
+        );
+
+        if (tier == Tier.Autonomous) {
+            // Interaction last. A failed transfer reverts the whole call, counters included.
+            _pay(token, recipient, amount, true);
+            return (intentId, tier, Status.Executed);
+        }
+        if (tier == Tier.Prohibited) return (intentId, tier, Status.Blocked);
+
+        PendingIntent memory p;
+        p.agentId = agentId;
+        p.token = token;
+        p.amount = amount;
+        p.recipient = recipient;
+        p.value = v.value;
+        p.budgeted = v.budgeted;
+        p.category = category;
+        p.tier = tier;
+        p.submittedAt = uint40(block.timestamp);
+        uint256 rules = _tiers[uint8(tier)];
+        if (tier == Tier.Supervised) {
+            status = Status.Queued;
+            p.notBefore = uint40(block.timestamp + uint32(rules >> 192));
+            p.deadline = p.notBefore + uint24(rules >> 224);
+        } else {
+            status = Status.AwaitingApproval;
+            p.notBefore = uint40(block.timestamp);
+            p.deadline = uint40(block.timestamp + uint32(rules >> 192));
+        }
+        _intents[intentId] = _commit(keccak256(abi.encode(p)), status);
+        emit IntentQueued(intentId, status, p.budgeted, p.notBefore, p.deadline);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                             QUEUED INTENTS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ITierGuardWallet
+    function veto(bytes32 intentId, PendingIntent calldata intent) external {
+        _requireOwnerOrGuardian();
+        _expectStatus(intentId, intent, Status.Queued);
+        if (block.timestamp >= intent.notBefore) revert TierGuardVetoWindowOver(intentId, intent.notBefore);
+        uint64 released = _close(intentId, intent, Status.Vetoed);
+        emit IntentVetoed(intentId, msg.sender, released);
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function reject(bytes32 intentId, PendingIntent calldata intent) external {
+        _requireOwner();
+        _expectStatus(intentId, intent, Status.AwaitingApproval);
+        if (block.timestamp >= intent.deadline) revert TierGuardDeadlinePassed(intentId, intent.deadline);
+        uint64 released = _close(intentId, intent, Status.Rejected);
+        emit IntentRejected(intentId, msg.sender, released);
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function expire(bytes32 intentId, PendingIntent calldata intent) external {
+        Status status = _status(intentId, intent);
+        if (status != Status.Queued && status != Status.AwaitingApproval) {
+            revert TierGuardWrongStatus(intentId, status);
+        }
+        if (block.timestamp < intent.deadline) revert TierGuardDeadlineNotReached(intentId, intent.deadline);
+        Status closed = status == Status.Queued ? Status.Stale : Status.Expired;
+        uint64 released = _close(intentId, intent, closed);
+        emit IntentExpired(intentId, closed, released);
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function approve(bytes32 intentId, PendingIntent calldata intent) external nonReentrant returns (bool executed) {
+        uint256 slot = _ownerSlotOf[msg.sender];
+        if (slot == 0) revert TierGuardNotOwner(msg.sender);
+        _expectOpenApproval(intentId, intent);
+        uint256 bitmap = _onchainApprovals(intentId);
+        uint256 bit = uint256(1) << (slot - 1);
+        if (bitmap & bit != 0) revert TierGuardAlreadyApproved(intentId, msg.sender);
+        bitmap |= bit;
+        _approvalWords[intentId] = bitmap | (uint256(_ownerEpoch) << 16);
+        emit IntentApproved(intentId, msg.sender, false);
+        if (_popcount(bitmap) >= uint8(_settings >> Words.S_THRESHOLD)) {
+            executed = _settle(intentId, intent);
+        }
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function approveWithSignatures(bytes32 intentId, PendingIntent calldata intent, OwnerSignature[] calldata signatures)
+        external
+        nonReentrant
+        returns (bool executed)
+    {
+        _expectOpenApproval(intentId, intent);
+        bytes32 digest = _approvalDigest(intentId, intent);
+        uint256 stored = _onchainApprovals(intentId);
+        uint256 bitmap = stored;
+        address previous;
+        for (uint256 i; i < signatures.length; ++i) {
+            address signer = signatures[i].signer;
+            if (signer <= previous) revert TierGuardSignersNotSorted(previous, signer);
+            previous = signer;
+            uint256 slot = _ownerSlotOf[signer];
+            if (slot == 0) revert TierGuardSignerNotOwner(signer);
+            if (!SignatureChecker.isValidSignatureNow(signer, digest, signatures[i].signature)) {
+                revert TierGuardInvalidSignature(signer);
+            }
+            uint256 bit = uint256(1) << (slot - 1);
+            if (bitmap & bit == 0) {
+                bitmap |= bit;
+                emit IntentApproved(intentId, signer, true);
+            }
+        }
+        uint256 threshold = uint8(_settings >> Words.S_THRESHOLD);
+        uint256 count = _popcount(bitmap);
+        if (count < threshold) revert TierGuardNotEnoughApprovals(count, threshold);
+        executed = _settle(intentId, intent);
+        // Keep the signed approvals if the payment must be retried later with `execute`.
+        if (!executed && bitmap != stored && _intents[intentId] & Words.M8 == uint8(Status.AwaitingApproval)) {
+            _approvalWords[intentId] = bitmap | (uint256(_ownerEpoch) << 16);
+        }
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function execute(bytes32 intentId, PendingIntent calldata intent) external nonReentrant returns (bool executed) {
+        Status status = _status(intentId, intent);
+        if (status == Status.Queued) {
+            if (block.timestamp < intent.notBefore) revert TierGuardVetoWindowOpen(intentId, intent.notBefore);
+            if (block.timestamp >= intent.deadline) revert TierGuardDeadlinePassed(intentId, intent.deadline);
+        } else if (status == Status.AwaitingApproval) {
+            if (block.timestamp >= intent.deadline) revert TierGuardDeadlinePassed(intentId, intent.deadline);
+            uint256 count = _popcount(_onchainApprovals(intentId));
+            uint256 threshold = uint8(_settings >> Words.S_THRESHOLD);
+            if (count < threshold) revert TierGuardNotEnoughApprovals(count, threshold);
+        } else {
+            revert TierGuardWrongStatus(intentId, status);
+        }
+        return _settle(intentId, intent);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 FUNDS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ITierGuardWallet
+    function withdraw(address token, address to, uint256 amount) external onlySelf {
+        if (to == address(0) || to == address(this)) revert TierGuardInvalidRecipient(to);
+        if (amount == 0) revert TierGuardZeroAmount();
+        emit Withdrawn(token, to, amount);
+        _pay(token, to, amount, true);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 VIEWS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ITierGuardWallet
+    function intentStatus(bytes32 intentId) external view returns (Status) {
+        return Status(uint8(_intents[intentId]));
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function approvals(bytes32 intentId) external view returns (address[] memory list) {
+        uint256 bitmap = _onchainApprovals(intentId);
+        list = new address[](_popcount(bitmap));
+        uint256 j;
+        for (uint256 i; i < MAX_OWNERS; ++i) {
+            if ((bitmap >> i) & 1 != 0) list[j++] = _ownerSlots[i];
+        }
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function approvalDigest(bytes32 intentId, PendingIntent calldata intent) external view returns (bytes32) {
+        return _approvalDigest(intentId, intent);
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function intentIdFor(bytes32 agentId, uint40 nonce) external pure returns (bytes32) {
+        return _intentId(agentId, nonce);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                INTERNALS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev Pays a queued intent after re-checking what may have changed since it was queued. Refusals are
+    /// recorded, not reverted: final ones (recipient blocked, token delisted) close the intent, retryable ones
+    /// (paused, not enough balance) leave it queued.
+    function _settle(bytes32 intentId, PendingIntent calldata intent) internal returns (bool) {
+        if (_settings & Words.M8 != 0) {
+            emit IntentRefused(intentId, Refusal.Paused, false, 0);
+            return false;
+        }
+        Refusal refusal;
+        bool refused;
+        if (_trust[intent.recipient] == Trust.Blocked) (refused, refusal) = (true, Refusal.RecipientBlocked);
+        else if (_tokenWords[intent.token] == 0) (refused, refusal) = (true, Refusal.TokenNotAccepted);
+        if (refused) {
+            uint64 released = _close(intentId, intent, Status.Refused);
+            emit IntentRefused(intentId, refusal, true, released);
+            return false;
+        }
+        if (_balance(intent.token) < intent.amount) {
+            emit IntentRefused(intentId, Refusal.TransferFailed, false, 0);
+            return false;
+        }
+        _intents[intentId] = _commit(bytes32(_intents[intentId]), Status.Executed);
+        emit IntentExecuted(intentId, msg.sender);
+        if (intent.tier == Tier.Collaborative) _promote(intent.recipient);
+        _pay(intent.token, intent.recipient, intent.amount, false);
+        return true;
+    }
+
+    /// @dev After an owner-approved payment, an Unknown recipient becomes Known if the policy says so.
+    function _promote(address recipient) private {
+        if ((_settings >> Words.S_AUTO_PROMOTE) & 1 == 0 || _trust[recipient] != Trust.Unknown) return;
+        _setTrust(recipient, Trust.Known);
+        emit RecipientTrustSet(recipient, Trust.Known, true, _version());
+    }
+
+    /// @dev Closes a queued intent without paying and gives its budgeted value back to the tier's budget if
+    /// the budget window it was counted in is still the current one.
+    function _close(bytes32 intentId, PendingIntent calldata intent, Status closed) private returns (uint64 released) {
+        _intents[intentId] = _commit(bytes32(_intents[intentId]), closed);
+        uint64 budgeted = intent.budgeted;
+        if (budgeted == 0) return 0;
+        uint256 b = _budgets[uint8(intent.tier)];
+        uint256 spent = Words.get(b, 136, Words.M96);
+        if (b == 0 || Words.get(b, 96, Words.M40) > intent.submittedAt) return 0;
+        released = spent < budgeted ? uint64(spent) : budgeted;
+        _budgets[uint8(intent.tier)] = Words.set(b, 136, Words.M96, spent - released);
+    }
+
+    function _pay(address token, address to, uint256 amount, bool checkBalance) private {
+        if (token == address(0)) {
+            if (checkBalance && address(this).balance < amount) {
+                revert TierGuardInsufficientBalance(token, address(this).balance, amount);
+            }
+            (bool ok,) = payable(to).call{value: amount}("");
+            if (!ok) revert TierGuardNativeTransferFailed(to, amount);
+        } else {
+            IERC20(token).safeTransfer(to, amount);
+        }
+    }
+
+    function _balance(address token) private view returns (uint256) {
+        return token == address(0) ? address(this).balance : IERC20(token).balanceOf(address(this));
+    }
+
+    function _status(bytes32 intentId, PendingIntent calldata intent) private view returns (Status) {
+        uint256 w = _intents[intentId];
+        if (w == 0 || (w >> 8) != (uint256(keccak256(abi.encode(intent))) >> 8)) {
+            revert TierGuardUnknownIntent(intentId);
+        }
+        return Status(uint8(w));
+    }
+
+    function _expectStatus(bytes32 intentId, PendingIntent calldata intent, Status expected) private view {
+        Status status = _status(intentId, intent);
+        if (status != expected) revert TierGuardWrongStatus(intentId, status);
+    }
+
+    function _expectOpenApproval(bytes32 intentId, PendingIntent calldata intent) private view {
+        _expectStatus(intentId, intent, Status.AwaitingApproval);
+        if (block.timestamp >= intent.deadline) revert TierGuardDeadlinePassed(intentId, intent.deadline);
+    }
+
+    /// @dev On-chain approvals still valid: those made before an owner was removed are void.
+    function _onchainApprovals(bytes32 intentId) private view returns (uint256) {
+        uint256 w = _approvalWords[intentId];
+        return uint32(w >> 16) == _ownerEpoch ? w & 0xffff : 0;
+    }
+
+    function _approvalDigest(bytes32 intentId, PendingIntent calldata intent) private view returns (bytes32) {
+        return _hashTypedDataV4(
+            keccak256(
+                abi.encode(
+                    APPROVAL_TYPEHASH, intentId, intent.token, intent.amount, intent.recipient, uint256(intent.deadline)
+                )
+            )
+        );
+    }
+
+    function _commit(bytes32 hash, Status status) private pure returns (uint256) {
+        return (uint256(hash) & ~Words.M8) | uint8(status);
+    }
+
+    function _intentId(bytes32 agentId, uint256 nonce) private pure returns (bytes32) {
+        return keccak256(abi.encode(agentId, nonce));
+    }
+
+    function _popcount(uint256 x) private pure returns (uint256 n) {
+        for (; x != 0; x &= x - 1) ++n;
+    }
+}

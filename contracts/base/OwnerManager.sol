@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {WalletStorage} from "./WalletStorage.sol";
+import {ITierGuardWallet} from "../interfaces/ITierGuardWallet.sol";
+import {Words} from "../libraries/Words.sol";
+
+/// @title OwnerManager
+/// @notice M-of-N owners (EOAs or ERC-1271 contract wallets), guardians, pause, and the owner action: the only
+/// way to reach the wallet's self-only configuration functions.
+/// @dev Like a Safe, configuration setters are callable only by the wallet itself; `ownerAction` calls them after
+/// checking M distinct owners' EIP-712 signatures bound to this wallet, this chain, a nonce and a deadline.
+abstract contract OwnerManager is WalletStorage, EIP712, ReentrancyGuardTransient {
+    bytes32 internal constant OWNER_ACTION_TYPEHASH =
+        keccak256("OwnerAction(bytes[] calls,uint256 nonce,uint256 deadline)");
+
+    constructor(address[] memory initialOwners, uint8 threshold_) EIP712("TierGuardWallet", "1") {
+        uint256 n = initialOwners.length;
+        if (n > MAX_OWNERS) revert TierGuardTooManyOwners(MAX_OWNERS);
+        for (uint256 i; i < n; ++i) {
+            _addOwner(initialOwners[i]);
+        }
+        // Unmatched intents are prohibited until the policy says otherwise.
+        _settings = Words.set(_settings, Words.S_UNMATCHED, Words.M8, uint8(Tier.Prohibited));
+        _setThreshold(threshold_);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                              OWNER ACTION
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ITierGuardWallet
+    function ownerAction(bytes[] calldata calls, uint256 deadline, OwnerSignature[] calldata signatures)
+        external
+        nonReentrant
+    {
+        if (calls.length == 0) revert TierGuardEmptyAction();
+        if (block.timestamp > deadline) revert TierGuardSignatureExpired(deadline, block.timestamp);
+        uint256 nonce = _ownerNonce;
+        bytes32 digest = _ownerActionDigest(calls, nonce, deadline);
+        address[] memory signers = _checkOwnerSignatures(digest, signatures);
+        _ownerNonce = nonce + 1;
+        _policyBumped = false;
+        emit OwnerActionExecuted(nonce, digest, signers);
+        for (uint256 i; i < calls.length; ++i) {
+            (bool ok, bytes memory reason) = address(this).call(calls[i]);
+            if (!ok) revert TierGuardActionCallFailed(i, reason);
+        }
+        _policyBumped = false;
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function ownerActionDigest(bytes[] calldata calls, uint256 nonce, uint256 deadline)
+        external
+        view
+        returns (bytes32)
+    {
+        return _ownerActionDigest(calls, nonce, deadline);
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function ownerNonce() external view returns (uint256) {
+        return _ownerNonce;
+    }
+
+    function _ownerActionDigest(bytes[] calldata calls, uint256 nonce, uint256 deadline)
+        internal
+        view
+        returns (bytes32)
+    {
+        bytes32[] memory hashes = new bytes32[](calls.length);
+        for (uint256 i; i < calls.length; ++i) {
+            hashes[i] = keccak256(calls[i]);
+        }
+        return _hashTypedDataV4(
+            keccak256(abi.encode(OWNER_ACTION_TYPEHASH, keccak256(abi.encodePacked(hashes)), nonce, deadline))
+        );
+    }
+
+    /// @dev Verifies that `signatures` hold at least `threshold` valid signatures of distinct owners over
+    /// `digest`. Signers must be strictly increasing, which makes duplicates impossible.
+    function _checkOwnerSignatures(bytes32 digest, OwnerSignature[] calldata signatures)
+        internal
+        view
+        returns (address[] memory signers)
+    {
+        uint256 threshold = uint8(_settings >> Words.S_THRESHOLD);
+        if (signatures.length < threshold) revert TierGuardNotEnoughApprovals(signatures.length, threshold);
+        signers = new address[](signatures.length);
+        address previous;
+        for (uint256 i; i < signatures.length; ++i) {
+            address signer = signatures[i].signer;
+            if (signer <= previous) revert TierGuardSignersNotSorted(previous, signer);
+            if (!_isOwner(signer)) revert TierGuardSignerNotOwner(signer);
+            if (!SignatureChecker.isValidSignatureNow(signer, digest, signatures[i].signature)) {
+                revert TierGuardInvalidSignature(signer);
+            }
+            signers[i] = signer;
+            previous = signer;
+        }
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                          SINGLE-OWNER ACTIONS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ITierGuardWallet
+    function pause() external {
+        _requireOwnerOrGuardian();
+        uint256 s = _settings;
+        if (s & Words.M8 != 0) revert TierGuardPaused();
+        _settings = s | 1;
+        emit Paused(msg.sender);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                            SELF-ONLY SETTERS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ITierGuardWallet
+    function unpause() external onlySelf {
+        uint256 s = _settings;
+        if (s & Words.M8 == 0) revert TierGuardNotPaused();
+        _settings = s & ~Words.M8;
+        emit Unpaused();
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function addOwner(address owner) external onlySelf {
+        _addOwner(owner);
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function removeOwner(address owner) external onlySelf {
+        uint8 slotPlusOne = _ownerSlotOf[owner];
+        if (slotPlusOne == 0) revert TierGuardNotOwner(owner);
+        uint256 s = _settings;
+        uint256 count = uint8(s >> Words.S_OWNER_COUNT) - 1;
+        uint256 threshold = uint8(s >> Words.S_THRESHOLD);
+        if (threshold > count) revert TierGuardInvalidThreshold(threshold, count);
+        delete _ownerSlotOf[owner];
+        delete _ownerSlots[slotPlusOne - 1];
+        _ownerEpoch += 1;
+        _settings = Words.set(s, Words.S_OWNER_COUNT, Words.M8, count);
+        emit OwnerRemoved(owner, slotPlusOne - 1);
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function setThreshold(uint8 threshold) external onlySelf {
+        _setThreshold(threshold);
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function setGuardian(address guardian, bool enabled) external onlySelf {
+        if (guardian == address(0)) revert TierGuardInvalidOwner(guardian);
+        _guardians[guardian] = enabled;
+        emit GuardianSet(guardian, enabled);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 VIEWS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ITierGuardWallet
+    function owners() external view returns (address[] memory list) {
+        uint256 count = uint8(_settings >> Words.S_OWNER_COUNT);
+        list = new address[](count);
+        uint256 j;
+        for (uint256 i; i < MAX_OWNERS && j < count; ++i) {
+            address o = _ownerSlots[i];
+            if (o != address(0)) list[j++] = o;
+        }
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function isOwner(address account) external view returns (bool) {
+        return _isOwner(account);
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function isGuardian(address account) external view returns (bool) {
+        return _guardians[account];
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                INTERNALS
+    //////////////////////////////////////////////////////////////*/
+
+    function _addOwner(address owner) internal {
+        if (owner == address(0) || owner == address(this)) revert TierGuardInvalidOwner(owner);
+        if (_ownerSlotOf[owner] != 0) revert TierGuardOwnerExists(owner);
+        uint256 slot = MAX_OWNERS;
+        for (uint256 i; i < MAX_OWNERS; ++i) {
+            if (_ownerSlots[i] == address(0)) {
+                slot = i;
+                break;
+            }
+        }
+        if (slot == MAX_OWNERS) revert TierGuardTooManyOwners(MAX_OWNERS);
+        _ownerSlots[slot] = owner;
+        _ownerSlotOf[owner] = uint8(slot + 1);
+        uint256 s = _settings;
+        _settings = Words.set(s, Words.S_OWNER_COUNT, Words.M8, uint8(s >> Words.S_OWNER_COUNT) + 1);
+        emit OwnerAdded(owner, uint8(slot));
+    }
+
+    function _setThreshold(uint8 threshold) internal {
+        uint256 s = _settings;
+        uint256 count = uint8(s >> Words.S_OWNER_COUNT);
+        if (threshold == 0 || threshold > count) revert TierGuardInvalidThreshold(threshold, count);
+        _settings = Words.set(s, Words.S_THRESHOLD, Words.M8, threshold);
+        emit ThresholdChanged(threshold);
+    }
+}

@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {AggregatorV3Interface} from "../interfaces/AggregatorV3Interface.sol";
+import {Classifier} from "./Classifier.sol";
+import {ITierGuardWallet} from "../interfaces/ITierGuardWallet.sol";
+import {Words} from "../libraries/Words.sol";
+
+/// @title PolicyManager
+/// @notice The policy's setters (self-only: reached through an owner action), session keys, and the views that
+/// let an SDK, a planner or an auditor read the whole configuration back.
+/// @dev Each policy setter bumps the policy version once per owner action and emits its change with the version.
+abstract contract PolicyManager is Classifier {
+    using EnumerableSet for EnumerableSet.AddressSet;
+
+    /*//////////////////////////////////////////////////////////////
+                               CATEGORIES
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ITierGuardWallet
+    function defineCategory(uint8 category, bytes32 name) external onlySelf {
+        if (category >= MAX_CATEGORIES || name == bytes32(0)) revert TierGuardInvalidCategory(category);
+        _settings |= uint256(1) << (Words.S_CATEGORIES + category);
+        _categoryNames[category] = name;
+        emit CategoryDefined(category, name, _touchPolicy());
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function removeCategory(uint8 category) external onlySelf {
+        uint256 s = _settings;
+        if (category >= MAX_CATEGORIES || (s >> (Words.S_CATEGORIES + category)) & 1 == 0) {
+            revert TierGuardUnknownCategory(category);
+        }
+        uint256 used = (s >> Words.S_PROHIBITED_CATEGORIES) | _tiers[0] | _tiers[1] | _tiers[2];
+        if ((used >> category) & 1 != 0) revert TierGuardCategoryInUse(category);
+        _settings = s & ~(uint256(1) << (Words.S_CATEGORIES + category));
+        delete _categoryNames[category];
+        emit CategoryRemoved(category, _touchPolicy());
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                             TIERS AND RULES
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ITierGuardWallet
+    function setTierRules(Tier tier, TierRules calldata rules) external onlySelf {
+        if (tier == Tier.Prohibited) revert TierGuardInvalidTier(uint8(tier));
+        if (rules.categories & ~_definedCategories() != 0) revert TierGuardInvalidTierRules(tier, "categories");
+        if (rules.categories != 0 && rules.maxValue == 0) revert TierGuardInvalidTierRules(tier, "maxValue");
+        if (rules.minTrust > uint8(Trust.Verified)) revert TierGuardInvalidTierRules(tier, "minTrust");
+        if (rules.period != 0 && rules.maxCount == 0) revert TierGuardInvalidTierRules(tier, "maxCount");
+        if (tier == Tier.Autonomous && rules.window != 0) revert TierGuardInvalidTierRules(tier, "window");
+        if (tier == Tier.Collaborative && rules.window == 0) revert TierGuardInvalidTierRules(tier, "window");
+        if ((tier == Tier.Supervised) != (rules.grace != 0)) revert TierGuardInvalidTierRules(tier, "grace");
+        _tiers[uint8(tier)] = Words.encodeTier(rules);
+        emit TierRulesSet(tier, rules, _touchPolicy());
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function setBudget(Tier tier, uint64 max, uint32 period) external onlySelf {
+        if (tier == Tier.Prohibited) revert TierGuardInvalidTier(uint8(tier));
+        uint256 bit = uint256(1) << (Words.S_BUDGET_TIERS + uint8(tier));
+        if (max == 0) {
+            delete _budgets[uint8(tier)];
+            _settings &= ~bit;
+        } else {
+            if (period == 0) revert TierGuardInvalidTierRules(tier, "budget.period");
+            // Keep the running window: changing a budget's size does not forgive what was already spent.
+            uint256 b = _budgets[uint8(tier)] & ~uint256(Words.M64 | (Words.M32 << 64));
+            _budgets[uint8(tier)] = b | max | (uint256(period) << 64);
+            _settings |= bit;
+        }
+        emit BudgetSet(tier, max, period, _touchPolicy());
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function setProhibitions(uint64 categories, uint8 trustMask) external onlySelf {
+        if (categories & ~_definedCategories() != 0) revert TierGuardInvalidTierRules(Tier.Prohibited, "categories");
+        if (trustMask > 7) revert TierGuardInvalidTrust(trustMask);
+        uint256 s = Words.set(_settings, Words.S_PROHIBITED_CATEGORIES, Words.M64, categories);
+        _settings = Words.set(s, Words.S_PROHIBITED_TRUST, Words.M8, trustMask);
+        emit ProhibitionsSet(categories, trustMask, _touchPolicy());
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function setUnmatchedTier(Tier tier) external onlySelf {
+        if (tier != Tier.Collaborative && tier != Tier.Prohibited) revert TierGuardInvalidUnmatchedTier(uint8(tier));
+        _settings = Words.set(_settings, Words.S_UNMATCHED, Words.M8, uint8(tier));
+        emit UnmatchedTierSet(tier, _touchPolicy());
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function setAutoPromote(bool enabled) external onlySelf {
+        _settings = Words.set(_settings, Words.S_AUTO_PROMOTE, Words.M8, enabled ? 1 : 0);
+        emit AutoPromoteSet(enabled, _touchPolicy());
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                           TOKENS AND RECIPIENTS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ITierGuardWallet
+    function configureToken(address token, PriceKind kind, uint160 source, uint32 maxStaleness) external onlySelf {
+        TokenConfig memory c;
+        c.kind = kind;
+        c.source = source;
+        c.decimals = token == address(0) ? 18 : _tokenDecimals(token);
+        if (kind == PriceKind.Fixed) {
+            if (source == 0) revert TierGuardInvalidToken(token, "price");
+            if (maxStaleness != 0) revert TierGuardInvalidToken(token, "maxStaleness");
+            c.priceDecimals = 18;
+        } else if (kind == PriceKind.Feed) {
+            if (maxStaleness == 0) revert TierGuardInvalidToken(token, "maxStaleness");
+            c.maxStaleness = maxStaleness;
+            c.priceDecimals = _feedDecimals(token, address(source));
+        } else {
+            revert TierGuardInvalidToken(token, "kind");
+        }
+        _tokenWords[token] = Words.encodeToken(c);
+        _tokenSet.add(token);
+        emit TokenConfigured(token, c, _touchPolicy());
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function removeToken(address token) external onlySelf {
+        if (!_tokenSet.remove(token)) revert TierGuardTokenNotAccepted(token);
+        delete _tokenWords[token];
+        emit TokenRemoved(token, _touchPolicy());
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function setRecipientTrust(address recipient, Trust trust) external onlySelf {
+        if (recipient == address(0) || recipient == address(this)) revert TierGuardInvalidRecipient(recipient);
+        _setTrust(recipient, trust);
+        emit RecipientTrustSet(recipient, trust, false, _touchPolicy());
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                              SESSION KEYS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ITierGuardWallet
+    function grantSessionKey(address key, bytes32 agentId, uint40 validUntil) external onlySelf {
+        if (key == address(0) || key == address(this)) revert TierGuardInvalidKey(key);
+        if (agentId == bytes32(0)) revert TierGuardInvalidAgent();
+        if (validUntil <= block.timestamp) revert TierGuardSessionKeyExpired(key, validUntil, block.timestamp);
+        bytes32 current = _keys[key].agentId;
+        if (current != bytes32(0) && current != agentId) revert TierGuardKeyBelongsToOtherAgent(key, current);
+        _keys[key] = SessionKey(agentId, validUntil);
+        _keySet.add(key);
+        emit SessionKeyGranted(agentId, key, validUntil);
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function revokeSessionKey(address key) external {
+        if (msg.sender != address(this)) _requireOwner();
+        bytes32 agentId = _keys[key].agentId;
+        if (agentId == bytes32(0)) revert TierGuardNotSessionKey(key);
+        delete _keys[key];
+        _keySet.remove(key);
+        emit SessionKeyRevoked(agentId, key, msg.sender);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 VIEWS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ITierGuardWallet
+    function preview(bytes32 agentId, address token, uint256 amount, address recipient, uint8 category)
+        external
+        view
+        returns (Tier tier, Reason reason, uint16 misses, uint64 value)
+    {
+        Verdict memory v = _classify(_settings, agentId, token, amount, recipient, category);
+        return (v.tier, v.reason, v.misses, v.value);
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function valueOf(address token, uint256 amount) external view returns (uint64 value) {
+        (, value) = _value(token, amount, true);
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function settings() external view returns (Settings memory) {
+        return Words.decodeSettings(_settings);
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function tierRules(Tier tier) external view returns (TierRules memory) {
+        if (tier == Tier.Prohibited) revert TierGuardInvalidTier(uint8(tier));
+        return Words.decodeTier(_tiers[uint8(tier)]);
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function budget(Tier tier) external view returns (Budget memory) {
+        if (tier == Tier.Prohibited) revert TierGuardInvalidTier(uint8(tier));
+        return Words.decodeBudget(_budgets[uint8(tier)]);
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function tokenConfig(address token) external view returns (TokenConfig memory) {
+        return Words.decodeToken(_tokenWords[token]);
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function tokens() external view returns (address[] memory) {
+        return _tokenSet.values();
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function categoryName(uint8 category) external view returns (bytes32) {
+        return _categoryNames[category];
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function recipientTrust(address recipient) external view returns (Trust) {
+        return _trust[recipient];
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function recipients() external view returns (address[] memory) {
+        return _recipientSet.values();
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function sessionKey(address key) external view returns (SessionKey memory) {
+        return _keys[key];
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function sessionKeys() external view returns (address[] memory) {
+        return _keySet.values();
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function agentState(bytes32 agentId) external view returns (AgentState memory) {
+        return Words.decodeAgent(_agents[agentId]);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                INTERNALS
+    //////////////////////////////////////////////////////////////*/
+
+    function _definedCategories() internal view returns (uint64) {
+        return uint64(_settings >> Words.S_CATEGORIES);
+    }
+
+    function _setTrust(address recipient, Trust trust) internal {
+        if (uint8(trust) > uint8(Trust.Blocked)) revert TierGuardInvalidTrust(uint8(trust));
+        _trust[recipient] = trust;
+        if (trust == Trust.Unknown) _recipientSet.remove(recipient);
+        else _recipientSet.add(recipient);
+    }
+
+    function _tokenDecimals(address token) private view returns (uint8 d) {
+        if (token.code.length == 0) revert TierGuardInvalidToken(token, "address");
+        try IERC20Metadata(token).decimals() returns (uint8 dec) {
+            d = dec;
+        } catch {
+            revert TierGuardInvalidToken(token, "decimals");
+        }
+        if (d > MAX_DECIMALS) revert TierGuardInvalidToken(token, "decimals");
+    }
+
+    function _feedDecimals(address token, address feed) private view returns (uint8 d) {
+        if (feed.code.length == 0) revert TierGuardInvalidToken(token, "feed");
+        try AggregatorV3Interface(feed).decimals() returns (uint8 dec) {
+            d = dec;
+        } catch {
+            revert TierGuardInvalidToken(token, "feed");
+        }
+        if (d > MAX_DECIMALS) revert TierGuardInvalidToken(token, "feed");
+    }
+}

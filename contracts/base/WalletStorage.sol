@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
+import {ITierGuardWallet} from "../interfaces/ITierGuardWallet.sol";
+import {Words} from "../libraries/Words.sol";
+
+/// @title WalletStorage
+/// @notice The wallet's state, shared by its parts (owners, policy, intents). All of it is private to the
+/// wallet's own code: there is no upgradeability and no delegatecall.
+/// @dev Hot words are packed by hand (layouts in `Words`); cold configuration uses ordinary types.
+abstract contract WalletStorage is ITierGuardWallet {
+    using EnumerableSet for EnumerableSet.AddressSet;
+
+    /// @dev Most owners a wallet can have: on-chain approvals are a 16-bit bitmap over owner slots.
+    uint256 internal constant MAX_OWNERS = 16;
+    /// @dev Category ids are bit positions in 64-bit masks.
+    uint256 internal constant MAX_CATEGORIES = 64;
+    uint256 internal constant MAX_JUSTIFICATION = 512;
+    /// @dev Reference currency decimals (values are in micro-units of e.g. USD).
+    uint256 internal constant VALUE_DECIMALS = 6;
+    /// @dev Token and price decimals above this are refused (keeps 10**x scaling in range).
+    uint8 internal constant MAX_DECIMALS = 36;
+
+    /// @dev Packed `Settings` (see `Words`). Read on every payment.
+    uint256 internal _settings;
+    /// @dev Packed `TierRules` for Autonomous, Supervised, Collaborative.
+    uint256[3] internal _tiers;
+    /// @dev Packed `Budget` per tier (config and running window together: read and written in one SLOAD/SSTORE).
+    uint256[3] internal _budgets;
+    mapping(address token => uint256 word) internal _tokenWords;
+    mapping(address recipient => Trust trust) internal _trust;
+    mapping(address key => SessionKey grant) internal _keys;
+    mapping(bytes32 agentId => uint256 word) internal _agents;
+    /// @dev Commitment word per queued intent: status in the low byte, intent hash above (see `Words`).
+    mapping(bytes32 intentId => uint256 word) internal _intents;
+    /// @dev On-chain approvals per collaborative intent: owner-slot bitmap and the owner epoch it was made in.
+    mapping(bytes32 intentId => uint256 word) internal _approvalWords;
+    mapping(uint8 category => bytes32 name) internal _categoryNames;
+
+    /// @dev Owner slots; index i is bit i of approval bitmaps. Removal empties a slot and bumps `_ownerEpoch`.
+    address[MAX_OWNERS] internal _ownerSlots;
+    /// @dev Slot index + 1 (0 = not an owner).
+    mapping(address owner => uint8 slotPlusOne) internal _ownerSlotOf;
+    /// @dev Bumped whenever an owner is removed, voiding on-chain approvals that person may have made.
+    uint32 internal _ownerEpoch;
+    uint256 internal _ownerNonce;
+    mapping(address guardian => bool enabled) internal _guardians;
+
+    EnumerableSet.AddressSet internal _tokenSet;
+    EnumerableSet.AddressSet internal _recipientSet;
+    EnumerableSet.AddressSet internal _keySet;
+
+    /// @dev Set while an owner action runs once its first policy change bumped the version (one bump per action).
+    bool internal transient _policyBumped;
+
+    modifier onlySelf() {
+        if (msg.sender != address(this)) revert TierGuardOnlySelf(msg.sender);
+        _;
+    }
+
+    function _isOwner(address account) internal view returns (bool) {
+        return _ownerSlotOf[account] != 0;
+    }
+
+    function _requireOwner() internal view {
+        if (!_isOwner(msg.sender)) revert TierGuardNotOwner(msg.sender);
+    }
+
+    function _requireOwnerOrGuardian() internal view {
+        if (!_isOwner(msg.sender) && !_guardians[msg.sender]) revert TierGuardNotOwnerOrGuardian(msg.sender);
+    }
+
+    function _version() internal view returns (uint40) {
+        return uint40(_settings >> Words.S_VERSION);
+    }
+
+    /// @dev Records a policy change: bumps the version once per owner action and returns the version in force.
+    function _touchPolicy() internal returns (uint40 version) {
+        uint256 s = _settings;
+        version = uint40(s >> Words.S_VERSION);
+        if (!_policyBumped) {
+            _policyBumped = true;
+            version += 1;
+            _settings = Words.set(s, Words.S_VERSION, Words.M40, version);
+            emit PolicyVersionChanged(version);
+        }
+    }
+}

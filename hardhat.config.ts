@@ -1,0 +1,39 @@
+import { subtask, type HardhatUserConfig } from "hardhat/config";
+import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import "@nomicfoundation/hardhat-toolbox";
+
+/** The one place that pins the compiler and its settings (the npm `solc` package must match). */
+const SOLC_VERSION = "0.8.28";
+
+// Hardhat cannot download compilers on an offline machine: use the solc-js build shipped by npm.
+subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string }, _hre, runSuper) => {
+  if (args.solcVersion !== SOLC_VERSION) return runSuper();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const solc = require("solc");
+  return {
+    compilerPath: require.resolve("solc/soljson.js"),
+    isSolcJs: true,
+    version: SOLC_VERSION,
+    longVersion: solc.version(),
+  };
+});
+
+const config: HardhatUserConfig = {
+  solidity: {
+    version: SOLC_VERSION,
+    settings: {
+      optimizer: { enabled: true, runs: 1_000 },
+      evmVersion: "cancun",
+      viaIR: true,
+    },
+  },
+  networks: {
+    hardhat: { hardfork: "cancun" },
+    localhost: { url: process.env.TIERGUARD_RPC_URL ?? "http://127.0.0.1:8545" },
+  },
+  mocha: { timeout: 120_000 },
+  gasReporter: { enabled: false },
+  typechain: { outDir: "typechain-types", target: "ethers-v6" },
+};
+
+export default config;
