@@ -22,7 +22,7 @@ const config: HardhatUserConfig = {
   solidity: {
     version: SOLC_VERSION,
     settings: {
-      optimizer: { enabled: true, runs: 1_000 },
+      optimizer: { enabled: true, runs: 200 },
       evmVersion: "cancun",
       viaIR: true,
     },
@@ -31,6 +31,7 @@ const config: HardhatUserConfig = {
     hardhat: { hardfork: "cancun" },
     localhost: { url: process.env.TIERGUARD_RPC_URL ?? "http://127.0.0.1:8545" },
   },
+  paths: { tests: "test/contracts" },
   mocha: { timeout: 120_000 },
   gasReporter: { enabled: false },
   typechain: { outDir: "typechain-types", target: "ethers-v6" },

@@ -3,7 +3,6 @@ pragma solidity ^0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {OwnerManager} from "./base/OwnerManager.sol";
 import {PolicyManager} from "./base/PolicyManager.sol";
 import {ITierGuardWallet} from "./interfaces/ITierGuardWallet.sol";
@@ -40,17 +39,18 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
         nonReentrant
         returns (bytes32 intentId, Tier tier, Status status)
     {
-        SessionKey storage grant = _keys[msg.sender];
-        bytes32 agentId = grant.agentId;
+        uint256 grant = _keys[msg.sender];
+        bytes32 agentId = bytes32(grant & ~Words.M40);
         if (agentId == bytes32(0)) revert TierGuardNotSessionKey(msg.sender);
-        uint40 validUntil = grant.validUntil;
-        if (block.timestamp >= validUntil) revert TierGuardSessionKeyExpired(msg.sender, validUntil, block.timestamp);
+        if (block.timestamp >= uint40(grant)) {
+            revert TierGuardSessionKeyExpired(msg.sender, uint40(grant), block.timestamp);
+        }
         if (bytes(justification).length > MAX_JUSTIFICATION) {
             revert TierGuardJustificationTooLong(bytes(justification).length, MAX_JUSTIFICATION);
         }
 
-        uint256 s = _settings;
-        Verdict memory v = _classify(s, agentId, token, amount, recipient, category);
+        uint256 h = _hot;
+        Verdict memory v = _classify(h, agentId, token, amount, recipient, category);
         tier = v.tier;
 
         // Effects: the agent's counters (and its nonce, from which the id derives) and the tier's budget.
@@ -59,51 +59,45 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
         _agents[agentId] = (v.agentWord & ~(Words.M40 << 216)) | ((nonce + 1) << 216);
         if (v.budgeted != 0) _budgets[uint8(tier)] = v.budgetWord;
 
-        emit IntentSubmitted(
-            intentId,
-            agentId,
-            recipient,
-            msg.sender,
-            token,
-            amount,
-            v.value,
-            category,
-            tier,
-            v.reason,
-            v.misses,
-            uint40(s >> Words.S_VERSION),
-            justification
-        );
-
-        if (tier == Tier.Autonomous) {
+        uint256 details = uint256(category) | (uint256(uint8(v.reason)) << 8) | (uint256(v.misses) << 16)
+            | (Words.get(h, Words.H_VERSION, Words.M32) << 32);
+        if (tier == Tier.Autonomous || tier == Tier.Prohibited) {
+            emit IntentSubmitted(
+                intentId, agentId, recipient, msg.sender, token, amount, v.value, tier, details, justification
+            );
+            if (tier == Tier.Prohibited) return (intentId, tier, Status.Blocked);
             // Interaction last. A failed transfer reverts the whole call, counters included.
             _pay(token, recipient, amount, true);
             return (intentId, tier, Status.Executed);
         }
-        if (tier == Tier.Prohibited) return (intentId, tier, Status.Blocked);
 
-        PendingIntent memory p;
-        p.agentId = agentId;
-        p.token = token;
-        p.amount = amount;
-        p.recipient = recipient;
-        p.value = v.value;
-        p.budgeted = v.budgeted;
-        p.category = category;
-        p.tier = tier;
-        p.submittedAt = uint40(block.timestamp);
+        PendingIntent memory p = PendingIntent({
+            agentId: agentId,
+            token: token,
+            amount: amount,
+            recipient: recipient,
+            value: v.value,
+            budgeted: v.budgeted,
+            category: category,
+            tier: tier,
+            submittedAt: uint40(block.timestamp),
+            notBefore: uint40(block.timestamp),
+            deadline: 0
+        });
         uint256 rules = _tiers[uint8(tier)];
         if (tier == Tier.Supervised) {
             status = Status.Queued;
-            p.notBefore = uint40(block.timestamp + uint32(rules >> 192));
+            p.notBefore += uint40(uint32(rules >> 192));
             p.deadline = p.notBefore + uint24(rules >> 224);
         } else {
             status = Status.AwaitingApproval;
-            p.notBefore = uint40(block.timestamp);
-            p.deadline = uint40(block.timestamp + uint32(rules >> 192));
+            p.deadline = p.notBefore + uint40(uint32(rules >> 192));
         }
         _intents[intentId] = _commit(keccak256(abi.encode(p)), status);
-        emit IntentQueued(intentId, status, p.budgeted, p.notBefore, p.deadline);
+        details |= (uint256(p.notBefore) << 64) | (uint256(p.deadline) << 104) | (uint256(p.budgeted) << 144);
+        emit IntentSubmitted(
+            intentId, agentId, recipient, msg.sender, token, amount, v.value, tier, details, justification
+        );
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -144,14 +138,14 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
     function approve(bytes32 intentId, PendingIntent calldata intent) external nonReentrant returns (bool executed) {
         uint256 slot = _ownerSlotOf[msg.sender];
         if (slot == 0) revert TierGuardNotOwner(msg.sender);
-        _expectOpenApproval(intentId, intent);
-        uint256 bitmap = _onchainApprovals(intentId);
+        uint256 w = _expectOpenApproval(intentId, intent);
+        uint256 bitmap = _onchainApprovals(w);
         uint256 bit = uint256(1) << (slot - 1);
         if (bitmap & bit != 0) revert TierGuardAlreadyApproved(intentId, msg.sender);
         bitmap |= bit;
-        _approvalWords[intentId] = bitmap | (uint256(_ownerEpoch) << 16);
-        emit IntentApproved(intentId, msg.sender, false);
-        if (_popcount(bitmap) >= uint8(_settings >> Words.S_THRESHOLD)) {
+        _intents[intentId] = _withApprovals(w, bitmap);
+        emit IntentApproved(intentId, msg.sender);
+        if (_popcount(bitmap) >= uint8(_hot >> Words.H_THRESHOLD)) {
             executed = _settle(intentId, intent);
         }
     }
@@ -162,9 +156,9 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
         nonReentrant
         returns (bool executed)
     {
-        _expectOpenApproval(intentId, intent);
+        uint256 w = _expectOpenApproval(intentId, intent);
         bytes32 digest = _approvalDigest(intentId, intent);
-        uint256 stored = _onchainApprovals(intentId);
+        uint256 stored = _onchainApprovals(w);
         uint256 bitmap = stored;
         address previous;
         for (uint256 i; i < signatures.length; ++i) {
@@ -173,23 +167,20 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
             previous = signer;
             uint256 slot = _ownerSlotOf[signer];
             if (slot == 0) revert TierGuardSignerNotOwner(signer);
-            if (!SignatureChecker.isValidSignatureNow(signer, digest, signatures[i].signature)) {
-                revert TierGuardInvalidSignature(signer);
-            }
+            if (!_validSignature(signer, digest, signatures[i].signature)) revert TierGuardInvalidSignature(signer);
             uint256 bit = uint256(1) << (slot - 1);
             if (bitmap & bit == 0) {
                 bitmap |= bit;
-                emit IntentApproved(intentId, signer, true);
+                emit IntentApproved(intentId, signer);
             }
         }
-        uint256 threshold = uint8(_settings >> Words.S_THRESHOLD);
+        uint256 threshold = uint8(_hot >> Words.H_THRESHOLD);
         uint256 count = _popcount(bitmap);
         if (count < threshold) revert TierGuardNotEnoughApprovals(count, threshold);
+        // Record the signed approvals first: if the payment is refused for a retryable reason, `execute` can
+        // retry it later without the signatures.
+        if (bitmap != stored) _intents[intentId] = _withApprovals(w, bitmap);
         executed = _settle(intentId, intent);
-        // Keep the signed approvals if the payment must be retried later with `execute`.
-        if (!executed && bitmap != stored && _intents[intentId] & Words.M8 == uint8(Status.AwaitingApproval)) {
-            _approvalWords[intentId] = bitmap | (uint256(_ownerEpoch) << 16);
-        }
     }
 
     /// @inheritdoc ITierGuardWallet
@@ -200,8 +191,8 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
             if (block.timestamp >= intent.deadline) revert TierGuardDeadlinePassed(intentId, intent.deadline);
         } else if (status == Status.AwaitingApproval) {
             if (block.timestamp >= intent.deadline) revert TierGuardDeadlinePassed(intentId, intent.deadline);
-            uint256 count = _popcount(_onchainApprovals(intentId));
-            uint256 threshold = uint8(_settings >> Words.S_THRESHOLD);
+            uint256 count = _popcount(_onchainApprovals(_intents[intentId]));
+            uint256 threshold = uint8(_hot >> Words.H_THRESHOLD);
             if (count < threshold) revert TierGuardNotEnoughApprovals(count, threshold);
         } else {
             revert TierGuardWrongStatus(intentId, status);
@@ -232,7 +223,7 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
 
     /// @inheritdoc ITierGuardWallet
     function approvals(bytes32 intentId) external view returns (address[] memory list) {
-        uint256 bitmap = _onchainApprovals(intentId);
+        uint256 bitmap = _onchainApprovals(_intents[intentId]);
         list = new address[](_popcount(bitmap));
         uint256 j;
         for (uint256 i; i < MAX_OWNERS; ++i) {
@@ -258,7 +249,7 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
     /// recorded, not reverted: final ones (recipient blocked, token delisted) close the intent, retryable ones
     /// (paused, not enough balance) leave it queued.
     function _settle(bytes32 intentId, PendingIntent calldata intent) internal returns (bool) {
-        if (_settings & Words.M8 != 0) {
+        if (_hot & 1 != 0) {
             emit IntentRefused(intentId, Refusal.Paused, false, 0);
             return false;
         }
@@ -275,7 +266,7 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
             emit IntentRefused(intentId, Refusal.TransferFailed, false, 0);
             return false;
         }
-        _intents[intentId] = _commit(bytes32(_intents[intentId]), Status.Executed);
+        _setStatus(intentId, Status.Executed);
         emit IntentExecuted(intentId, msg.sender);
         if (intent.tier == Tier.Collaborative) _promote(intent.recipient);
         _pay(intent.token, intent.recipient, intent.amount, false);
@@ -292,7 +283,7 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
     /// @dev Closes a queued intent without paying and gives its budgeted value back to the tier's budget if
     /// the budget window it was counted in is still the current one.
     function _close(bytes32 intentId, PendingIntent calldata intent, Status closed) private returns (uint64 released) {
-        _intents[intentId] = _commit(bytes32(_intents[intentId]), closed);
+        _setStatus(intentId, closed);
         uint64 budgeted = intent.budgeted;
         if (budgeted == 0) return 0;
         uint256 b = _budgets[uint8(intent.tier)];
@@ -319,27 +310,40 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
     }
 
     function _status(bytes32 intentId, PendingIntent calldata intent) private view returns (Status) {
-        uint256 w = _intents[intentId];
-        if (w == 0 || (w >> 8) != (uint256(keccak256(abi.encode(intent))) >> 8)) {
+        return Status(uint8(_load(intentId, intent)));
+    }
+
+    /// @dev The intent's commitment word, after checking that `intent` is exactly what was queued.
+    function _load(bytes32 intentId, PendingIntent calldata intent) private view returns (uint256 w) {
+        w = _intents[intentId];
+        if (w == 0 || (w >> 64) != (uint256(keccak256(abi.encode(intent))) >> 64)) {
             revert TierGuardUnknownIntent(intentId);
         }
-        return Status(uint8(w));
     }
 
-    function _expectStatus(bytes32 intentId, PendingIntent calldata intent, Status expected) private view {
-        Status status = _status(intentId, intent);
-        if (status != expected) revert TierGuardWrongStatus(intentId, status);
+    function _expectStatus(bytes32 intentId, PendingIntent calldata intent, Status expected)
+        private
+        view
+        returns (uint256 w)
+    {
+        w = _load(intentId, intent);
+        if (Status(uint8(w)) != expected) revert TierGuardWrongStatus(intentId, Status(uint8(w)));
     }
 
-    function _expectOpenApproval(bytes32 intentId, PendingIntent calldata intent) private view {
-        _expectStatus(intentId, intent, Status.AwaitingApproval);
+    function _expectOpenApproval(bytes32 intentId, PendingIntent calldata intent) private view returns (uint256 w) {
+        w = _expectStatus(intentId, intent, Status.AwaitingApproval);
         if (block.timestamp >= intent.deadline) revert TierGuardDeadlinePassed(intentId, intent.deadline);
     }
 
-    /// @dev On-chain approvals still valid: those made before an owner was removed are void.
-    function _onchainApprovals(bytes32 intentId) private view returns (uint256) {
-        uint256 w = _approvalWords[intentId];
-        return uint32(w >> 16) == _ownerEpoch ? w & 0xffff : 0;
+    /// @dev On-chain approvals still valid: those recorded before an owner was removed are void.
+    function _onchainApprovals(uint256 w) private view returns (uint256) {
+        uint256 bitmap = (w >> 8) & Words.M16;
+        if (bitmap == 0) return 0;
+        return uint32(w >> 24) == _ownerEpoch ? bitmap : 0;
+    }
+
+    function _withApprovals(uint256 w, uint256 bitmap) private view returns (uint256) {
+        return (w & ~(uint256(Words.M16 | (Words.M32 << 16)) << 8)) | (bitmap << 8) | (uint256(_ownerEpoch) << 24);
     }
 
     function _approvalDigest(bytes32 intentId, PendingIntent calldata intent) private view returns (bytes32) {
@@ -352,8 +356,13 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
         );
     }
 
+    /// @dev A fresh commitment: the hash's upper 192 bits and a status, no approvals.
     function _commit(bytes32 hash, Status status) private pure returns (uint256) {
-        return (uint256(hash) & ~Words.M8) | uint8(status);
+        return ((uint256(hash) >> 64) << 64) | uint8(status);
+    }
+
+    function _setStatus(bytes32 intentId, Status status) private {
+        _intents[intentId] = (_intents[intentId] & ~Words.M8) | uint8(status);
     }
 
     function _intentId(bytes32 agentId, uint256 nonce) private pure returns (bytes32) {

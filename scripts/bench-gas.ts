@@ -48,7 +48,9 @@ async function main() {
   r.autonomousEth = (await submit(ethers.ZeroAddress, 10n ** 14n, vendors.search, "search")).gasUsed;
 
   // Supervised: submit, veto one, execute another after its window.
-  await submit(usdcAddr, usd("47.00"), vendors.compute, "compute");
+  const warmSup = await submit(usdcAddr, usd("47.00"), vendors.compute, "compute");
+  await network.provider.send("evm_increaseTime", [31]);
+  await (await wallet.execute(warmSup.intentId, warmSup.pending!)).wait();
   const vetoed = await submit(usdcAddr, usd("47.00"), vendors.compute, "compute");
   r.supervisedVeto = await gas(wallet.connect(owners[0]).veto(vetoed.intentId, vetoed.pending!));
   const sup = await submit(usdcAddr, usd("47.00"), vendors.compute, "compute");

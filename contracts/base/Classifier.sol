@@ -24,25 +24,36 @@ abstract contract Classifier is WalletStorage {
     }
 
     /// @dev Classifies an intent. Reverts on invalid input (the same errors for `submit` and `preview`);
-    /// never reverts for a prohibited intent.
-    function _classify(uint256 s, bytes32 agentId, address token, uint256 amount, address recipient, uint8 category)
+    /// never reverts for a prohibited intent. Semantics, in order: prohibited category, blocked recipient,
+    /// prohibited trust; then the tiers in order, the first whose conditions all hold wins; else unmatched.
+    /// Fast path: when the autonomous tier allows the category, the category is defined and not prohibited
+    /// (setters keep tier and prohibited categories disjoint), so the cold settings word is not read.
+    function _classify(uint256 h, bytes32 agentId, address token, uint256 amount, address recipient, uint8 category)
         internal
         view
         returns (Verdict memory v)
     {
-        if (s & Words.M8 != 0) revert TierGuardPaused();
+        if (h & 1 != 0) revert TierGuardPaused();
         if (amount == 0) revert TierGuardZeroAmount();
         if (recipient == address(0) || recipient == address(this)) revert TierGuardInvalidRecipient(recipient);
-        if (category >= MAX_CATEGORIES || (s >> (Words.S_CATEGORIES + category)) & 1 == 0) {
-            revert TierGuardUnknownCategory(category);
-        }
+        if (category >= MAX_CATEGORIES) revert TierGuardUnknownCategory(category);
         Trust trust = _trust[recipient];
+        bool autonomousCategory = (h >> (Words.H_CATEGORIES + category)) & 1 != 0;
+        uint256 s;
+        if (!autonomousCategory) {
+            s = _settings;
+            if ((s >> (Words.S_CATEGORIES + category)) & 1 == 0) revert TierGuardUnknownCategory(category);
+        }
 
         // Prohibited checks come first and need no price: a blocked attempt is recorded, never reverted.
         Reason prohibited;
-        if ((s >> (Words.S_PROHIBITED_CATEGORIES + category)) & 1 != 0) prohibited = Reason.CategoryProhibited;
-        else if (trust == Trust.Blocked) prohibited = Reason.RecipientBlocked;
-        else if ((s >> (Words.S_PROHIBITED_TRUST + uint8(trust))) & 1 != 0) prohibited = Reason.TrustProhibited;
+        if (!autonomousCategory && (s >> (Words.S_PROHIBITED_CATEGORIES + category)) & 1 != 0) {
+            prohibited = Reason.CategoryProhibited;
+        } else if (trust == Trust.Blocked) {
+            prohibited = Reason.RecipientBlocked;
+        } else if ((h >> (Words.H_PROHIBITED_TRUST + uint8(trust))) & 1 != 0) {
+            prohibited = Reason.TrustProhibited;
+        }
         if (prohibited != Reason.Matched) {
             (, v.value) = _value(token, amount, false);
             v.tier = Tier.Prohibited;
@@ -53,8 +64,38 @@ abstract contract Classifier is WalletStorage {
         (, v.value) = _value(token, amount, true);
         uint256 agentWord = _agents[agentId];
         v.agentWord = agentWord;
-        for (uint256 t; t < 3; ++t) {
-            Reason miss = _check(s, t, v, agentWord, category, trust);
+        Reason miss = Reason.CategoryNotAllowed;
+        if (autonomousCategory) {
+            miss = _check(
+                v,
+                0,
+                (h >> Words.H_AUTONOMOUS_BUDGET) & 1 != 0,
+                uint64(h >> Words.H_MAX_VALUE),
+                uint8(h >> Words.H_MIN_TRUST),
+                uint32(h >> Words.H_MAX_COUNT),
+                uint32(h >> Words.H_PERIOD),
+                agentWord,
+                trust
+            );
+            if (miss == Reason.Matched) return v;
+            s = _settings;
+        }
+        v.misses = uint16(uint8(miss));
+        for (uint256 t = 1; t < 3; ++t) {
+            uint256 rules = _tiers[t];
+            miss = (rules >> category) & 1 == 0
+                ? Reason.CategoryNotAllowed
+                : _check(
+                    v,
+                    t,
+                    (s >> (Words.S_BUDGET_TIERS + t)) & 1 != 0,
+                    uint64(rules >> 64),
+                    uint8(rules >> 248),
+                    uint32(rules >> 128),
+                    uint32(rules >> 160),
+                    agentWord,
+                    trust
+                );
             if (miss == Reason.Matched) {
                 v.tier = Tier(t);
                 return v;
@@ -65,19 +106,21 @@ abstract contract Classifier is WalletStorage {
         v.reason = Reason.NoTierMatched;
     }
 
-    /// @dev Checks tier `t`'s conditions in a fixed order (category, amount, trust, frequency, budget) and
-    /// returns the first that fails, or Matched, in which case it fills the verdict's counter words.
-    function _check(uint256 s, uint256 t, Verdict memory v, uint256 agentWord, uint8 category, Trust trust)
-        private
-        view
-        returns (Reason)
-    {
-        uint256 rules = _tiers[t];
-        if ((rules >> category) & 1 == 0) return Reason.CategoryNotAllowed;
-        if (v.value > uint64(rules >> 64)) return Reason.AmountAboveMax;
-        if (uint8(trust) < uint8(rules >> 248)) return Reason.TrustTooLow;
-
-        uint256 period = uint32(rules >> 160);
+    /// @dev Checks a tier whose categories allow the intent: amount, trust, frequency, budget, in that order.
+    /// Returns the first that fails, or Matched, in which case it fills the verdict's counter words.
+    function _check(
+        Verdict memory v,
+        uint256 t,
+        bool hasBudget,
+        uint64 maxValue,
+        uint8 minTrust,
+        uint256 maxCount,
+        uint256 period,
+        uint256 agentWord,
+        Trust trust
+    ) private view returns (Reason) {
+        if (v.value > maxValue) return Reason.AmountAboveMax;
+        if (uint8(trust) < minTrust) return Reason.TrustTooLow;
         if (period != 0) {
             uint256 off = 72 * t;
             uint256 start = Words.get(agentWord, off, Words.M40);
@@ -86,11 +129,10 @@ abstract contract Classifier is WalletStorage {
                 start = block.timestamp;
                 count = 0;
             }
-            if (count >= uint32(rules >> 128)) return Reason.FrequencyExceeded;
+            if (count >= maxCount) return Reason.FrequencyExceeded;
             agentWord = Words.set(Words.set(agentWord, off, Words.M40, start), off + 40, Words.M32, count + 1);
         }
-
-        if ((s >> (Words.S_BUDGET_TIERS + t)) & 1 != 0) {
+        if (hasBudget) {
             uint256 b = _budgets[t];
             uint256 start = Words.get(b, 96, Words.M40);
             uint256 spent = Words.get(b, 136, Words.M96);

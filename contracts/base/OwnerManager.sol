@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {WalletStorage} from "./WalletStorage.sol";
 import {ITierGuardWallet} from "../interfaces/ITierGuardWallet.sol";
@@ -24,7 +25,7 @@ abstract contract OwnerManager is WalletStorage, EIP712, ReentrancyGuardTransien
             _addOwner(initialOwners[i]);
         }
         // Unmatched intents are prohibited until the policy says otherwise.
-        _settings = Words.set(_settings, Words.S_UNMATCHED, Words.M8, uint8(Tier.Prohibited));
+        _settings |= uint256(uint8(Tier.Prohibited)) << Words.S_UNMATCHED;
         _setThreshold(threshold_);
     }
 
@@ -87,7 +88,7 @@ abstract contract OwnerManager is WalletStorage, EIP712, ReentrancyGuardTransien
         view
         returns (address[] memory signers)
     {
-        uint256 threshold = uint8(_settings >> Words.S_THRESHOLD);
+        uint256 threshold = uint8(_hot >> Words.H_THRESHOLD);
         if (signatures.length < threshold) revert TierGuardNotEnoughApprovals(signatures.length, threshold);
         signers = new address[](signatures.length);
         address previous;
@@ -95,12 +96,18 @@ abstract contract OwnerManager is WalletStorage, EIP712, ReentrancyGuardTransien
             address signer = signatures[i].signer;
             if (signer <= previous) revert TierGuardSignersNotSorted(previous, signer);
             if (!_isOwner(signer)) revert TierGuardSignerNotOwner(signer);
-            if (!SignatureChecker.isValidSignatureNow(signer, digest, signatures[i].signature)) {
-                revert TierGuardInvalidSignature(signer);
-            }
+            if (!_validSignature(signer, digest, signatures[i].signature)) revert TierGuardInvalidSignature(signer);
             signers[i] = signer;
             previous = signer;
         }
+    }
+
+    /// @dev ECDSA first (no EXTCODESIZE for the common EOA owner), then ERC-1271 for contract owners. An ECDSA
+    /// signature that recovers to a contract owner's address is accepted: only its key holder can make one.
+    function _validSignature(address signer, bytes32 digest, bytes calldata signature) internal view returns (bool) {
+        (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, signature);
+        if (err == ECDSA.RecoverError.NoError && recovered == signer) return true;
+        return signer.code.length != 0 && SignatureChecker.isValidERC1271SignatureNowCalldata(signer, digest, signature);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -110,9 +117,9 @@ abstract contract OwnerManager is WalletStorage, EIP712, ReentrancyGuardTransien
     /// @inheritdoc ITierGuardWallet
     function pause() external {
         _requireOwnerOrGuardian();
-        uint256 s = _settings;
-        if (s & Words.M8 != 0) revert TierGuardPaused();
-        _settings = s | 1;
+        uint256 h = _hot;
+        if (h & 1 != 0) revert TierGuardPaused();
+        _hot = h | 1;
         emit Paused(msg.sender);
     }
 
@@ -122,9 +129,9 @@ abstract contract OwnerManager is WalletStorage, EIP712, ReentrancyGuardTransien
 
     /// @inheritdoc ITierGuardWallet
     function unpause() external onlySelf {
-        uint256 s = _settings;
-        if (s & Words.M8 == 0) revert TierGuardNotPaused();
-        _settings = s & ~Words.M8;
+        uint256 h = _hot;
+        if (h & 1 == 0) revert TierGuardNotPaused();
+        _hot = h & ~uint256(1);
         emit Unpaused();
     }
 
@@ -139,7 +146,7 @@ abstract contract OwnerManager is WalletStorage, EIP712, ReentrancyGuardTransien
         if (slotPlusOne == 0) revert TierGuardNotOwner(owner);
         uint256 s = _settings;
         uint256 count = uint8(s >> Words.S_OWNER_COUNT) - 1;
-        uint256 threshold = uint8(s >> Words.S_THRESHOLD);
+        uint256 threshold = uint8(_hot >> Words.H_THRESHOLD);
         if (threshold > count) revert TierGuardInvalidThreshold(threshold, count);
         delete _ownerSlotOf[owner];
         delete _ownerSlots[slotPlusOne - 1];
@@ -208,10 +215,9 @@ abstract contract OwnerManager is WalletStorage, EIP712, ReentrancyGuardTransien
     }
 
     function _setThreshold(uint8 threshold) internal {
-        uint256 s = _settings;
-        uint256 count = uint8(s >> Words.S_OWNER_COUNT);
+        uint256 count = uint8(_settings >> Words.S_OWNER_COUNT);
         if (threshold == 0 || threshold > count) revert TierGuardInvalidThreshold(threshold, count);
-        _settings = Words.set(s, Words.S_THRESHOLD, Words.M8, threshold);
+        _hot = Words.set(_hot, Words.H_THRESHOLD, Words.M8, threshold);
         emit ThresholdChanged(threshold);
     }
 }

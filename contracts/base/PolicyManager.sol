@@ -33,7 +33,7 @@ abstract contract PolicyManager is Classifier {
         if (category >= MAX_CATEGORIES || (s >> (Words.S_CATEGORIES + category)) & 1 == 0) {
             revert TierGuardUnknownCategory(category);
         }
-        uint256 used = (s >> Words.S_PROHIBITED_CATEGORIES) | _tiers[0] | _tiers[1] | _tiers[2];
+        uint256 used = (s >> Words.S_PROHIBITED_CATEGORIES) | _tierCategories();
         if ((used >> category) & 1 != 0) revert TierGuardCategoryInUse(category);
         _settings = s & ~(uint256(1) << (Words.S_CATEGORIES + category));
         delete _categoryNames[category];
@@ -48,29 +48,31 @@ abstract contract PolicyManager is Classifier {
     function setTierRules(Tier tier, TierRules calldata rules) external onlySelf {
         if (tier == Tier.Prohibited) revert TierGuardInvalidTier(uint8(tier));
         if (rules.categories & ~_definedCategories() != 0) revert TierGuardInvalidTierRules(tier, "categories");
+        uint64 conflict = rules.categories & uint64(_settings >> Words.S_PROHIBITED_CATEGORIES);
+        if (conflict != 0) revert TierGuardCategoryConflict(conflict);
         if (rules.categories != 0 && rules.maxValue == 0) revert TierGuardInvalidTierRules(tier, "maxValue");
         if (rules.minTrust > uint8(Trust.Verified)) revert TierGuardInvalidTierRules(tier, "minTrust");
         if (rules.period != 0 && rules.maxCount == 0) revert TierGuardInvalidTierRules(tier, "maxCount");
         if (tier == Tier.Autonomous && rules.window != 0) revert TierGuardInvalidTierRules(tier, "window");
         if (tier == Tier.Collaborative && rules.window == 0) revert TierGuardInvalidTierRules(tier, "window");
         if ((tier == Tier.Supervised) != (rules.grace != 0)) revert TierGuardInvalidTierRules(tier, "grace");
-        _tiers[uint8(tier)] = Words.encodeTier(rules);
+        if (tier == Tier.Autonomous) _hot = (_hot & ~Words.H_TIER_MASK) | Words.encodeHotTier(rules);
+        else _tiers[uint8(tier)] = Words.encodeTier(rules);
         emit TierRulesSet(tier, rules, _touchPolicy());
     }
 
     /// @inheritdoc ITierGuardWallet
     function setBudget(Tier tier, uint64 max, uint32 period) external onlySelf {
         if (tier == Tier.Prohibited) revert TierGuardInvalidTier(uint8(tier));
-        uint256 bit = uint256(1) << (Words.S_BUDGET_TIERS + uint8(tier));
         if (max == 0) {
             delete _budgets[uint8(tier)];
-            _settings &= ~bit;
+            _setBudgetFlag(tier, false);
         } else {
             if (period == 0) revert TierGuardInvalidTierRules(tier, "budget.period");
             // Keep the running window: changing a budget's size does not forgive what was already spent.
             uint256 b = _budgets[uint8(tier)] & ~uint256(Words.M64 | (Words.M32 << 64));
             _budgets[uint8(tier)] = b | max | (uint256(period) << 64);
-            _settings |= bit;
+            _setBudgetFlag(tier, true);
         }
         emit BudgetSet(tier, max, period, _touchPolicy());
     }
@@ -79,8 +81,10 @@ abstract contract PolicyManager is Classifier {
     function setProhibitions(uint64 categories, uint8 trustMask) external onlySelf {
         if (categories & ~_definedCategories() != 0) revert TierGuardInvalidTierRules(Tier.Prohibited, "categories");
         if (trustMask > 7) revert TierGuardInvalidTrust(trustMask);
-        uint256 s = Words.set(_settings, Words.S_PROHIBITED_CATEGORIES, Words.M64, categories);
-        _settings = Words.set(s, Words.S_PROHIBITED_TRUST, Words.M8, trustMask);
+        uint64 conflict = categories & uint64(_tierCategories());
+        if (conflict != 0) revert TierGuardCategoryConflict(conflict);
+        _settings = Words.set(_settings, Words.S_PROHIBITED_CATEGORIES, Words.M64, categories);
+        _hot = Words.set(_hot, Words.H_PROHIBITED_TRUST, 7, trustMask);
         emit ProhibitionsSet(categories, trustMask, _touchPolicy());
     }
 
@@ -93,7 +97,7 @@ abstract contract PolicyManager is Classifier {
 
     /// @inheritdoc ITierGuardWallet
     function setAutoPromote(bool enabled) external onlySelf {
-        _settings = Words.set(_settings, Words.S_AUTO_PROMOTE, Words.M8, enabled ? 1 : 0);
+        _settings = Words.set(_settings, Words.S_AUTO_PROMOTE, 1, enabled ? 1 : 0);
         emit AutoPromoteSet(enabled, _touchPolicy());
     }
 
@@ -144,11 +148,11 @@ abstract contract PolicyManager is Classifier {
     /// @inheritdoc ITierGuardWallet
     function grantSessionKey(address key, bytes32 agentId, uint40 validUntil) external onlySelf {
         if (key == address(0) || key == address(this)) revert TierGuardInvalidKey(key);
-        if (agentId == bytes32(0)) revert TierGuardInvalidAgent();
         if (validUntil <= block.timestamp) revert TierGuardSessionKeyExpired(key, validUntil, block.timestamp);
-        bytes32 current = _keys[key].agentId;
+        if (agentId == bytes32(0) || uint256(agentId) & Words.M40 != 0) revert TierGuardInvalidAgent();
+        bytes32 current = bytes32(_keys[key] & ~Words.M40);
         if (current != bytes32(0) && current != agentId) revert TierGuardKeyBelongsToOtherAgent(key, current);
-        _keys[key] = SessionKey(agentId, validUntil);
+        _keys[key] = uint256(agentId) | validUntil;
         _keySet.add(key);
         emit SessionKeyGranted(agentId, key, validUntil);
     }
@@ -156,7 +160,7 @@ abstract contract PolicyManager is Classifier {
     /// @inheritdoc ITierGuardWallet
     function revokeSessionKey(address key) external {
         if (msg.sender != address(this)) _requireOwner();
-        bytes32 agentId = _keys[key].agentId;
+        bytes32 agentId = bytes32(_keys[key] & ~Words.M40);
         if (agentId == bytes32(0)) revert TierGuardNotSessionKey(key);
         delete _keys[key];
         _keySet.remove(key);
@@ -173,7 +177,7 @@ abstract contract PolicyManager is Classifier {
         view
         returns (Tier tier, Reason reason, uint16 misses, uint64 value)
     {
-        Verdict memory v = _classify(_settings, agentId, token, amount, recipient, category);
+        Verdict memory v = _classify(_hot, agentId, token, amount, recipient, category);
         return (v.tier, v.reason, v.misses, v.value);
     }
 
@@ -184,13 +188,13 @@ abstract contract PolicyManager is Classifier {
 
     /// @inheritdoc ITierGuardWallet
     function settings() external view returns (Settings memory) {
-        return Words.decodeSettings(_settings);
+        return Words.decodeSettings(_hot, _settings);
     }
 
     /// @inheritdoc ITierGuardWallet
     function tierRules(Tier tier) external view returns (TierRules memory) {
         if (tier == Tier.Prohibited) revert TierGuardInvalidTier(uint8(tier));
-        return Words.decodeTier(_tiers[uint8(tier)]);
+        return tier == Tier.Autonomous ? Words.decodeHotTier(_hot) : Words.decodeTier(_tiers[uint8(tier)]);
     }
 
     /// @inheritdoc ITierGuardWallet
@@ -226,7 +230,8 @@ abstract contract PolicyManager is Classifier {
 
     /// @inheritdoc ITierGuardWallet
     function sessionKey(address key) external view returns (SessionKey memory) {
-        return _keys[key];
+        uint256 w = _keys[key];
+        return SessionKey(bytes32(w & ~Words.M40), uint40(w));
     }
 
     /// @inheritdoc ITierGuardWallet
@@ -245,6 +250,19 @@ abstract contract PolicyManager is Classifier {
 
     function _definedCategories() internal view returns (uint64) {
         return uint64(_settings >> Words.S_CATEGORIES);
+    }
+
+    /// @dev Union of the categories the three tiers allow.
+    function _tierCategories() internal view returns (uint256) {
+        return uint64(_hot >> Words.H_CATEGORIES) | uint64(_tiers[1]) | uint64(_tiers[2]);
+    }
+
+    function _setBudgetFlag(Tier tier, bool on) private {
+        if (tier == Tier.Autonomous) {
+            _hot = Words.set(_hot, Words.H_AUTONOMOUS_BUDGET, 1, on ? 1 : 0);
+        } else {
+            _settings = Words.set(_settings, Words.S_BUDGET_TIERS + uint8(tier), 1, on ? 1 : 0);
+        }
     }
 
     function _setTrust(address recipient, Trust trust) internal {

@@ -22,20 +22,22 @@ abstract contract WalletStorage is ITierGuardWallet {
     /// @dev Token and price decimals above this are refused (keeps 10**x scaling in range).
     uint8 internal constant MAX_DECIMALS = 36;
 
-    /// @dev Packed `Settings` (see `Words`). Read on every payment.
+    /// @dev Hot word: pause, threshold, policy version, prohibited trust and the autonomous tier's rules (see
+    /// `Words`). Everything an autonomous payment needs from the policy, in one SLOAD.
+    uint256 internal _hot;
+    /// @dev The rest of `Settings` (see `Words`): read only off the autonomous fast path.
     uint256 internal _settings;
-    /// @dev Packed `TierRules` for Autonomous, Supervised, Collaborative.
+    /// @dev Packed `TierRules` for Supervised (1) and Collaborative (2); the autonomous tier lives in `_hot`.
     uint256[3] internal _tiers;
     /// @dev Packed `Budget` per tier (config and running window together: read and written in one SLOAD/SSTORE).
     uint256[3] internal _budgets;
     mapping(address token => uint256 word) internal _tokenWords;
     mapping(address recipient => Trust trust) internal _trust;
-    mapping(address key => SessionKey grant) internal _keys;
+    /// @dev Packed session key grant: agent id and expiry in one word (see `Words`).
+    mapping(address key => uint256 word) internal _keys;
     mapping(bytes32 agentId => uint256 word) internal _agents;
-    /// @dev Commitment word per queued intent: status in the low byte, intent hash above (see `Words`).
+    /// @dev Commitment word per queued intent: status, on-chain approvals and the intent's hash (see `Words`).
     mapping(bytes32 intentId => uint256 word) internal _intents;
-    /// @dev On-chain approvals per collaborative intent: owner-slot bitmap and the owner epoch it was made in.
-    mapping(bytes32 intentId => uint256 word) internal _approvalWords;
     mapping(uint8 category => bytes32 name) internal _categoryNames;
 
     /// @dev Owner slots; index i is bit i of approval bitmaps. Removal empties a slot and bumps `_ownerEpoch`.
@@ -71,18 +73,18 @@ abstract contract WalletStorage is ITierGuardWallet {
         if (!_isOwner(msg.sender) && !_guardians[msg.sender]) revert TierGuardNotOwnerOrGuardian(msg.sender);
     }
 
-    function _version() internal view returns (uint40) {
-        return uint40(_settings >> Words.S_VERSION);
+    function _version() internal view returns (uint32) {
+        return uint32(_hot >> Words.H_VERSION);
     }
 
     /// @dev Records a policy change: bumps the version once per owner action and returns the version in force.
-    function _touchPolicy() internal returns (uint40 version) {
-        uint256 s = _settings;
-        version = uint40(s >> Words.S_VERSION);
+    function _touchPolicy() internal returns (uint32 version) {
+        uint256 h = _hot;
+        version = uint32(h >> Words.H_VERSION);
         if (!_policyBumped) {
             _policyBumped = true;
             version += 1;
-            _settings = Words.set(s, Words.S_VERSION, Words.M40, version);
+            _hot = Words.set(h, Words.H_VERSION, Words.M32, version);
             emit PolicyVersionChanged(version);
         }
     }

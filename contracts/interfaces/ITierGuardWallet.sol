@@ -132,7 +132,9 @@ interface ITierGuardWallet {
 
     /// @notice A session key's grant.
     struct SessionKey {
-        /// the agent identity the key acts for (rate limits and budgets count per identity)
+        /// the agent identity the key acts for (rate limits and budgets count per identity). Its last 5 bytes
+        /// must be zero (27 significant bytes: a name of up to 27 characters, or a truncated hash), so that the
+        /// grant fits one storage word with its expiry
         bytes32 agentId;
         /// expiry, unix seconds, exclusive (the key works while block.timestamp < validUntil)
         uint40 validUntil;
@@ -165,7 +167,7 @@ interface ITierGuardWallet {
         /// promote an Unknown recipient to Known after a collaborative (owner-approved) payment to it executes
         bool autoPromote;
         /// bumped once by every owner action that changes the policy
-        uint40 policyVersion;
+        uint32 policyVersion;
         /// bitmask of defined category ids
         uint64 categories;
         /// bitmask of prohibited category ids
@@ -206,10 +208,14 @@ interface ITierGuardWallet {
     //////////////////////////////////////////////////////////////*/
 
     /// @notice An agent submitted an intent and it was classified. Autonomous intents are paid in the same call
-    /// (their status is Executed), prohibited ones are recorded and nothing is paid (status Blocked); supervised
-    /// and collaborative ones are queued and an `IntentQueued` event follows.
-    /// @param misses for each tier tried before the result (4 bits per tier, tier i at bits 4i..4i+3), the
-    /// `Reason` it failed with; 0 for tiers not tried
+    /// (their status is Executed); prohibited ones are recorded and nothing is paid (status Blocked); supervised
+    /// ones are Queued and collaborative ones AwaitingApproval.
+    /// @param value the intent's value in reference units (0 for a prohibited intent whose token cannot be priced)
+    /// @param details packed, least significant bit first: category 0..7 | reason 8..15 | misses 16..31 |
+    /// policyVersion 32..63 | notBefore 64..103 | deadline 104..143 | budgeted 144..207. `misses` holds, for each
+    /// tier tried before the result, the `Reason` it failed with (4 bits per tier, tier i at bits 4i..4i+3).
+    /// With the block's timestamp (`submittedAt`) these give every field of a queued intent's `PendingIntent`.
+    /// One word instead of seven keeps the event, paid on every payment, cheap.
     event IntentSubmitted(
         bytes32 indexed intentId,
         bytes32 indexed agentId,
@@ -218,20 +224,14 @@ interface ITierGuardWallet {
         address token,
         uint256 amount,
         uint64 value,
-        uint8 category,
         Tier tier,
-        Reason reason,
-        uint16 misses,
-        uint40 policyVersion,
+        uint256 details,
         string justification
     );
-    /// @notice A supervised or collaborative intent was queued. With `IntentSubmitted` and the block's timestamp
-    /// (`submittedAt`) it gives every field of the intent's `PendingIntent`.
-    event IntentQueued(bytes32 indexed intentId, Status status, uint64 budgeted, uint40 notBefore, uint40 deadline);
     /// @notice A supervised intent was vetoed by an owner or guardian; `budgetReleased` went back to its tier's budget.
     event IntentVetoed(bytes32 indexed intentId, address indexed by, uint64 budgetReleased);
-    /// @notice An owner approved a collaborative intent, on-chain (`bySignature` false) or by EIP-712 signature.
-    event IntentApproved(bytes32 indexed intentId, address indexed owner, bool bySignature);
+    /// @notice An owner approved a collaborative intent, on-chain or by an EIP-712 signature submitted by anyone.
+    event IntentApproved(bytes32 indexed intentId, address indexed owner);
     /// @notice An owner rejected a collaborative intent.
     event IntentRejected(bytes32 indexed intentId, address indexed by, uint64 budgetReleased);
     /// @notice A queued intent was paid.
@@ -250,18 +250,18 @@ interface ITierGuardWallet {
     event Paused(address indexed by);
     event Unpaused();
     /// @notice The policy version changed; every configuration event of the same owner action follows it.
-    event PolicyVersionChanged(uint40 policyVersion);
-    event CategoryDefined(uint8 indexed category, bytes32 name, uint40 policyVersion);
-    event CategoryRemoved(uint8 indexed category, uint40 policyVersion);
-    event TierRulesSet(Tier indexed tier, TierRules rules, uint40 policyVersion);
-    event BudgetSet(Tier indexed tier, uint64 max, uint32 period, uint40 policyVersion);
-    event ProhibitionsSet(uint64 categories, uint8 trustMask, uint40 policyVersion);
-    event UnmatchedTierSet(Tier tier, uint40 policyVersion);
-    event AutoPromoteSet(bool enabled, uint40 policyVersion);
-    event TokenConfigured(address indexed token, TokenConfig config, uint40 policyVersion);
-    event TokenRemoved(address indexed token, uint40 policyVersion);
+    event PolicyVersionChanged(uint32 policyVersion);
+    event CategoryDefined(uint8 indexed category, bytes32 name, uint32 policyVersion);
+    event CategoryRemoved(uint8 indexed category, uint32 policyVersion);
+    event TierRulesSet(Tier indexed tier, TierRules rules, uint32 policyVersion);
+    event BudgetSet(Tier indexed tier, uint64 max, uint32 period, uint32 policyVersion);
+    event ProhibitionsSet(uint64 categories, uint8 trustMask, uint32 policyVersion);
+    event UnmatchedTierSet(Tier tier, uint32 policyVersion);
+    event AutoPromoteSet(bool enabled, uint32 policyVersion);
+    event TokenConfigured(address indexed token, TokenConfig config, uint32 policyVersion);
+    event TokenRemoved(address indexed token, uint32 policyVersion);
     /// @notice A recipient's trust changed; `automatic` is true for promotion after an approved payment.
-    event RecipientTrustSet(address indexed recipient, Trust trust, bool automatic, uint40 policyVersion);
+    event RecipientTrustSet(address indexed recipient, Trust trust, bool automatic, uint32 policyVersion);
     event SessionKeyGranted(bytes32 indexed agentId, address indexed key, uint40 validUntil);
     event SessionKeyRevoked(bytes32 indexed agentId, address indexed key, address by);
     event Deposited(address indexed from, uint256 amount);
@@ -295,6 +295,8 @@ interface ITierGuardWallet {
     error TierGuardInvalidAgent();
     error TierGuardInvalidCategory(uint8 category);
     error TierGuardCategoryInUse(uint8 category);
+    /// @dev a category cannot be both allowed by a tier and prohibited
+    error TierGuardCategoryConflict(uint64 categories);
     error TierGuardInvalidTier(uint8 tier);
     error TierGuardInvalidTierRules(Tier tier, string field);
     error TierGuardInvalidToken(address token, string field);

@@ -4,38 +4,53 @@ pragma solidity ^0.8.28;
 import {ITierGuardWallet as I} from "../interfaces/ITierGuardWallet.sol";
 
 /// @title Words
-/// @notice Bit layouts of the wallet's hot storage words. The payment path reads each of these words with one
-/// SLOAD and writes each at most once, which is what keeps an autonomous payment close to a bare transfer.
+/// @notice Bit layouts of the wallet's storage words. An autonomous payment reads five words (session key, hot
+/// settings, token, recipient trust, agent counters) and writes one (agent counters): that is what keeps it
+/// close to the bare transfer it wraps.
 /// @dev Layouts, least significant bit first:
 ///
-/// settings:  paused 0..7 | threshold 8..15 | ownerCount 16..23 | unmatchedTier 24..31 | prohibitedTrust 32..39
-///            | budgetTiers 40..47 | autoPromote 48..55 | policyVersion 56..95 | categories 96..159
-///            | prohibitedCategories 160..223
+/// hot:       paused 0 | prohibitedTrust 1..3 | autonomous budget 4 | threshold 8..15 | policyVersion 16..47
+///            | autonomous tier: categories 48..111, maxValue 112..175, maxCount 176..207, period 208..239,
+///            minTrust 240..247
+/// settings:  ownerCount 0..7 | unmatchedTier 8..15 | budget flags of tiers 1, 2 at bits 17, 18 | autoPromote 24
+///            | categories 32..95 | prohibitedCategories 96..159
 /// tier:      categories 0..63 | maxValue 64..127 | maxCount 128..159 | period 160..191 | window 192..223
-///            | grace 224..247 | minTrust 248..255
+///            | grace 224..247 | minTrust 248..255          (supervised and collaborative tiers)
+/// key:       validUntil 0..39 | agentId (its upper 27 bytes) 40..255
 /// token:     kind 0..7 | decimals 8..15 | priceDecimals 16..23 | maxStaleness 24..55 | source 56..215
 /// agent:     for tier t in 0..2: windowStart 72t..72t+39, count 72t+40..72t+71 | nonce 216..255
 /// budget:    max 0..63 | period 64..95 | windowStart 96..135 | spent 136..231
-/// intent:    status 0..7 | upper 248 bits of keccak256(abi.encode(PendingIntent)) 8..255
-/// approvals: owner bitmap 0..15 | owner epoch 16..47
+/// intent:    status 0..7 | on-chain approvals (owner-slot bitmap) 8..23 | owner epoch of those approvals 24..55
+///            | upper 192 bits of keccak256(abi.encode(PendingIntent)) 64..255
 library Words {
     uint256 internal constant M8 = 0xff;
+    uint256 internal constant M16 = 0xffff;
     uint256 internal constant M32 = 0xffffffff;
     uint256 internal constant M40 = 0xffffffffff;
     uint256 internal constant M64 = 0xffffffffffffffff;
     uint256 internal constant M96 = 0xffffffffffffffffffffffff;
 
-    // settings offsets
-    uint256 internal constant S_PAUSED = 0;
-    uint256 internal constant S_THRESHOLD = 8;
-    uint256 internal constant S_OWNER_COUNT = 16;
-    uint256 internal constant S_UNMATCHED = 24;
-    uint256 internal constant S_PROHIBITED_TRUST = 32;
-    uint256 internal constant S_BUDGET_TIERS = 40;
-    uint256 internal constant S_AUTO_PROMOTE = 48;
-    uint256 internal constant S_VERSION = 56;
-    uint256 internal constant S_CATEGORIES = 96;
-    uint256 internal constant S_PROHIBITED_CATEGORIES = 160;
+    // hot word
+    uint256 internal constant H_PAUSED = 0;
+    uint256 internal constant H_PROHIBITED_TRUST = 1;
+    uint256 internal constant H_AUTONOMOUS_BUDGET = 4;
+    uint256 internal constant H_THRESHOLD = 8;
+    uint256 internal constant H_VERSION = 16;
+    uint256 internal constant H_CATEGORIES = 48;
+    uint256 internal constant H_MAX_VALUE = 112;
+    uint256 internal constant H_MAX_COUNT = 176;
+    uint256 internal constant H_PERIOD = 208;
+    uint256 internal constant H_MIN_TRUST = 240;
+    /// @dev the autonomous tier's fields in the hot word
+    uint256 internal constant H_TIER_MASK = ((uint256(1) << 200) - 1) << H_CATEGORIES;
+
+    // settings word
+    uint256 internal constant S_OWNER_COUNT = 0;
+    uint256 internal constant S_UNMATCHED = 8;
+    uint256 internal constant S_BUDGET_TIERS = 16;
+    uint256 internal constant S_AUTO_PROMOTE = 24;
+    uint256 internal constant S_CATEGORIES = 32;
+    uint256 internal constant S_PROHIBITED_CATEGORIES = 96;
 
     /// @dev Returns `w` with the `mask`-wide field at `offset` replaced by `value` (which must fit the mask).
     function set(uint256 w, uint256 offset, uint256 mask, uint256 value) internal pure returns (uint256) {
@@ -46,28 +61,32 @@ library Words {
         return (w >> offset) & mask;
     }
 
-    function encodeSettings(I.Settings memory s) internal pure returns (uint256 w) {
-        w = (s.paused ? 1 : 0) | (uint256(s.threshold) << S_THRESHOLD) | (uint256(s.ownerCount) << S_OWNER_COUNT);
-        w |= uint256(uint8(s.unmatchedTier)) << S_UNMATCHED;
-        w |= uint256(s.prohibitedTrust) << S_PROHIBITED_TRUST;
-        w |= uint256(s.budgetTiers) << S_BUDGET_TIERS;
-        w |= (s.autoPromote ? uint256(1) : 0) << S_AUTO_PROMOTE;
-        w |= uint256(s.policyVersion) << S_VERSION;
-        w |= uint256(s.categories) << S_CATEGORIES;
-        w |= uint256(s.prohibitedCategories) << S_PROHIBITED_CATEGORIES;
-    }
-
-    function decodeSettings(uint256 w) internal pure returns (I.Settings memory s) {
-        s.paused = w & M8 != 0;
-        s.threshold = uint8(w >> S_THRESHOLD);
+    function decodeSettings(uint256 hot, uint256 w) internal pure returns (I.Settings memory s) {
+        s.paused = hot & 1 != 0;
+        s.threshold = uint8(hot >> H_THRESHOLD);
         s.ownerCount = uint8(w >> S_OWNER_COUNT);
         s.unmatchedTier = I.Tier(uint8(w >> S_UNMATCHED));
-        s.prohibitedTrust = uint8(w >> S_PROHIBITED_TRUST);
-        s.budgetTiers = uint8(w >> S_BUDGET_TIERS);
-        s.autoPromote = (w >> S_AUTO_PROMOTE) & M8 != 0;
-        s.policyVersion = uint40(w >> S_VERSION);
+        s.prohibitedTrust = uint8((hot >> H_PROHIBITED_TRUST) & 7);
+        s.budgetTiers = uint8(((w >> S_BUDGET_TIERS) & 6) | ((hot >> H_AUTONOMOUS_BUDGET) & 1));
+        s.autoPromote = (w >> S_AUTO_PROMOTE) & 1 != 0;
+        s.policyVersion = uint32(hot >> H_VERSION);
         s.categories = uint64(w >> S_CATEGORIES);
         s.prohibitedCategories = uint64(w >> S_PROHIBITED_CATEGORIES);
+    }
+
+    /// @dev The autonomous tier's rules as they sit in the hot word (window and grace are always 0).
+    function encodeHotTier(I.TierRules memory r) internal pure returns (uint256 w) {
+        w = (uint256(r.categories) << H_CATEGORIES) | (uint256(r.maxValue) << H_MAX_VALUE);
+        w |= (uint256(r.maxCount) << H_MAX_COUNT) | (uint256(r.period) << H_PERIOD);
+        w |= uint256(r.minTrust) << H_MIN_TRUST;
+    }
+
+    function decodeHotTier(uint256 hot) internal pure returns (I.TierRules memory r) {
+        r.categories = uint64(hot >> H_CATEGORIES);
+        r.maxValue = uint64(hot >> H_MAX_VALUE);
+        r.maxCount = uint32(hot >> H_MAX_COUNT);
+        r.period = uint32(hot >> H_PERIOD);
+        r.minTrust = uint8(hot >> H_MIN_TRUST);
     }
 
     function encodeTier(I.TierRules memory r) internal pure returns (uint256 w) {

@@ -166,6 +166,8 @@ export interface Submitted {
   misses: number;
   value: bigint;
   status: number;
+  policyVersion: number;
+  /** set for queued (supervised, collaborative) intents */
   pending?: PendingIntentStruct;
   gasUsed: bigint;
 }
@@ -183,6 +185,23 @@ export async function submitIntent(
   return decodeSubmission(wallet, receipt);
 }
 
+/** The status an intent has right after `submit`, by tier. */
+export const STATUS_AT_SUBMIT = [Status.Executed, Status.Queued, Status.AwaitingApproval, Status.Blocked];
+
+/** Unpacks IntentSubmitted's `details` word (layout in the interface's NatSpec). */
+export function decodeDetails(details: bigint) {
+  const bits = (off: number, n: number) => Number((details >> BigInt(off)) & ((1n << BigInt(n)) - 1n));
+  return {
+    category: bits(0, 8),
+    reason: bits(8, 8),
+    misses: bits(16, 16),
+    policyVersion: bits(32, 32),
+    notBefore: bits(64, 40),
+    deadline: bits(104, 40),
+    budgeted: (details >> 144n) & ((1n << 64n) - 1n),
+  };
+}
+
 export async function decodeSubmission(
   wallet: TierGuardWallet,
   receipt: { logs: readonly { topics: readonly string[]; data: string }[]; gasUsed: bigint; blockNumber: number },
@@ -190,39 +209,34 @@ export async function decodeSubmission(
   let out: Submitted | undefined;
   for (const log of receipt.logs) {
     const parsed = wallet.interface.parseLog(log as { topics: string[]; data: string });
-    if (!parsed) continue;
-    if (parsed.name === "IntentSubmitted") {
-      const a = parsed.args;
-      const tier = Number(a.tier);
-      out = {
-        intentId: a.intentId,
-        tier,
-        reason: Number(a.reason),
-        misses: Number(a.misses),
-        value: a.value,
-        status: tier === Tier.Autonomous ? Status.Executed : Status.Blocked,
-        gasUsed: receipt.gasUsed,
-      };
-      const block = await wallet.runner!.provider!.getBlock(receipt.blockNumber);
-      out.pending = {
+    if (parsed?.name !== "IntentSubmitted") continue;
+    const a = parsed.args;
+    const tier = Number(a.tier);
+    const d = decodeDetails(a.details);
+    const block = await wallet.runner!.provider!.getBlock(receipt.blockNumber);
+    out = {
+      intentId: a.intentId,
+      tier,
+      reason: d.reason,
+      misses: d.misses,
+      value: a.value,
+      status: STATUS_AT_SUBMIT[tier],
+      gasUsed: receipt.gasUsed,
+      policyVersion: d.policyVersion,
+      pending: {
         agentId: a.agentId,
         token: a.token,
         amount: a.amount,
         recipient: a.recipient,
         value: a.value,
-        budgeted: 0n,
-        category: Number(a.category),
+        budgeted: d.budgeted,
+        category: d.category,
         tier,
         submittedAt: block!.timestamp,
-        notBefore: 0,
-        deadline: 0,
-      };
-    } else if (parsed.name === "IntentQueued" && out?.pending) {
-      out.status = Number(parsed.args.status);
-      out.pending.budgeted = parsed.args.budgeted;
-      out.pending.notBefore = Number(parsed.args.notBefore);
-      out.pending.deadline = Number(parsed.args.deadline);
-    }
+        notBefore: d.notBefore,
+        deadline: d.deadline,
+      },
+    };
   }
   if (!out) throw new Error("no IntentSubmitted event in the receipt");
   if (out.status === Status.Executed || out.status === Status.Blocked) out.pending = undefined;
