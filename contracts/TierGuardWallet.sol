@@ -39,65 +39,92 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
         nonReentrant
         returns (bytes32 intentId, Tier tier, Status status)
     {
-        uint256 grant = _keys[msg.sender];
-        bytes32 agentId = bytes32(grant & ~Words.M40);
-        if (agentId == bytes32(0)) revert TierGuardNotSessionKey(msg.sender);
-        if (block.timestamp >= uint40(grant)) {
-            revert TierGuardSessionKeyExpired(msg.sender, uint40(grant), block.timestamp);
-        }
+        bytes32 agentId = _sessionAgent();
         if (bytes(justification).length > MAX_JUSTIFICATION) {
             revert TierGuardJustificationTooLong(bytes(justification).length, MAX_JUSTIFICATION);
         }
-
         uint256 h = _hot;
         Verdict memory v = _classify(h, agentId, token, amount, recipient, category);
         tier = v.tier;
 
         // Effects: the agent's counters (and its nonce, from which the id derives) and the tier's budget.
-        uint256 nonce = v.agentWord >> 216;
+        uint256 agentWord = v.agentWord;
+        uint256 nonce = agentWord >> 216;
         intentId = _intentId(agentId, nonce);
-        _agents[agentId] = (v.agentWord & ~(Words.M40 << 216)) | ((nonce + 1) << 216);
-        if (v.budgeted != 0) _budgets[uint8(tier)] = v.budgetWord;
+        unchecked {
+            _agents[agentId] = (agentWord & ~(Words.M40 << 216)) | ((nonce + 1) << 216);
+        }
+        if (v.budgeted) _budgets[uint8(tier)] = v.budgetWord;
 
-        uint256 details = uint256(category) | (uint256(uint8(v.reason)) << 8) | (uint256(v.misses) << 16)
-            | (Words.get(h, Words.H_VERSION, Words.M32) << 32);
-        if (tier == Tier.Autonomous || tier == Tier.Prohibited) {
-            emit IntentSubmitted(
-                intentId, agentId, recipient, msg.sender, token, amount, v.value, tier, details, justification
-            );
-            if (tier == Tier.Prohibited) return (intentId, tier, Status.Blocked);
+        uint256 details = _details(h, category, v);
+        if (tier == Tier.Autonomous) {
+            emit IntentSubmitted(intentId, agentId, recipient, msg.sender, token, amount, details, justification);
             // Interaction last. A failed transfer reverts the whole call, counters included.
             _pay(token, recipient, amount, true);
             return (intentId, tier, Status.Executed);
         }
+        if (tier == Tier.Prohibited) {
+            status = Status.Blocked;
+        } else {
+            (status, details) = _queue(intentId, agentId, token, amount, recipient, v, details);
+        }
+        emit IntentSubmitted(intentId, agentId, recipient, msg.sender, token, amount, details, justification);
+    }
 
+    /// @dev The caller's agent identity, if it holds an unexpired session key.
+    function _sessionAgent() private view returns (bytes32 agentId) {
+        uint256 grant = _keys[msg.sender];
+        agentId = bytes32(grant & ~Words.M40);
+        if (agentId == bytes32(0)) revert TierGuardNotSessionKey(msg.sender);
+        if (block.timestamp >= uint40(grant)) {
+            revert TierGuardSessionKeyExpired(msg.sender, uint40(grant), block.timestamp);
+        }
+    }
+
+    /// @dev IntentSubmitted's packed `details` (layout in the interface), without the queue timing.
+    function _details(uint256 h, uint8 category, Verdict memory v) private pure returns (uint256) {
+        return uint256(category) | (uint256(uint8(v.reason)) << 8) | (uint256(v.misses) << 16)
+            | (((h >> Words.H_VERSION) & Words.M32) << 32) | (uint256(uint8(v.tier)) << 144)
+            | (uint256(v.value) << 160);
+    }
+
+    /// @dev Stores a supervised or collaborative intent's commitment; returns its status and completed details.
+    function _queue(
+        bytes32 intentId,
+        bytes32 agentId,
+        address token,
+        uint256 amount,
+        address recipient,
+        Verdict memory v,
+        uint256 details
+    ) private returns (Status status, uint256) {
+        uint256 rules = _tiers[uint8(v.tier)];
+        uint40 notBefore = uint40(block.timestamp);
+        uint40 deadline;
+        if (v.tier == Tier.Supervised) {
+            status = Status.Queued;
+            notBefore += uint40(uint32(rules >> 192));
+            deadline = notBefore + uint24(rules >> 224);
+        } else {
+            status = Status.AwaitingApproval;
+            deadline = notBefore + uint40(uint32(rules >> 192));
+        }
         PendingIntent memory p = PendingIntent({
             agentId: agentId,
             token: token,
             amount: amount,
             recipient: recipient,
             value: v.value,
-            budgeted: v.budgeted,
-            category: category,
-            tier: tier,
+            budgeted: v.budgeted ? v.value : 0,
+            category: uint8(details),
+            tier: v.tier,
             submittedAt: uint40(block.timestamp),
-            notBefore: uint40(block.timestamp),
-            deadline: 0
+            notBefore: notBefore,
+            deadline: deadline
         });
-        uint256 rules = _tiers[uint8(tier)];
-        if (tier == Tier.Supervised) {
-            status = Status.Queued;
-            p.notBefore += uint40(uint32(rules >> 192));
-            p.deadline = p.notBefore + uint24(rules >> 224);
-        } else {
-            status = Status.AwaitingApproval;
-            p.deadline = p.notBefore + uint40(uint32(rules >> 192));
-        }
         _intents[intentId] = _commit(keccak256(abi.encode(p)), status);
-        details |= (uint256(p.notBefore) << 64) | (uint256(p.deadline) << 104) | (uint256(p.budgeted) << 144);
-        emit IntentSubmitted(
-            intentId, agentId, recipient, msg.sender, token, amount, v.value, tier, details, justification
-        );
+        details |= (uint256(notBefore) << 64) | (uint256(deadline) << 104) | (v.budgeted ? 1 << 152 : 0);
+        return (status, details);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -238,6 +265,7 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
 
     /// @inheritdoc ITierGuardWallet
     function intentIdFor(bytes32 agentId, uint40 nonce) external pure returns (bytes32) {
+        if (uint256(agentId) & Words.M40 != 0) revert TierGuardInvalidAgent();
         return _intentId(agentId, nonce);
     }
 
@@ -253,29 +281,32 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
             emit IntentRefused(intentId, Refusal.Paused, false, 0);
             return false;
         }
+        Trust trust = _trust[intent.recipient];
         Refusal refusal;
         bool refused;
-        if (_trust[intent.recipient] == Trust.Blocked) (refused, refusal) = (true, Refusal.RecipientBlocked);
+        if (trust == Trust.Blocked) (refused, refusal) = (true, Refusal.RecipientBlocked);
         else if (_tokenWords[intent.token] == 0) (refused, refusal) = (true, Refusal.TokenNotAccepted);
         if (refused) {
             uint64 released = _close(intentId, intent, Status.Refused);
             emit IntentRefused(intentId, refusal, true, released);
             return false;
         }
-        if (_balance(intent.token) < intent.amount) {
+        // Effects before the interaction; undone (and the refusal recorded) if the wallet cannot pay now.
+        uint256 w = _intents[intentId];
+        _intents[intentId] = (w & ~Words.M8) | uint8(Status.Executed);
+        if (!_tryPay(intent.token, intent.recipient, intent.amount)) {
+            _intents[intentId] = w;
             emit IntentRefused(intentId, Refusal.TransferFailed, false, 0);
             return false;
         }
-        _setStatus(intentId, Status.Executed);
         emit IntentExecuted(intentId, msg.sender);
-        if (intent.tier == Tier.Collaborative) _promote(intent.recipient);
-        _pay(intent.token, intent.recipient, intent.amount, false);
+        if (intent.tier == Tier.Collaborative && trust == Trust.Unknown) _promote(intent.recipient);
         return true;
     }
 
     /// @dev After an owner-approved payment, an Unknown recipient becomes Known if the policy says so.
     function _promote(address recipient) private {
-        if ((_settings >> Words.S_AUTO_PROMOTE) & 1 == 0 || _trust[recipient] != Trust.Unknown) return;
+        if ((_settings >> Words.S_AUTO_PROMOTE) & 1 == 0) return;
         _setTrust(recipient, Trust.Known);
         emit RecipientTrustSet(recipient, Trust.Known, true, _version());
     }
@@ -305,8 +336,11 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
         }
     }
 
-    function _balance(address token) private view returns (uint256) {
-        return token == address(0) ? address(this).balance : IERC20(token).balanceOf(address(this));
+    /// @dev Pays without reverting: false if the balance is short, the token refuses or the recipient rejects ETH.
+    function _tryPay(address token, address to, uint256 amount) private returns (bool ok) {
+        if (token != address(0)) return IERC20(token).trySafeTransfer(to, amount);
+        if (address(this).balance < amount) return false;
+        (ok,) = payable(to).call{value: amount}("");
     }
 
     function _status(bytes32 intentId, PendingIntent calldata intent) private view returns (Status) {
@@ -365,8 +399,10 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
         _intents[intentId] = (_intents[intentId] & ~Words.M8) | uint8(status);
     }
 
+    /// @dev An agent id has its low 40 bits clear and nonces are 40 bits wide, so the id is the agent id with
+    /// the agent's sequence number in its last 5 bytes: unique per wallet, readable, and free to compute.
     function _intentId(bytes32 agentId, uint256 nonce) private pure returns (bytes32) {
-        return keccak256(abi.encode(agentId, nonce));
+        return agentId | bytes32(nonce);
     }
 
     function _popcount(uint256 x) private pure returns (uint256 n) {

@@ -22,20 +22,18 @@ abstract contract PolicyManager is Classifier {
     /// @inheritdoc ITierGuardWallet
     function defineCategory(uint8 category, bytes32 name) external onlySelf {
         if (category >= MAX_CATEGORIES || name == bytes32(0)) revert TierGuardInvalidCategory(category);
-        _settings |= uint256(1) << (Words.S_CATEGORIES + category);
+        _definedCategories |= uint64(1) << category;
         _categoryNames[category] = name;
         emit CategoryDefined(category, name, _touchPolicy());
     }
 
     /// @inheritdoc ITierGuardWallet
     function removeCategory(uint8 category) external onlySelf {
-        uint256 s = _settings;
-        if (category >= MAX_CATEGORIES || (s >> (Words.S_CATEGORIES + category)) & 1 == 0) {
-            revert TierGuardUnknownCategory(category);
-        }
-        uint256 used = (s >> Words.S_PROHIBITED_CATEGORIES) | _tierCategories();
+        uint64 defined = _definedCategories;
+        if (category >= MAX_CATEGORIES || (defined >> category) & 1 == 0) revert TierGuardUnknownCategory(category);
+        uint256 used = (_settings >> Words.S_PROHIBITED_CATEGORIES) | _tierCategories();
         if ((used >> category) & 1 != 0) revert TierGuardCategoryInUse(category);
-        _settings = s & ~(uint256(1) << (Words.S_CATEGORIES + category));
+        _definedCategories = defined & ~(uint64(1) << category);
         delete _categoryNames[category];
         emit CategoryRemoved(category, _touchPolicy());
     }
@@ -47,7 +45,7 @@ abstract contract PolicyManager is Classifier {
     /// @inheritdoc ITierGuardWallet
     function setTierRules(Tier tier, TierRules calldata rules) external onlySelf {
         if (tier == Tier.Prohibited) revert TierGuardInvalidTier(uint8(tier));
-        if (rules.categories & ~_definedCategories() != 0) revert TierGuardInvalidTierRules(tier, "categories");
+        if (rules.categories & ~_definedCategories != 0) revert TierGuardInvalidTierRules(tier, "categories");
         uint64 conflict = rules.categories & uint64(_settings >> Words.S_PROHIBITED_CATEGORIES);
         if (conflict != 0) revert TierGuardCategoryConflict(conflict);
         if (rules.categories != 0 && rules.maxValue == 0) revert TierGuardInvalidTierRules(tier, "maxValue");
@@ -56,8 +54,13 @@ abstract contract PolicyManager is Classifier {
         if (tier == Tier.Autonomous && rules.window != 0) revert TierGuardInvalidTierRules(tier, "window");
         if (tier == Tier.Collaborative && rules.window == 0) revert TierGuardInvalidTierRules(tier, "window");
         if ((tier == Tier.Supervised) != (rules.grace != 0)) revert TierGuardInvalidTierRules(tier, "grace");
-        if (tier == Tier.Autonomous) _hot = (_hot & ~Words.H_TIER_MASK) | Words.encodeHotTier(rules);
-        else _tiers[uint8(tier)] = Words.encodeTier(rules);
+        if (tier == Tier.Autonomous) {
+            _hot = (_hot & ~Words.H_TIER_MASK) | Words.encodeHotTier(rules);
+        } else {
+            uint256 off = _tierCategoriesOffset(tier);
+            _settings = Words.set(_settings, off, Words.M64, rules.categories);
+            _tiers[uint8(tier)] = Words.encodeTier(rules) & ~Words.M64;
+        }
         emit TierRulesSet(tier, rules, _touchPolicy());
     }
 
@@ -79,7 +82,7 @@ abstract contract PolicyManager is Classifier {
 
     /// @inheritdoc ITierGuardWallet
     function setProhibitions(uint64 categories, uint8 trustMask) external onlySelf {
-        if (categories & ~_definedCategories() != 0) revert TierGuardInvalidTierRules(Tier.Prohibited, "categories");
+        if (categories & ~_definedCategories != 0) revert TierGuardInvalidTierRules(Tier.Prohibited, "categories");
         if (trustMask > 7) revert TierGuardInvalidTrust(trustMask);
         uint64 conflict = categories & uint64(_tierCategories());
         if (conflict != 0) revert TierGuardCategoryConflict(conflict);
@@ -183,18 +186,21 @@ abstract contract PolicyManager is Classifier {
 
     /// @inheritdoc ITierGuardWallet
     function valueOf(address token, uint256 amount) external view returns (uint64 value) {
-        (, value) = _value(token, amount, true);
+        return _value(token, amount);
     }
 
     /// @inheritdoc ITierGuardWallet
     function settings() external view returns (Settings memory) {
-        return Words.decodeSettings(_hot, _settings);
+        return Words.decodeSettings(_hot, _settings, _definedCategories);
     }
 
     /// @inheritdoc ITierGuardWallet
     function tierRules(Tier tier) external view returns (TierRules memory) {
         if (tier == Tier.Prohibited) revert TierGuardInvalidTier(uint8(tier));
-        return tier == Tier.Autonomous ? Words.decodeHotTier(_hot) : Words.decodeTier(_tiers[uint8(tier)]);
+        if (tier == Tier.Autonomous) return Words.decodeHotTier(_hot);
+        TierRules memory r = Words.decodeTier(_tiers[uint8(tier)]);
+        r.categories = uint64(_settings >> _tierCategoriesOffset(tier));
+        return r;
     }
 
     /// @inheritdoc ITierGuardWallet
@@ -248,13 +254,15 @@ abstract contract PolicyManager is Classifier {
                                 INTERNALS
     //////////////////////////////////////////////////////////////*/
 
-    function _definedCategories() internal view returns (uint64) {
-        return uint64(_settings >> Words.S_CATEGORIES);
-    }
-
     /// @dev Union of the categories the three tiers allow.
     function _tierCategories() internal view returns (uint256) {
-        return uint64(_hot >> Words.H_CATEGORIES) | uint64(_tiers[1]) | uint64(_tiers[2]);
+        uint256 s = _settings;
+        return uint64(_hot >> Words.H_CATEGORIES) | uint64(s >> Words.S_TIER_CATEGORIES)
+            | uint64(s >> (Words.S_TIER_CATEGORIES + 64));
+    }
+
+    function _tierCategoriesOffset(Tier tier) private pure returns (uint256) {
+        return Words.S_TIER_CATEGORIES + 64 * (uint8(tier) - 1);
     }
 
     function _setBudgetFlag(Tier tier, bool on) private {

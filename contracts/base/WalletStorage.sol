@@ -39,6 +39,9 @@ abstract contract WalletStorage is ITierGuardWallet {
     /// @dev Commitment word per queued intent: status, on-chain approvals and the intent's hash (see `Words`).
     mapping(bytes32 intentId => uint256 word) internal _intents;
     mapping(uint8 category => bytes32 name) internal _categoryNames;
+    /// @dev Bitmask of defined category ids. Read on payments only for a category that no tier allows and the
+    /// policy does not prohibit (to tell an unmatched intent from an unknown category).
+    uint64 internal _definedCategories;
 
     /// @dev Owner slots; index i is bit i of approval bitmaps. Removal empties a slot and bumps `_ownerEpoch`.
     address[MAX_OWNERS] internal _ownerSlots;

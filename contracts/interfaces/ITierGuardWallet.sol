@@ -210,12 +210,13 @@ interface ITierGuardWallet {
     /// @notice An agent submitted an intent and it was classified. Autonomous intents are paid in the same call
     /// (their status is Executed); prohibited ones are recorded and nothing is paid (status Blocked); supervised
     /// ones are Queued and collaborative ones AwaitingApproval.
-    /// @param value the intent's value in reference units (0 for a prohibited intent whose token cannot be priced)
-    /// @param details packed, least significant bit first: category 0..7 | reason 8..15 | misses 16..31 |
-    /// policyVersion 32..63 | notBefore 64..103 | deadline 104..143 | budgeted 144..207. `misses` holds, for each
-    /// tier tried before the result, the `Reason` it failed with (4 bits per tier, tier i at bits 4i..4i+3).
-    /// With the block's timestamp (`submittedAt`) these give every field of a queued intent's `PendingIntent`.
-    /// One word instead of seven keeps the event, paid on every payment, cheap.
+    /// @param details the classification, packed least significant bit first: category 0..7 | reason 8..15 |
+    /// misses 16..31 | policyVersion 32..63 | notBefore 64..103 | deadline 104..143 | tier 144..151 |
+    /// budgeted 152 (1 if `value` was counted against the tier's budget) | value 160..223 (reference units; 0 for
+    /// a prohibited intent whose token cannot be priced). `misses` holds, for each tier tried before the result,
+    /// the `Reason` it failed with (4 bits per tier, tier i at bits 4i..4i+3). With the block's timestamp
+    /// (`submittedAt`) these give every field of a queued intent's `PendingIntent`. One word instead of nine keeps
+    /// the event, paid on every payment, cheap; the SDK and the indexer decode it.
     event IntentSubmitted(
         bytes32 indexed intentId,
         bytes32 indexed agentId,
@@ -223,8 +224,6 @@ interface ITierGuardWallet {
         address key,
         address token,
         uint256 amount,
-        uint64 value,
-        Tier tier,
         uint256 details,
         string justification
     );
@@ -460,6 +459,7 @@ interface ITierGuardWallet {
     function ownerActionDigest(bytes[] calldata calls, uint256 nonce, uint256 deadline) external view returns (bytes32);
     /// @notice The EIP-712 digest owners sign to approve a collaborative intent.
     function approvalDigest(bytes32 intentId, PendingIntent calldata intent) external view returns (bytes32);
-    /// @notice The id that the agent's `nonce`-th intent gets.
+    /// @notice The id that the agent's `nonce`-th intent gets (counting from 0): the agent id with the nonce in its
+    /// last 5 bytes.
     function intentIdFor(bytes32 agentId, uint40 nonce) external view returns (bytes32);
 }

@@ -13,9 +13,11 @@ import {ITierGuardWallet as I} from "../interfaces/ITierGuardWallet.sol";
 ///            | autonomous tier: categories 48..111, maxValue 112..175, maxCount 176..207, period 208..239,
 ///            minTrust 240..247
 /// settings:  ownerCount 0..7 | unmatchedTier 8..15 | budget flags of tiers 1, 2 at bits 17, 18 | autoPromote 24
-///            | categories 32..95 | prohibitedCategories 96..159
-/// tier:      categories 0..63 | maxValue 64..127 | maxCount 128..159 | period 160..191 | window 192..223
-///            | grace 224..247 | minTrust 248..255          (supervised and collaborative tiers)
+///            | prohibitedCategories 32..95 | supervised categories 96..159 | collaborative categories 160..223
+///            (a tier's categories sit here, not in its rules word, so a tier that does not allow the intent's
+///            category costs no SLOAD)
+/// tier:      (categories 0..63: unused, always 0) | maxValue 64..127 | maxCount 128..159 | period 160..191
+///            | window 192..223 | grace 224..247 | minTrust 248..255          (supervised and collaborative tiers)
 /// key:       validUntil 0..39 | agentId (its upper 27 bytes) 40..255
 /// token:     kind 0..7 | decimals 8..15 | priceDecimals 16..23 | maxStaleness 24..55 | source 56..215
 /// agent:     for tier t in 0..2: windowStart 72t..72t+39, count 72t+40..72t+71 | nonce 216..255
@@ -49,8 +51,9 @@ library Words {
     uint256 internal constant S_UNMATCHED = 8;
     uint256 internal constant S_BUDGET_TIERS = 16;
     uint256 internal constant S_AUTO_PROMOTE = 24;
-    uint256 internal constant S_CATEGORIES = 32;
-    uint256 internal constant S_PROHIBITED_CATEGORIES = 96;
+    uint256 internal constant S_PROHIBITED_CATEGORIES = 32;
+    /// @dev tier t's (t = 1, 2) categories start at S_TIER_CATEGORIES + 64 * (t - 1)
+    uint256 internal constant S_TIER_CATEGORIES = 96;
 
     /// @dev Returns `w` with the `mask`-wide field at `offset` replaced by `value` (which must fit the mask).
     function set(uint256 w, uint256 offset, uint256 mask, uint256 value) internal pure returns (uint256) {
@@ -61,7 +64,7 @@ library Words {
         return (w >> offset) & mask;
     }
 
-    function decodeSettings(uint256 hot, uint256 w) internal pure returns (I.Settings memory s) {
+    function decodeSettings(uint256 hot, uint256 w, uint64 defined) internal pure returns (I.Settings memory s) {
         s.paused = hot & 1 != 0;
         s.threshold = uint8(hot >> H_THRESHOLD);
         s.ownerCount = uint8(w >> S_OWNER_COUNT);
@@ -70,7 +73,7 @@ library Words {
         s.budgetTiers = uint8(((w >> S_BUDGET_TIERS) & 6) | ((hot >> H_AUTONOMOUS_BUDGET) & 1));
         s.autoPromote = (w >> S_AUTO_PROMOTE) & 1 != 0;
         s.policyVersion = uint32(hot >> H_VERSION);
-        s.categories = uint64(w >> S_CATEGORIES);
+        s.categories = defined;
         s.prohibitedCategories = uint64(w >> S_PROHIBITED_CATEGORIES);
     }
 

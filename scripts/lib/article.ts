@@ -198,7 +198,9 @@ export function decodeDetails(details: bigint) {
     policyVersion: bits(32, 32),
     notBefore: bits(64, 40),
     deadline: bits(104, 40),
-    budgeted: (details >> 144n) & ((1n << 64n) - 1n),
+    tier: bits(144, 8),
+    budgeted: bits(152, 1) === 1,
+    value: (details >> 160n) & ((1n << 64n) - 1n),
   };
 }
 
@@ -211,15 +213,15 @@ export async function decodeSubmission(
     const parsed = wallet.interface.parseLog(log as { topics: string[]; data: string });
     if (parsed?.name !== "IntentSubmitted") continue;
     const a = parsed.args;
-    const tier = Number(a.tier);
     const d = decodeDetails(a.details);
+    const tier = d.tier;
     const block = await wallet.runner!.provider!.getBlock(receipt.blockNumber);
     out = {
       intentId: a.intentId,
       tier,
       reason: d.reason,
       misses: d.misses,
-      value: a.value,
+      value: d.value,
       status: STATUS_AT_SUBMIT[tier],
       gasUsed: receipt.gasUsed,
       policyVersion: d.policyVersion,
@@ -228,8 +230,8 @@ export async function decodeSubmission(
         token: a.token,
         amount: a.amount,
         recipient: a.recipient,
-        value: a.value,
-        budgeted: d.budgeted,
+        value: d.value,
+        budgeted: d.budgeted ? d.value : 0n,
         category: d.category,
         tier,
         submittedAt: block!.timestamp,
