@@ -85,7 +85,7 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
     function _details(uint256 h, uint8 category, Verdict memory v) private pure returns (uint256) {
         return uint256(category) | (uint256(uint8(v.reason)) << 8) | (uint256(v.misses) << 16)
             | (((h >> Words.H_VERSION) & Words.M32) << 32) | (uint256(uint8(v.tier)) << 144)
-            | (uint256(v.value) << 160);
+            | (v.budgeted ? 1 << 152 : 0) | (uint256(v.value) << 160);
     }
 
     /// @dev Stores a supervised or collaborative intent's commitment; returns its status and completed details.
@@ -123,7 +123,7 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
             deadline: deadline
         });
         _intents[intentId] = _commit(keccak256(abi.encode(p)), status);
-        details |= (uint256(notBefore) << 64) | (uint256(deadline) << 104) | (v.budgeted ? 1 << 152 : 0);
+        details |= (uint256(notBefore) << 64) | (uint256(deadline) << 104);
         return (status, details);
     }
 

@@ -44,7 +44,7 @@ async function main() {
 
   line("TierGuard demo: the article's policy on an embedded chain");
   line(`  wallet ${walletAddr} (2-of-3 owners), funded with 1,000,000 mock USDC`);
-  line(`  agent "procurement-agent-prod" holds session key ${agentKey.address.slice(0, 10)}...`);
+  line(`  agent "procurement-agent-prod" holds session key ${(await agentKey.getAddress()).slice(0, 10)}...`);
   line(`  policy version ${(await wallet.settings()).policyVersion}\n`);
 
   const pay = async (amount: string, category: Category, recipient: string, why: string): Promise<Submitted> => {

@@ -53,7 +53,11 @@ abstract contract PolicyManager is Classifier {
         if (rules.period != 0 && rules.maxCount == 0) revert TierGuardInvalidTierRules(tier, "maxCount");
         if (tier == Tier.Autonomous && rules.window != 0) revert TierGuardInvalidTierRules(tier, "window");
         if (tier == Tier.Collaborative && rules.window == 0) revert TierGuardInvalidTierRules(tier, "window");
-        if ((tier == Tier.Supervised) != (rules.grace != 0)) revert TierGuardInvalidTierRules(tier, "grace");
+        // A supervised tier that allows anything needs a grace period (else nothing could ever execute); the
+        // collaborative window is required even when the tier is disabled: it times out escalated intents.
+        if (tier == Tier.Supervised ? (rules.categories != 0 && rules.grace == 0) : rules.grace != 0) {
+            revert TierGuardInvalidTierRules(tier, "grace");
+        }
         if (tier == Tier.Autonomous) {
             _hot = (_hot & ~Words.H_TIER_MASK) | Words.encodeHotTier(rules);
         } else {
