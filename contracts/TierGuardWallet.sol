@@ -10,7 +10,7 @@ import {Words} from "./libraries/Words.sol";
 
 /// @title TierGuardWallet
 /// @notice A wallet whose agents pay only along the approval path of each payment's autonomy tier.
-/// Agents hold session keys and can do exactly one thing: `submit` a payment intent. There is no generic
+/// Agents hold session keys and can do exactly one thing: `spend` a payment intent. There is no generic
 /// execute: the wallet only ever calls `transfer` on an accepted token or sends ETH to a recipient.
 /// @dev Composition: `WalletStorage` (state) <- `OwnerManager` (owners, signatures, pause) and
 /// `Classifier` <- `PolicyManager` (policy, keys, views) <- this contract (intents and funds).
@@ -34,58 +34,46 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc ITierGuardWallet
-    function submit(address token, uint256 amount, address recipient, uint8 category, string calldata justification)
+    function spend(address token, uint256 amount, address recipient, uint8 category, string calldata justification)
         external
         nonReentrant
         returns (bytes32 intentId, Tier tier, Status status)
     {
-        bytes32 agentId = _sessionAgent();
+        uint256 grant = _keys[msg.sender];
+        bytes32 agentId = bytes32(grant & ~Words.M40);
+        if (agentId == bytes32(0)) revert TierGuardNotSessionKey(msg.sender);
+        if (block.timestamp >= uint40(grant)) {
+            revert TierGuardSessionKeyExpired(msg.sender, uint40(grant), block.timestamp);
+        }
         if (bytes(justification).length > MAX_JUSTIFICATION) {
             revert TierGuardJustificationTooLong(bytes(justification).length, MAX_JUSTIFICATION);
         }
         uint256 h = _hot;
-        Verdict memory v = _classify(h, agentId, token, amount, recipient, category);
-        tier = v.tier;
+        (uint256 details, uint256 agentWord, uint256 budgetWord) =
+            _classify(h, agentId, token, amount, recipient, category);
+        tier = Tier(uint8(details >> Words.D_TIER));
 
         // Effects: the agent's counters (and its nonce, from which the id derives) and the tier's budget.
-        uint256 agentWord = v.agentWord;
         uint256 nonce = agentWord >> 216;
         intentId = _intentId(agentId, nonce);
         unchecked {
             _agents[agentId] = (agentWord & ~(Words.M40 << 216)) | ((nonce + 1) << 216);
         }
-        if (v.budgeted) _budgets[uint8(tier)] = v.budgetWord;
+        if (budgetWord != 0) _budgets[uint8(tier)] = budgetWord;
 
-        uint256 details = _details(h, category, v);
+        details |= ((h >> Words.H_VERSION) & Words.M32) << Words.D_VERSION;
         if (tier == Tier.Autonomous) {
             emit IntentSubmitted(intentId, agentId, recipient, msg.sender, token, amount, details, justification);
             // Interaction last. A failed transfer reverts the whole call, counters included.
-            _pay(token, recipient, amount, true);
+            _pay(token, recipient, amount);
             return (intentId, tier, Status.Executed);
         }
         if (tier == Tier.Prohibited) {
             status = Status.Blocked;
         } else {
-            (status, details) = _queue(intentId, agentId, token, amount, recipient, v, details);
+            (status, details) = _queue(intentId, agentId, token, amount, recipient, details);
         }
         emit IntentSubmitted(intentId, agentId, recipient, msg.sender, token, amount, details, justification);
-    }
-
-    /// @dev The caller's agent identity, if it holds an unexpired session key.
-    function _sessionAgent() private view returns (bytes32 agentId) {
-        uint256 grant = _keys[msg.sender];
-        agentId = bytes32(grant & ~Words.M40);
-        if (agentId == bytes32(0)) revert TierGuardNotSessionKey(msg.sender);
-        if (block.timestamp >= uint40(grant)) {
-            revert TierGuardSessionKeyExpired(msg.sender, uint40(grant), block.timestamp);
-        }
-    }
-
-    /// @dev IntentSubmitted's packed `details` (layout in the interface), without the queue timing.
-    function _details(uint256 h, uint8 category, Verdict memory v) private pure returns (uint256) {
-        return uint256(category) | (uint256(uint8(v.reason)) << 8) | (uint256(v.misses) << 16)
-            | (((h >> Words.H_VERSION) & Words.M32) << 32) | (uint256(uint8(v.tier)) << 144)
-            | (v.budgeted ? 1 << 152 : 0) | (uint256(v.value) << 160);
     }
 
     /// @dev Stores a supervised or collaborative intent's commitment; returns its status and completed details.
@@ -95,13 +83,13 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
         address token,
         uint256 amount,
         address recipient,
-        Verdict memory v,
         uint256 details
     ) private returns (Status status, uint256) {
-        uint256 rules = _tiers[uint8(v.tier)];
+        Tier tier = Tier(uint8(details >> Words.D_TIER));
+        uint256 rules = _tiers[uint8(tier)];
         uint40 notBefore = uint40(block.timestamp);
         uint40 deadline;
-        if (v.tier == Tier.Supervised) {
+        if (tier == Tier.Supervised) {
             status = Status.Queued;
             notBefore += uint40(uint32(rules >> 192));
             deadline = notBefore + uint24(rules >> 224);
@@ -109,21 +97,22 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
             status = Status.AwaitingApproval;
             deadline = notBefore + uint40(uint32(rules >> 192));
         }
+        uint64 value = uint64(details >> Words.D_VALUE);
         PendingIntent memory p = PendingIntent({
             agentId: agentId,
             token: token,
             amount: amount,
             recipient: recipient,
-            value: v.value,
-            budgeted: v.budgeted ? v.value : 0,
+            value: value,
+            budgeted: details & Words.D_BUDGETED_BIT != 0 ? value : 0,
             category: uint8(details),
-            tier: v.tier,
+            tier: tier,
             submittedAt: uint40(block.timestamp),
             notBefore: notBefore,
             deadline: deadline
         });
         _intents[intentId] = _commit(keccak256(abi.encode(p)), status);
-        details |= (uint256(notBefore) << 64) | (uint256(deadline) << 104);
+        details |= (uint256(notBefore) << Words.D_NOT_BEFORE) | (uint256(deadline) << Words.D_DEADLINE);
         return (status, details);
     }
 
@@ -136,7 +125,7 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
         _requireOwnerOrGuardian();
         _expectStatus(intentId, intent, Status.Queued);
         if (block.timestamp >= intent.notBefore) revert TierGuardVetoWindowOver(intentId, intent.notBefore);
-        uint64 released = _close(intentId, intent, Status.Vetoed);
+        uint64 released = _close(intentId, intent);
         emit IntentVetoed(intentId, msg.sender, released);
     }
 
@@ -145,7 +134,7 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
         _requireOwner();
         _expectStatus(intentId, intent, Status.AwaitingApproval);
         if (block.timestamp >= intent.deadline) revert TierGuardDeadlinePassed(intentId, intent.deadline);
-        uint64 released = _close(intentId, intent, Status.Rejected);
+        uint64 released = _close(intentId, intent);
         emit IntentRejected(intentId, msg.sender, released);
     }
 
@@ -157,7 +146,7 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
         }
         if (block.timestamp < intent.deadline) revert TierGuardDeadlineNotReached(intentId, intent.deadline);
         Status closed = status == Status.Queued ? Status.Stale : Status.Expired;
-        uint64 released = _close(intentId, intent, closed);
+        uint64 released = _close(intentId, intent);
         emit IntentExpired(intentId, closed, released);
     }
 
@@ -178,7 +167,7 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
     }
 
     /// @inheritdoc ITierGuardWallet
-    function approveWithSignatures(bytes32 intentId, PendingIntent calldata intent, OwnerSignature[] calldata signatures)
+    function approveBySignatures(bytes32 intentId, PendingIntent calldata intent, OwnerSignature[] calldata signatures)
         external
         nonReentrant
         returns (bool executed)
@@ -236,7 +225,7 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
         if (to == address(0) || to == address(this)) revert TierGuardInvalidRecipient(to);
         if (amount == 0) revert TierGuardZeroAmount();
         emit Withdrawn(token, to, amount);
-        _pay(token, to, amount, true);
+        _pay(token, to, amount);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -287,13 +276,13 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
         if (trust == Trust.Blocked) (refused, refusal) = (true, Refusal.RecipientBlocked);
         else if (_tokenWords[intent.token] == 0) (refused, refusal) = (true, Refusal.TokenNotAccepted);
         if (refused) {
-            uint64 released = _close(intentId, intent, Status.Refused);
+            uint64 released = _close(intentId, intent);
             emit IntentRefused(intentId, refusal, true, released);
             return false;
         }
         // Effects before the interaction; undone (and the refusal recorded) if the wallet cannot pay now.
         uint256 w = _intents[intentId];
-        _intents[intentId] = (w & ~Words.M8) | uint8(Status.Executed);
+        delete _intents[intentId];
         if (!_tryPay(intent.token, intent.recipient, intent.amount)) {
             _intents[intentId] = w;
             emit IntentRefused(intentId, Refusal.TransferFailed, false, 0);
@@ -311,10 +300,11 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
         emit RecipientTrustSet(recipient, Trust.Known, true, _version());
     }
 
-    /// @dev Closes a queued intent without paying and gives its budgeted value back to the tier's budget if
+    /// @dev Closes a queued intent without paying (its commitment is deleted: storage holds only intents that
+    /// still wait, and the refund makes deciding cheaper) and gives its budgeted value back to the tier's budget if
     /// the budget window it was counted in is still the current one.
-    function _close(bytes32 intentId, PendingIntent calldata intent, Status closed) private returns (uint64 released) {
-        _setStatus(intentId, closed);
+    function _close(bytes32 intentId, PendingIntent calldata intent) private returns (uint64 released) {
+        delete _intents[intentId];
         uint64 budgeted = intent.budgeted;
         if (budgeted == 0) return 0;
         uint256 b = _budgets[uint8(intent.tier)];
@@ -324,9 +314,9 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
         _budgets[uint8(intent.tier)] = Words.set(b, 136, Words.M96, spent - released);
     }
 
-    function _pay(address token, address to, uint256 amount, bool checkBalance) private {
+    function _pay(address token, address to, uint256 amount) private {
         if (token == address(0)) {
-            if (checkBalance && address(this).balance < amount) {
+            if (address(this).balance < amount) {
                 revert TierGuardInsufficientBalance(token, address(this).balance, amount);
             }
             (bool ok,) = payable(to).call{value: amount}("");
@@ -395,9 +385,6 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
         return ((uint256(hash) >> 64) << 64) | uint8(status);
     }
 
-    function _setStatus(bytes32 intentId, Status status) private {
-        _intents[intentId] = (_intents[intentId] & ~Words.M8) | uint8(status);
-    }
 
     /// @dev An agent id has its low 40 bits clear and nonces are 40 bits wide, so the id is the agent id with
     /// the agent's sequence number in its last 5 bytes: unique per wallet, readable, and free to compute.

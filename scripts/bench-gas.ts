@@ -22,7 +22,7 @@ async function main() {
   const gas = async (p: Promise<{ wait: () => Promise<unknown> }>) =>
     ((await (await p).wait()) as { gasUsed: bigint }).gasUsed;
   const submit = async (token: string, amount: bigint, recipient: string, category: string) => {
-    const tx = await wallet.connect(agentKey).submit(token, amount, recipient, cat(category as never), JUSTIFICATION);
+    const tx = await wallet.connect(agentKey).spend(token, amount, recipient, cat(category as never), JUSTIFICATION);
     return decodeSubmission(wallet, (await tx.wait())!);
   };
   const fresh = () => ethers.Wallet.createRandom().address;
@@ -61,12 +61,12 @@ async function main() {
   // Collaborative: 2-of-3 owner signatures submitted in one call.
   const warm = await submit(usdcAddr, usd("89.00"), vendors.analysisAgent, "agent_hire");
   const warmSigs = await signApprovals(wallet, owners.slice(0, 2), warm.intentId, warm.pending!);
-  await (await wallet.approveWithSignatures(warm.intentId, warm.pending!, warmSigs)).wait();
+  await (await wallet.approveBySignatures(warm.intentId, warm.pending!, warmSigs)).wait();
   const col = await submit(usdcAddr, usd("89.00"), vendors.analysisAgent, "agent_hire");
   if (col.tier !== Tier.Collaborative) throw new Error("expected a collaborative intent");
   r.collaborativeSubmit = col.gasUsed;
   const sigs = await signApprovals(wallet, [owners[0], owners[2]], col.intentId, col.pending!);
-  r.collaborativeExecute2of3 = await gas(wallet.connect(signers[6]).approveWithSignatures(col.intentId, col.pending!, sigs));
+  r.collaborativeExecute2of3 = await gas(wallet.connect(signers[6]).approveBySignatures(col.intentId, col.pending!, sigs));
 
   // Blocked: a gambling payment, recorded and not paid.
   r.blocked = (await submit(usdcAddr, usd("10.00"), vendors.casino, "gambling")).gasUsed;

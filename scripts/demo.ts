@@ -50,7 +50,7 @@ async function main() {
   const pay = async (amount: string, category: Category, recipient: string, why: string): Promise<Submitted> => {
     const [w, f = ""] = amount.split(".");
     const units = BigInt(w) * 1_000_000n + BigInt((f + "000000").slice(0, 6));
-    const tx = await wallet.connect(agentKey).submit(usdcAddr, units, recipient, cat(category), why);
+    const tx = await wallet.connect(agentKey).spend(usdcAddr, units, recipient, cat(category), why);
     const s = await decodeSubmission(wallet, (await tx.wait())!);
     const misses = [0, 1, 2]
       .filter((t) => ((s.misses >> (4 * t)) & 0xf) !== 0)
@@ -79,7 +79,7 @@ async function main() {
   await (await wallet.execute(burst.intentId, burst.pending!)).wait();
   line(`  the ${usdString(burst.value)} compute burst executes after its veto window`);
   const sigs = await signApprovals(wallet, [owners[0], owners[2]], hire.intentId, hire.pending!);
-  await (await wallet.approveWithSignatures(hire.intentId, hire.pending!, sigs)).wait();
+  await (await wallet.approveBySignatures(hire.intentId, hire.pending!, sigs)).wait();
   line(`  owners 1 and 3 sign the ${usdString(hire.value)} agent hire (EIP-712); one call executes it`);
   await network.provider.send("evm_increaseTime", [4 * 3600]);
   await (await wallet.expire(hire2.intentId, hire2.pending!)).wait();

@@ -7,49 +7,42 @@ import {WalletStorage} from "./WalletStorage.sol";
 import {Words} from "../libraries/Words.sol";
 
 /// @title Classifier
-/// @notice Values an intent in the reference currency and classifies it into a tier. `submit` and `preview`
+/// @notice Values an intent in the reference currency and classifies it into a tier. `spend` and `preview`
 /// both call `_classify`, so the view and the payment path cannot disagree.
 abstract contract Classifier is WalletStorage {
-    /// @dev The outcome of classification, with the counter words `submit` writes back if it goes ahead.
-    struct Verdict {
-        Tier tier;
-        Reason reason;
-        uint16 misses;
-        uint64 value;
-        /// the agent's word with the matched tier's frequency window advanced (nonce untouched)
-        uint256 agentWord;
-        /// the matched tier's budget word with the value added (only meaningful when `budgeted`)
-        uint256 budgetWord;
-        bool budgeted;
-    }
-
-    /// @dev Classifies an intent. Reverts on invalid input (the same errors for `submit` and `preview`);
+    /// @dev Classifies an intent. Reverts on invalid input (the same errors for `spend` and `preview`);
     /// never reverts for a prohibited intent. Semantics, in order: prohibited category, blocked recipient,
     /// prohibited trust; then the tiers in order, the first whose conditions all hold wins; else unmatched.
     /// Fast path: when the autonomous tier allows the category, the category is defined and not prohibited
     /// (setters keep tier and prohibited categories disjoint), so the cold settings word is not read.
+    /// @return d the verdict in `IntentSubmitted.details` layout (category, reason, misses, tier, budgeted, value;
+    /// no version or timing yet)
+    /// @return agentWord the agent's counters with the matched tier's frequency window advanced (nonce untouched)
+    /// @return budgetWord the matched tier's budget word with the value added (when d's budgeted bit is set)
     function _classify(uint256 h, bytes32 agentId, address token, uint256 amount, address recipient, uint8 category)
         internal
         view
-        returns (Verdict memory v)
+        returns (uint256 d, uint256 agentWord, uint256 budgetWord)
     {
         if (h & 1 != 0) revert TierGuardPaused();
         if (amount == 0) revert TierGuardZeroAmount();
         if (recipient == address(0) || recipient == address(this)) revert TierGuardInvalidRecipient(recipient);
-        if (category >= MAX_CATEGORIES) revert TierGuardUnknownCategory(category);
         uint256 trust = uint8(_trust[recipient]);
-        uint256 agentWord = _agents[agentId];
-        v.agentWord = agentWord;
+        agentWord = _agents[agentId];
+        d = category;
         uint256 s;
+        uint256 value;
+        uint256 miss;
+        uint256 advanced;
         if ((h >> (Words.H_CATEGORIES + category)) & 1 != 0) {
-            // Fast path: the autonomous tier allows the category.
-            Reason prohibited = _prohibitedByTrust(h, trust);
-            if (prohibited != Reason.Matched) return _blocked(v, prohibited, token, amount);
-            v.value = _value(token, amount);
-            Reason miss;
-            (miss, v.agentWord, v.budgetWord, v.budgeted) = _check(
+            // Fast path: the autonomous tier allows the category (ids >= 64 shift out to 0 and take the slow path).
+            miss = _prohibitedByTrust(h, trust);
+            if (miss != 0) return (_blocked(d, miss, token, amount), agentWord, 0);
+            value = _value(token, amount);
+            d |= value << Words.D_VALUE;
+            (miss, advanced, budgetWord) = _check(
                 0,
-                v.value,
+                value,
                 trust,
                 (h >> Words.H_AUTONOMOUS_BUDGET) & 1 != 0,
                 uint64(h >> Words.H_MAX_VALUE),
@@ -58,10 +51,11 @@ abstract contract Classifier is WalletStorage {
                 uint32(h >> Words.H_PERIOD),
                 agentWord
             );
-            if (miss == Reason.Matched) return v;
-            v.misses = uint16(uint8(miss));
+            if (miss == 0) return (d | (budgetWord == 0 ? 0 : Words.D_BUDGETED_BIT), advanced, budgetWord);
+            d |= miss << Words.D_MISSES;
             s = _settings;
         } else {
+            if (category >= MAX_CATEGORIES) revert TierGuardUnknownCategory(category);
             s = _settings;
             // A category some tier or the prohibited list names is defined; otherwise ask the defined set.
             uint256 named = (s >> Words.S_PROHIBITED_CATEGORIES) | (s >> Words.S_TIER_CATEGORIES)
@@ -70,20 +64,20 @@ abstract contract Classifier is WalletStorage {
                 revert TierGuardUnknownCategory(category);
             }
             // Prohibited checks come first and need no price: a blocked attempt is recorded, never reverted.
-            Reason prohibited = (s >> (Words.S_PROHIBITED_CATEGORIES + category)) & 1 != 0
-                ? Reason.CategoryProhibited
+            miss = (s >> (Words.S_PROHIBITED_CATEGORIES + category)) & 1 != 0
+                ? uint8(Reason.CategoryProhibited)
                 : _prohibitedByTrust(h, trust);
-            if (prohibited != Reason.Matched) return _blocked(v, prohibited, token, amount);
-            v.value = _value(token, amount);
-            v.misses = uint16(uint8(Reason.CategoryNotAllowed));
+            if (miss != 0) return (_blocked(d, miss, token, amount), agentWord, 0);
+            value = _value(token, amount);
+            d |= (value << Words.D_VALUE) | (uint256(uint8(Reason.CategoryNotAllowed)) << Words.D_MISSES);
         }
         for (uint256 t = 1; t < 3; ++t) {
-            Reason miss = Reason.CategoryNotAllowed;
+            miss = uint8(Reason.CategoryNotAllowed);
             if ((s >> (Words.S_TIER_CATEGORIES + 64 * (t - 1) + category)) & 1 != 0) {
                 uint256 rules = _tiers[t];
-                (miss, v.agentWord, v.budgetWord, v.budgeted) = _check(
+                (miss, advanced, budgetWord) = _check(
                     t,
-                    v.value,
+                    value,
                     trust,
                     (s >> (Words.S_BUDGET_TIERS + t)) & 1 != 0,
                     uint64(rules >> 64),
@@ -92,50 +86,46 @@ abstract contract Classifier is WalletStorage {
                     uint32(rules >> 160),
                     agentWord
                 );
+                if (miss == 0) {
+                    d |= (t << Words.D_TIER) | (budgetWord == 0 ? 0 : Words.D_BUDGETED_BIT);
+                    return (d, advanced, budgetWord);
+                }
             }
-            if (miss == Reason.Matched) {
-                v.tier = Tier(t);
-                return v;
-            }
-            v.misses |= uint16(uint8(miss)) << uint16(4 * t);
+            d |= miss << (Words.D_MISSES + 4 * t);
         }
-        v.agentWord = agentWord;
-        v.tier = Tier(uint8(s >> Words.S_UNMATCHED));
-        v.reason = Reason.NoTierMatched;
+        d |= (((s >> Words.S_UNMATCHED) & Words.M8) << Words.D_TIER)
+            | (uint256(uint8(Reason.NoTierMatched)) << Words.D_REASON);
+        return (d, agentWord, 0);
     }
 
-    function _prohibitedByTrust(uint256 h, uint256 trust) private pure returns (Reason) {
-        if (trust == uint8(Trust.Blocked)) return Reason.RecipientBlocked;
-        if ((h >> (Words.H_PROHIBITED_TRUST + trust)) & 1 != 0) return Reason.TrustProhibited;
-        return Reason.Matched;
+    /// @dev The Reason code (0 = not prohibited) for a recipient's trust level.
+    function _prohibitedByTrust(uint256 h, uint256 trust) private pure returns (uint256) {
+        if (trust == uint8(Trust.Blocked)) return uint8(Reason.RecipientBlocked);
+        if ((h >> (Words.H_PROHIBITED_TRUST + trust)) & 1 != 0) return uint8(Reason.TrustProhibited);
+        return 0;
     }
 
-    function _blocked(Verdict memory v, Reason reason, address token, uint256 amount)
-        private
-        view
-        returns (Verdict memory)
-    {
-        v.tier = Tier.Prohibited;
-        v.reason = reason;
-        v.value = _tryValue(token, amount);
-        return v;
+    function _blocked(uint256 d, uint256 reason, address token, uint256 amount) private view returns (uint256) {
+        return d | (reason << Words.D_REASON) | (uint256(uint8(Tier.Prohibited)) << Words.D_TIER)
+            | (uint256(_tryValue(token, amount)) << Words.D_VALUE);
     }
 
     /// @dev Checks a tier whose categories allow the intent: amount, trust, frequency, budget, in that order.
-    /// Returns the first that fails, or Matched with the counter words advanced.
+    /// Returns the Reason code of the first that fails, or 0 (Matched) with the counter words advanced; the
+    /// budget word is non-zero exactly when the tier has a budget (its `max` is never 0).
     function _check(
         uint256 t,
-        uint64 value,
+        uint256 value,
         uint256 trust,
         bool hasBudget,
-        uint64 maxValue,
+        uint256 maxValue,
         uint256 minTrust,
         uint256 maxCount,
         uint256 period,
         uint256 agentWord
-    ) private view returns (Reason, uint256, uint256 budgetWord, bool budgeted) {
-        if (value > maxValue) return (Reason.AmountAboveMax, agentWord, 0, false);
-        if (trust < minTrust) return (Reason.TrustTooLow, agentWord, 0, false);
+    ) private view returns (uint256, uint256, uint256 budgetWord) {
+        if (value > maxValue) return (uint8(Reason.AmountAboveMax), agentWord, 0);
+        if (trust < minTrust) return (uint8(Reason.TrustTooLow), agentWord, 0);
         unchecked {
             if (period != 0) {
                 uint256 off = 72 * t;
@@ -145,7 +135,7 @@ abstract contract Classifier is WalletStorage {
                     start = block.timestamp;
                     count = 0;
                 }
-                if (count >= maxCount) return (Reason.FrequencyExceeded, agentWord, 0, false);
+                if (count >= maxCount) return (uint8(Reason.FrequencyExceeded), agentWord, 0);
                 agentWord = (agentWord & ~(((uint256(1) << 72) - 1) << off)) | (start << off) | ((count + 1) << (off + 40));
             }
             if (hasBudget) {
@@ -156,12 +146,11 @@ abstract contract Classifier is WalletStorage {
                     start = block.timestamp;
                     spent = 0;
                 }
-                if (spent + value > uint64(b)) return (Reason.BudgetExceeded, agentWord, 0, false);
+                if (spent + value > uint64(b)) return (uint8(Reason.BudgetExceeded), agentWord, 0);
                 budgetWord = (b & ((uint256(1) << 96) - 1)) | (start << 96) | ((spent + value) << 136);
-                budgeted = true;
             }
         }
-        return (Reason.Matched, agentWord, budgetWord, budgeted);
+        return (0, agentWord, budgetWord);
     }
 
     /// @dev Value of `amount` of `token` in reference units, rounded up so caps are never undercounted. Reverts if
@@ -197,11 +186,20 @@ abstract contract Classifier is WalletStorage {
         }
         bool fits;
         uint256 v;
+        // 10 ** x stays below 2 ** 256 for x <= 72 (scale <= 72), so the powers need no overflow checks.
         if (scale >= VALUE_DECIMALS) {
             (fits, v) = Math.tryMul(amount, price);
-            if (fits) v = Math.ceilDiv(v, 10 ** (scale - VALUE_DECIMALS));
+            uint256 unit;
+            unchecked {
+                unit = 10 ** (scale - VALUE_DECIMALS);
+            }
+            if (fits) v = Math.ceilDiv(v, unit);
         } else {
-            (fits, v) = Math.tryMul(amount, price * 10 ** (VALUE_DECIMALS - scale));
+            uint256 up;
+            unchecked {
+                up = 10 ** (VALUE_DECIMALS - scale);
+            }
+            (fits, v) = Math.tryMul(amount, price * up);
         }
         if (!fits || v > type(uint64).max) {
             if (strict) revert TierGuardValueTooLarge(fits ? v : type(uint256).max);

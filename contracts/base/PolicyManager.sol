@@ -28,7 +28,7 @@ abstract contract PolicyManager is Classifier {
     }
 
     /// @inheritdoc ITierGuardWallet
-    function removeCategory(uint8 category) external onlySelf {
+    function undefineCategory(uint8 category) external onlySelf {
         uint64 defined = _definedCategories;
         if (category >= MAX_CATEGORIES || (defined >> category) & 1 == 0) revert TierGuardUnknownCategory(category);
         uint256 used = (_settings >> Words.S_PROHIBITED_CATEGORIES) | _tierCategories();
@@ -184,12 +184,12 @@ abstract contract PolicyManager is Classifier {
         view
         returns (Tier tier, Reason reason, uint16 misses, uint64 value)
     {
-        Verdict memory v = _classify(_hot, agentId, token, amount, recipient, category);
-        return (v.tier, v.reason, v.misses, v.value);
+        (uint256 d,,) = _classify(_hot, agentId, token, amount, recipient, category);
+        return (Tier(uint8(d >> Words.D_TIER)), Reason(uint8(d >> Words.D_REASON)), uint16(d >> Words.D_MISSES), uint64(d >> Words.D_VALUE));
     }
 
     /// @inheritdoc ITierGuardWallet
-    function valueOf(address token, uint256 amount) external view returns (uint64 value) {
+    function quote(address token, uint256 amount) external view returns (uint64 value) {
         return _value(token, amount);
     }
 
@@ -234,7 +234,7 @@ abstract contract PolicyManager is Classifier {
     }
 
     /// @inheritdoc ITierGuardWallet
-    function recipients() external view returns (address[] memory) {
+    function recipientList() external view returns (address[] memory) {
         return _recipientSet.values();
     }
 

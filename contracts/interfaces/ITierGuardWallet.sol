@@ -327,7 +327,7 @@ interface ITierGuardWallet {
                             AGENT FUNCTIONS
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice Submits a payment intent with the caller's session key. The wallet classifies it and pays it
+    /// @notice Submits a payment intent with the caller's session key (the only thing a session key can do). The wallet classifies it and pays it
     /// now (autonomous), queues it (supervised, collaborative) or records it as blocked (prohibited: does not revert).
     /// @param token the token to pay, address(0) for native ETH
     /// @param amount in the token's smallest unit, non-zero
@@ -337,7 +337,7 @@ interface ITierGuardWallet {
     /// @return intentId the intent's id, unique in this wallet
     /// @return tier the tier it was classified into
     /// @return status Executed, Queued, AwaitingApproval or Blocked
-    function submit(address token, uint256 amount, address recipient, uint8 category, string calldata justification)
+    function spend(address token, uint256 amount, address recipient, uint8 category, string calldata justification)
         external
         returns (bytes32 intentId, Tier tier, Status status);
 
@@ -355,7 +355,7 @@ interface ITierGuardWallet {
     /// @notice Executes a collaborative intent with owners' EIP-712 `Approval` signatures (sorted by signer),
     /// counted together with on-chain approvals. Anyone may submit them.
     /// @return executed whether the intent was paid (false if refused for a retryable reason)
-    function approveWithSignatures(bytes32 intentId, PendingIntent calldata intent, OwnerSignature[] calldata signatures)
+    function approveBySignatures(bytes32 intentId, PendingIntent calldata intent, OwnerSignature[] calldata signatures)
         external
         returns (bool executed);
 
@@ -403,7 +403,7 @@ interface ITierGuardWallet {
     /// @notice Defines (or renames) category `category` (0..63).
     function defineCategory(uint8 category, bytes32 name) external;
     /// @notice Removes a category that no tier or prohibition uses.
-    function removeCategory(uint8 category) external;
+    function undefineCategory(uint8 category) external;
     /// @notice Sets a tier's conditions and timing (Autonomous, Supervised or Collaborative).
     function setTierRules(Tier tier, TierRules calldata rules) external;
     /// @notice Sets (max > 0) or removes (max = 0) a tier's wallet-wide budget per `period` seconds.
@@ -427,14 +427,14 @@ interface ITierGuardWallet {
                                  VIEWS
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice What `submit` would do now for this agent and intent, without changing state; reverts with
-    /// the same error as `submit` for invalid input. The single source of truth for off-chain classifiers.
+    /// @notice What `spend` would do now for this agent and intent, without changing state; reverts with
+    /// the same error as `spend` for invalid input. The single source of truth for off-chain classifiers.
     function preview(bytes32 agentId, address token, uint256 amount, address recipient, uint8 category)
         external
         view
         returns (Tier tier, Reason reason, uint16 misses, uint64 value);
     /// @notice The value of `amount` of `token` in reference units (rounded up), as classification uses it.
-    function valueOf(address token, uint256 amount) external view returns (uint64 value);
+    function quote(address token, uint256 amount) external view returns (uint64 value);
     function settings() external view returns (Settings memory);
     function tierRules(Tier tier) external view returns (TierRules memory);
     function budget(Tier tier) external view returns (Budget memory);
@@ -443,7 +443,7 @@ interface ITierGuardWallet {
     function categoryName(uint8 category) external view returns (bytes32);
     function recipientTrust(address recipient) external view returns (Trust);
     /// @notice Recipients whose trust is not Unknown.
-    function recipients() external view returns (address[] memory);
+    function recipientList() external view returns (address[] memory);
     function sessionKey(address key) external view returns (SessionKey memory);
     function sessionKeys() external view returns (address[] memory);
     function agentState(bytes32 agentId) external view returns (AgentState memory);
@@ -452,6 +452,9 @@ interface ITierGuardWallet {
     function isGuardian(address account) external view returns (bool);
     /// @notice The nonce the next owner action must sign.
     function ownerNonce() external view returns (uint256);
+    /// @notice A queued intent's status while it waits (Queued, AwaitingApproval); None once it is decided
+    /// (executed, vetoed, rejected, expired, stale, refused) or if it was never queued (autonomous, prohibited).
+    /// The decision itself is in the intent's events: storage keeps only what still waits.
     function intentStatus(bytes32 intentId) external view returns (Status);
     /// @notice Owners who approved a collaborative intent on-chain (void after an owner removal).
     function approvals(bytes32 intentId) external view returns (address[] memory);

@@ -10,8 +10,8 @@ import {ITierGuardWallet as I} from "../interfaces/ITierGuardWallet.sol";
 /// @dev Layouts, least significant bit first:
 ///
 /// hot:       paused 0 | prohibitedTrust 1..3 | autonomous budget 4 | threshold 8..15 | policyVersion 16..47
-///            | autonomous tier: categories 48..111, maxValue 112..175, maxCount 176..207, period 208..239,
-///            minTrust 240..247
+///            | autonomous tier: maxValue 48..111, maxCount 112..143, period 144..175, minTrust 176..183,
+///            categories 192..255 (on top, so that a category id >= 64 reads as "not allowed" for free)
 /// settings:  ownerCount 0..7 | unmatchedTier 8..15 | budget flags of tiers 1, 2 at bits 17, 18 | autoPromote 24
 ///            | prohibitedCategories 32..95 | supervised categories 96..159 | collaborative categories 160..223
 ///            (a tier's categories sit here, not in its rules word, so a tier that does not allow the intent's
@@ -38,13 +38,23 @@ library Words {
     uint256 internal constant H_AUTONOMOUS_BUDGET = 4;
     uint256 internal constant H_THRESHOLD = 8;
     uint256 internal constant H_VERSION = 16;
-    uint256 internal constant H_CATEGORIES = 48;
-    uint256 internal constant H_MAX_VALUE = 112;
-    uint256 internal constant H_MAX_COUNT = 176;
-    uint256 internal constant H_PERIOD = 208;
-    uint256 internal constant H_MIN_TRUST = 240;
-    /// @dev the autonomous tier's fields in the hot word
-    uint256 internal constant H_TIER_MASK = ((uint256(1) << 200) - 1) << H_CATEGORIES;
+    uint256 internal constant H_MAX_VALUE = 48;
+    uint256 internal constant H_MAX_COUNT = 112;
+    uint256 internal constant H_PERIOD = 144;
+    uint256 internal constant H_MIN_TRUST = 176;
+    uint256 internal constant H_CATEGORIES = 192;
+    /// @dev the autonomous tier's fields in the hot word (bits 48..255)
+    uint256 internal constant H_TIER_MASK = ~((uint256(1) << H_MAX_VALUE) - 1);
+
+    // IntentSubmitted.details (see the interface)
+    uint256 internal constant D_REASON = 8;
+    uint256 internal constant D_MISSES = 16;
+    uint256 internal constant D_VERSION = 32;
+    uint256 internal constant D_NOT_BEFORE = 64;
+    uint256 internal constant D_DEADLINE = 104;
+    uint256 internal constant D_TIER = 144;
+    uint256 internal constant D_BUDGETED_BIT = uint256(1) << 152;
+    uint256 internal constant D_VALUE = 160;
 
     // settings word
     uint256 internal constant S_OWNER_COUNT = 0;

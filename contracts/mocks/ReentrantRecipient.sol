@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 /// @title ETH recipient that re-enters its payer
 /// @notice When it receives ETH, it calls `attackTarget` with the stored `attackData` (e.g. the wallet's
-/// `execute` or `submit`), records whether that re-entrant call succeeded and what it reverted with, and
+/// `execute` or `spend`), records whether that re-entrant call succeeded and what it reverted with, and
 /// accepts the ETH either way. With `rejectEth` on, it refuses ETH instead, to test failed native transfers.
 /// @dev TEST ONLY: anyone can configure it. Only one re-entrant call per receipt: a payment received
 /// during the re-entrant call itself is accepted without re-entering again.

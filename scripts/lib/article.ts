@@ -180,7 +180,7 @@ export async function submitIntent(
 ): Promise<Submitted> {
   const tx = await wallet
     .connect(key)
-    .submit(args.token, args.amount, args.recipient, args.category, args.justification ?? "test payment");
+    .spend(args.token, args.amount, args.recipient, args.category, args.justification ?? "test payment");
   const receipt = (await tx.wait())!;
   return decodeSubmission(wallet, receipt);
 }

@@ -1,6 +1,6 @@
 /**
  * Adversarial tests: re-entrancy, hostile recipients and tokens, signature replay, key abuse, stale prices and
- * agents trying to step outside `submit`. Every test asserts the behaviour documented in
+ * agents trying to step outside `spend`. Every test asserts the behaviour documented in
  * contracts/interfaces/ITierGuardWallet.sol and docs/.
  */
 import hre, { ethers, network } from "hardhat";
@@ -98,7 +98,7 @@ describe("TierGuardWallet — adversarial", function () {
 
       const walletEth = await ethers.provider.getBalance(wallet.target);
       const rrEth = await ethers.provider.getBalance(rrAddr);
-      const tx = await wallet.connect(agentKey).submit(ETH, SMALL_ETH, rrAddr, cat("api_calls"), "pay");
+      const tx = await wallet.connect(agentKey).spend(ETH, SMALL_ETH, rrAddr, cat("api_calls"), "pay");
       const receipt = (await tx.wait())!;
 
       // The outer payment went through exactly once...
@@ -120,7 +120,7 @@ describe("TierGuardWallet — adversarial", function () {
       expect(await usdc.balanceOf(vendors.compute)).to.equal(usd("10"));
     });
 
-    it("a recipient holding its own session key cannot re-enter submit() during a payment", async () => {
+    it("a recipient holding its own session key cannot re-enter spend() during a payment", async () => {
       const { wallet, agentKey, owners, rr, rrAddr, usdc, vendors } = await loadFixture(reentrantFixture);
       const rrAgent = ethers.encodeBytes32String("rr-agent");
       await runOwnerAction(wallet, owners.slice(0, 2), [
@@ -128,11 +128,11 @@ describe("TierGuardWallet — adversarial", function () {
       ]);
       await rr.setAttack(
         wallet.target,
-        wallet.interface.encodeFunctionData("submit", [await usdc.getAddress(), 1000n, vendors.embeddings, cat("api_calls"), "x"]),
+        wallet.interface.encodeFunctionData("spend", [await usdc.getAddress(), 1000n, vendors.embeddings, cat("api_calls"), "x"]),
       );
       const before = await usdc.balanceOf(vendors.embeddings);
       const rrEth = await ethers.provider.getBalance(rrAddr);
-      await (await wallet.connect(agentKey).submit(ETH, SMALL_ETH, rrAddr, cat("api_calls"), "pay")).wait();
+      await (await wallet.connect(agentKey).spend(ETH, SMALL_ETH, rrAddr, cat("api_calls"), "pay")).wait();
 
       expect(await ethers.provider.getBalance(rrAddr)).to.equal(rrEth + SMALL_ETH);
       expect(await rr.attempts()).to.equal(1n);
@@ -162,10 +162,12 @@ describe("TierGuardWallet — adversarial", function () {
       expect(await ethers.provider.getBalance(wallet.target)).to.equal(walletEth - MID_ETH);
       expect(await rr.reentered()).to.equal(false);
       expect(decodeRevertData(await rr.lastRevertData(), wallet.interface)).to.equal("ReentrancyGuardReentrantCall");
-      expect(await wallet.intentStatus(q.intentId)).to.equal(Status.Executed);
+      // Executed once (the event above), and no longer stored: a decided intent's slot is deleted.
+      expect(eventsOf(wallet, receipt, "IntentExecuted")[0].args.intentId).to.equal(q.intentId);
+      expect(await wallet.intentStatus(q.intentId)).to.equal(Status.None);
     });
 
-    it("a recipient cannot re-enter approveWithSignatures() or ownerAction() with valid signatures during a payment", async () => {
+    it("a recipient cannot re-enter approveBySignatures() or ownerAction() with valid signatures during a payment", async () => {
       const { wallet, agentKey, owners, rr, rrAddr, usdc, vendors } = await loadFixture(reentrantFixture);
       const usdcAddr = await usdc.getAddress();
       const c = await submitIntent(wallet, agentKey, {
@@ -177,9 +179,9 @@ describe("TierGuardWallet — adversarial", function () {
       expect(c.tier).to.equal(Tier.Collaborative);
       const sigs = await signApprovals(wallet, owners.slice(0, 2), c.intentId, c.pending!);
 
-      // 1. approveWithSignatures
-      await rr.setAttack(wallet.target, wallet.interface.encodeFunctionData("approveWithSignatures", [c.intentId, c.pending!, sigs]));
-      await (await wallet.connect(agentKey).submit(ETH, SMALL_ETH, rrAddr, cat("api_calls"), "pay")).wait();
+      // 1. approveBySignatures
+      await rr.setAttack(wallet.target, wallet.interface.encodeFunctionData("approveBySignatures", [c.intentId, c.pending!, sigs]));
+      await (await wallet.connect(agentKey).spend(ETH, SMALL_ETH, rrAddr, cat("api_calls"), "pay")).wait();
       expect(await rr.reentered()).to.equal(false);
       expect(decodeRevertData(await rr.lastRevertData(), wallet.interface)).to.equal("ReentrancyGuardReentrantCall");
       expect(await wallet.intentStatus(c.intentId)).to.equal(Status.AwaitingApproval);
@@ -190,14 +192,14 @@ describe("TierGuardWallet — adversarial", function () {
       const nonce = await wallet.ownerNonce();
       const oaSigs = await signOwnerAction(wallet, owners.slice(0, 2), calls, FAR_DEADLINE, nonce);
       await rr.setAttack(wallet.target, wallet.interface.encodeFunctionData("ownerAction", [calls, FAR_DEADLINE, oaSigs]));
-      await (await wallet.connect(agentKey).submit(ETH, SMALL_ETH, rrAddr, cat("api_calls"), "pay")).wait();
+      await (await wallet.connect(agentKey).spend(ETH, SMALL_ETH, rrAddr, cat("api_calls"), "pay")).wait();
       expect(await rr.reentered()).to.equal(false);
       expect(decodeRevertData(await rr.lastRevertData(), wallet.interface)).to.equal("ReentrancyGuardReentrantCall");
       expect(await wallet.ownerNonce()).to.equal(nonce);
       expect(await wallet.recipientTrust(vendors.stranger)).to.equal(Trust.Unknown);
 
       // Controls: both calls work from outside.
-      await expect(wallet.connect(owners[2]).approveWithSignatures(c.intentId, c.pending!, sigs)).to.emit(wallet, "IntentExecuted");
+      await expect(wallet.connect(owners[2]).approveBySignatures(c.intentId, c.pending!, sigs)).to.emit(wallet, "IntentExecuted");
       await expect(wallet.connect(owners[2]).ownerAction(calls, FAR_DEADLINE, oaSigs)).to.emit(wallet, "OwnerActionExecuted");
     });
   });
@@ -212,7 +214,7 @@ describe("TierGuardWallet — adversarial", function () {
       await rr.setRejectEth(true);
       const before = await agentSnapshot(wallet, agentId);
       const walletEth = await ethers.provider.getBalance(wallet.target);
-      await expect(wallet.connect(agentKey).submit(ETH, SMALL_ETH, rrAddr, cat("api_calls"), "pay"))
+      await expect(wallet.connect(agentKey).spend(ETH, SMALL_ETH, rrAddr, cat("api_calls"), "pay"))
         .to.be.revertedWithCustomError(wallet, "TierGuardNativeTransferFailed")
         .withArgs(rrAddr, SMALL_ETH);
       expect(await agentSnapshot(wallet, agentId)).to.deep.equal(before);
@@ -237,9 +239,10 @@ describe("TierGuardWallet — adversarial", function () {
       await rr.setRejectEth(false);
       await expect(wallet.connect(owners[0]).execute(q.intentId, q.pending!)).to.emit(wallet, "IntentExecuted");
       expect(await ethers.provider.getBalance(rrAddr)).to.equal(MID_ETH);
+      expect(await wallet.intentStatus(q.intentId)).to.equal(Status.None);
       await expect(wallet.connect(owners[0]).execute(q.intentId, q.pending!))
-        .to.be.revertedWithCustomError(wallet, "TierGuardWrongStatus")
-        .withArgs(q.intentId, Status.Executed);
+        .to.be.revertedWithCustomError(wallet, "TierGuardUnknownIntent")
+        .withArgs(q.intentId);
     });
 
     it("a queued intent in a token whose transfer returns false is refused with TransferFailed (retryable) and stays queued", async () => {
@@ -254,7 +257,7 @@ describe("TierGuardWallet — adversarial", function () {
       expect(c.tier).to.equal(Tier.Collaborative);
       await frt.setFailTransfers(true);
       const sigs = await signApprovals(wallet, owners.slice(0, 2), c.intentId, c.pending!);
-      const tx = wallet.approveWithSignatures(c.intentId, c.pending!, sigs);
+      const tx = wallet.approveBySignatures(c.intentId, c.pending!, sigs);
       await expect(tx).to.emit(wallet, "IntentRefused").withArgs(c.intentId, REFUSAL_TRANSFER_FAILED, false, 0);
       await expect(tx).to.not.emit(wallet, "IntentExecuted");
       expect(await wallet.intentStatus(c.intentId)).to.equal(Status.AwaitingApproval);
@@ -276,7 +279,7 @@ describe("TierGuardWallet — adversarial", function () {
       await frt.setFailTransfers(true);
 
       const before = await agentSnapshot(wallet, agentId);
-      await expect(wallet.connect(agentKey).submit(frtAddr, usd("0.50"), vendors.embeddings, cat("api_calls"), "pay"))
+      await expect(wallet.connect(agentKey).spend(frtAddr, usd("0.50"), vendors.embeddings, cat("api_calls"), "pay"))
         .to.be.revertedWithCustomError(wallet, "SafeERC20FailedOperation")
         .withArgs(frtAddr);
       expect(await agentSnapshot(wallet, agentId)).to.deep.equal(before);
@@ -355,11 +358,11 @@ describe("TierGuardWallet — adversarial", function () {
       expect(a.tier).to.equal(Tier.Collaborative);
       expect(b.tier).to.equal(Tier.Collaborative);
       const sigsA = await signApprovals(wallet, owners.slice(0, 2), a.intentId, a.pending!);
-      await expect(wallet.approveWithSignatures(b.intentId, b.pending!, sigsA))
+      await expect(wallet.approveBySignatures(b.intentId, b.pending!, sigsA))
         .to.be.revertedWithCustomError(wallet, "TierGuardInvalidSignature")
         .withArgs(sigsA[0].signer);
       // A's signatures with B's id and A's fields: the commitment does not match.
-      await expect(wallet.approveWithSignatures(b.intentId, a.pending!, sigsA)).to.be.revertedWithCustomError(
+      await expect(wallet.approveBySignatures(b.intentId, a.pending!, sigsA)).to.be.revertedWithCustomError(
         wallet,
         "TierGuardUnknownIntent",
       );
@@ -367,7 +370,7 @@ describe("TierGuardWallet — adversarial", function () {
       expect(await wallet.approvals(b.intentId)).to.deep.equal([]);
       expect(await usdc.balanceOf(vendors.analysisAgent)).to.equal(0n);
       // Control: they do approve A.
-      await expect(wallet.approveWithSignatures(a.intentId, a.pending!, sigsA)).to.emit(wallet, "IntentExecuted");
+      await expect(wallet.approveBySignatures(a.intentId, a.pending!, sigsA)).to.emit(wallet, "IntentExecuted");
       expect(await usdc.balanceOf(vendors.analysisAgent)).to.equal(usd("100"));
     });
 
@@ -380,8 +383,8 @@ describe("TierGuardWallet — adversarial", function () {
       await network.provider.send("evm_setAutomine", [false]);
       let r1, r2;
       try {
-        const tx1 = await d.wallet.connect(d.agentKey).submit(...args, { gasLimit: 1_000_000 });
-        const tx2 = await twin.connect(d.agentKey).submit(...args, { gasLimit: 1_000_000 });
+        const tx1 = await d.wallet.connect(d.agentKey).spend(...args, { gasLimit: 1_000_000 });
+        const tx2 = await twin.connect(d.agentKey).spend(...args, { gasLimit: 1_000_000 });
         await network.provider.send("evm_mine");
         r1 = (await tx1.wait())!;
         r2 = (await tx2.wait())!;
@@ -395,21 +398,21 @@ describe("TierGuardWallet — adversarial", function () {
       expect(s1.tier).to.equal(Tier.Collaborative);
 
       const sigs1 = await signApprovals(d.wallet, d.owners.slice(0, 2), s1.intentId, s1.pending!);
-      await expect(twin.approveWithSignatures(s2.intentId, s2.pending!, sigs1))
+      await expect(twin.approveBySignatures(s2.intentId, s2.pending!, sigs1))
         .to.be.revertedWithCustomError(twin, "TierGuardInvalidSignature")
         .withArgs(sigs1[0].signer);
       expect(await twin.intentStatus(s2.intentId)).to.equal(Status.AwaitingApproval);
       // Controls: each wallet accepts its own signatures.
       const sigs2 = await signApprovals(twin, d.owners.slice(0, 2), s2.intentId, s2.pending!);
       expect(sigs2[0].signature).to.not.equal(sigs1[0].signature);
-      await expect(twin.approveWithSignatures(s2.intentId, s2.pending!, sigs2)).to.emit(twin, "IntentExecuted");
-      await expect(d.wallet.approveWithSignatures(s1.intentId, s1.pending!, sigs1)).to.emit(d.wallet, "IntentExecuted");
+      await expect(twin.approveBySignatures(s2.intentId, s2.pending!, sigs2)).to.emit(twin, "IntentExecuted");
+      await expect(d.wallet.approveBySignatures(s1.intentId, s1.pending!, sigs1)).to.emit(d.wallet, "IntentExecuted");
     });
 
     it("an approval signature over another chainId in the domain is refused", async () => {
       const { wallet, owners, a } = await loadFixture(twoCollaborative);
       const foreign = await signApprovalsWith(await domainOf(wallet, 1n), owners.slice(0, 2), a.intentId, a.pending!);
-      await expect(wallet.approveWithSignatures(a.intentId, a.pending!, foreign))
+      await expect(wallet.approveBySignatures(a.intentId, a.pending!, foreign))
         .to.be.revertedWithCustomError(wallet, "TierGuardInvalidSignature")
         .withArgs(foreign[0].signer);
     });
@@ -472,33 +475,34 @@ describe("TierGuardWallet — adversarial", function () {
         .withArgs(s0.signer, s0.signer);
 
       const [ap0] = await signApprovals(wallet, [owners[0]], a.intentId, a.pending!);
-      await expect(wallet.approveWithSignatures(a.intentId, a.pending!, [ap0, ap0]))
+      await expect(wallet.approveBySignatures(a.intentId, a.pending!, [ap0, ap0]))
         .to.be.revertedWithCustomError(wallet, "TierGuardSignersNotSorted")
         .withArgs(ap0.signer, ap0.signer);
       // Unsorted pairs are refused too.
       const two = await signApprovals(wallet, owners.slice(0, 2), a.intentId, a.pending!);
-      await expect(wallet.approveWithSignatures(a.intentId, a.pending!, [two[1], two[0]]))
+      await expect(wallet.approveBySignatures(a.intentId, a.pending!, [two[1], two[0]]))
         .to.be.revertedWithCustomError(wallet, "TierGuardSignersNotSorted")
         .withArgs(two[1].signer, two[0].signer);
       expect(await wallet.intentStatus(a.intentId)).to.equal(Status.AwaitingApproval);
       expect(await wallet.approvals(a.intentId)).to.deep.equal([]);
     });
 
-    it("an executed intent cannot be executed, approved or vetoed again (TierGuardWrongStatus)", async () => {
+    it("an executed intent cannot be executed, approved or vetoed again (TierGuardUnknownIntent)", async () => {
       const { wallet, owners, agentKey, usdc, vendors, a } = await loadFixture(twoCollaborative);
       // Collaborative, executed by signatures.
       const sigs = await signApprovals(wallet, owners.slice(0, 2), a.intentId, a.pending!);
-      await (await wallet.approveWithSignatures(a.intentId, a.pending!, sigs)).wait();
+      await expect(wallet.approveBySignatures(a.intentId, a.pending!, sigs)).to.emit(wallet, "IntentExecuted").withArgs(a.intentId, anyValue);
       const paid = await usdc.balanceOf(vendors.analysisAgent);
       expect(paid).to.equal(usd("100"));
+      expect(await wallet.intentStatus(a.intentId)).to.equal(Status.None);
       for (const call of [
-        () => wallet.approveWithSignatures(a.intentId, a.pending!, sigs),
+        () => wallet.approveBySignatures(a.intentId, a.pending!, sigs),
         () => wallet.connect(owners[2]).approve(a.intentId, a.pending!),
         () => wallet.connect(owners[2]).execute(a.intentId, a.pending!),
         () => wallet.connect(owners[2]).reject(a.intentId, a.pending!),
         () => wallet.connect(owners[2]).expire(a.intentId, a.pending!),
       ]) {
-        await expect(call()).to.be.revertedWithCustomError(wallet, "TierGuardWrongStatus").withArgs(a.intentId, Status.Executed);
+        await expect(call()).to.be.revertedWithCustomError(wallet, "TierGuardUnknownIntent").withArgs(a.intentId);
       }
       // Supervised, executed after its veto window.
       const q = await submitIntent(wallet, agentKey, {
@@ -508,13 +512,14 @@ describe("TierGuardWallet — adversarial", function () {
         category: cat("compute"),
       });
       await time.increaseTo(q.pending!.notBefore);
-      await (await wallet.execute(q.intentId, q.pending!)).wait();
+      await expect(wallet.execute(q.intentId, q.pending!)).to.emit(wallet, "IntentExecuted").withArgs(q.intentId, anyValue);
+      expect(await wallet.intentStatus(q.intentId)).to.equal(Status.None);
       await expect(wallet.execute(q.intentId, q.pending!))
-        .to.be.revertedWithCustomError(wallet, "TierGuardWrongStatus")
-        .withArgs(q.intentId, Status.Executed);
+        .to.be.revertedWithCustomError(wallet, "TierGuardUnknownIntent")
+        .withArgs(q.intentId);
       await expect(wallet.connect(owners[0]).veto(q.intentId, q.pending!))
-        .to.be.revertedWithCustomError(wallet, "TierGuardWrongStatus")
-        .withArgs(q.intentId, Status.Executed);
+        .to.be.revertedWithCustomError(wallet, "TierGuardUnknownIntent")
+        .withArgs(q.intentId);
       expect(await usdc.balanceOf(vendors.analysisAgent)).to.equal(paid);
       expect(await usdc.balanceOf(vendors.compute)).to.equal(usd("10"));
     });
@@ -535,12 +540,12 @@ describe("TierGuardWallet — adversarial", function () {
       ]);
       const usdcAddr = await usdc.getAddress();
       await time.setNextBlockTimestamp(validUntil - 1);
-      await expect(wallet.connect(key).submit(usdcAddr, 1000n, vendors.embeddings, cat("api_calls"), "ok")).to.emit(
+      await expect(wallet.connect(key).spend(usdcAddr, 1000n, vendors.embeddings, cat("api_calls"), "ok")).to.emit(
         wallet,
         "IntentSubmitted",
       );
       await time.setNextBlockTimestamp(validUntil);
-      await expect(wallet.connect(key).submit(usdcAddr, 1000n, vendors.embeddings, cat("api_calls"), "late"))
+      await expect(wallet.connect(key).spend(usdcAddr, 1000n, vendors.embeddings, cat("api_calls"), "late"))
         .to.be.revertedWithCustomError(wallet, "TierGuardSessionKeyExpired")
         .withArgs(key.address, validUntil, validUntil);
       expect((await wallet.agentState(agentId)).nonce).to.equal(1n);
@@ -557,11 +562,11 @@ describe("TierGuardWallet — adversarial", function () {
         .to.be.revertedWithCustomError(wallet, "TierGuardNotOwner")
         .withArgs(agentKey);
       await (await wallet.connect(owners[2]).revokeSessionKey(agentKey)).wait();
-      await expect(wallet.connect(agentKey).submit(usdcAddr, 1000n, vendors.embeddings, cat("api_calls"), "x"))
+      await expect(wallet.connect(agentKey).spend(usdcAddr, 1000n, vendors.embeddings, cat("api_calls"), "x"))
         .to.be.revertedWithCustomError(wallet, "TierGuardNotSessionKey")
         .withArgs(agentKey);
       await runOwnerAction(wallet, owners.slice(1, 3), [wallet.interface.encodeFunctionData("revokeSessionKey", [key2.address])]);
-      await expect(wallet.connect(key2).submit(usdcAddr, 1000n, vendors.embeddings, cat("api_calls"), "x"))
+      await expect(wallet.connect(key2).spend(usdcAddr, 1000n, vendors.embeddings, cat("api_calls"), "x"))
         .to.be.revertedWithCustomError(wallet, "TierGuardNotSessionKey")
         .withArgs(key2.address);
       expect(await wallet.sessionKeys()).to.deep.equal([]);
@@ -631,7 +636,7 @@ describe("TierGuardWallet — adversarial", function () {
         [usd("100"), vendors.analysisAgent, cat("agent_hire")], // collaborative
         [usd("10"), vendors.data, cat("api_calls")], // unmatched -> collaborative
       ] as const) {
-        await expect(wallet.connect(agentKey).submit(eurcAddr, amount, recipient, category, "stale"))
+        await expect(wallet.connect(agentKey).spend(eurcAddr, amount, recipient, category, "stale"))
           .to.be.revertedWithCustomError(wallet, "TierGuardStalePrice")
           .withArgs(eurcAddr, updatedAt, maxStaleness);
       }
@@ -663,7 +668,7 @@ describe("TierGuardWallet — adversarial", function () {
       expect(c.tier).to.equal(Tier.Collaborative);
       await time.increase(2 * 3600);
       const sigs = await signApprovals(wallet, owners.slice(1, 3), c.intentId, c.pending!);
-      await expect(wallet.approveWithSignatures(c.intentId, c.pending!, sigs)).to.emit(wallet, "IntentExecuted");
+      await expect(wallet.approveBySignatures(c.intentId, c.pending!, sigs)).to.emit(wallet, "IntentExecuted");
       expect(await eurc.balanceOf(vendors.analysisAgent)).to.equal(usd("100"));
     });
   });
@@ -672,7 +677,7 @@ describe("TierGuardWallet — adversarial", function () {
                       AGENTS CAN ONLY SUBMIT
   //////////////////////////////////////////////////////////////*/
 
-  describe("agents can only submit", () => {
+  describe("agents can only spend", () => {
     it("every self-only setter and withdraw revert TierGuardOnlySelf from the agent key (and from a single owner)", async () => {
       const { wallet, agentKey, owners, agentId, usdc, vendors } = await loadFixture(articleFixture);
       const i = wallet.interface;
@@ -686,7 +691,7 @@ describe("TierGuardWallet — adversarial", function () {
         ["unpause", []],
         ["grantSessionKey", [agentAddr, agentId, FAR_DEADLINE]],
         ["defineCategory", [20, ethers.encodeBytes32String("free money")]],
-        ["removeCategory", [11]],
+        ["undefineCategory", [11]],
         ["setTierRules", [Tier.Autonomous, withRules("autonomous", { maxValue: usd("1000000") })]],
         ["setBudget", [Tier.Autonomous, 0, 0]],
         ["setProhibitions", [0, 0]],
@@ -742,7 +747,7 @@ describe("TierGuardWallet — adversarial", function () {
       await expect(wallet.connect(agentKey).approve(c.intentId, c.pending!)).to.be.revertedWithCustomError(wallet, "TierGuardNotOwner").withArgs(agentAddr);
       await expect(wallet.connect(agentKey).reject(c.intentId, c.pending!)).to.be.revertedWithCustomError(wallet, "TierGuardNotOwner").withArgs(agentAddr);
       const sigs = await signApprovals(wallet, [agentKey, owners[0]], c.intentId, c.pending!);
-      await expect(wallet.connect(agentKey).approveWithSignatures(c.intentId, c.pending!, sigs)).to.be.revertedWithCustomError(
+      await expect(wallet.connect(agentKey).approveBySignatures(c.intentId, c.pending!, sigs)).to.be.revertedWithCustomError(
         wallet,
         "TierGuardSignerNotOwner",
       );
@@ -762,10 +767,10 @@ describe("TierGuardWallet — adversarial", function () {
         [usdcAddr, usd("1"), cat("gambling")],
         [ETH, SMALL_ETH, cat("api_calls")],
       ] as const) {
-        await expect(wallet.connect(agentKey).submit(token, amount, self, category, "self"))
+        await expect(wallet.connect(agentKey).spend(token, amount, self, category, "self"))
           .to.be.revertedWithCustomError(wallet, "TierGuardInvalidRecipient")
           .withArgs(self);
-        await expect(wallet.connect(agentKey).submit(token, amount, ETH, category, "zero"))
+        await expect(wallet.connect(agentKey).spend(token, amount, ETH, category, "zero"))
           .to.be.revertedWithCustomError(wallet, "TierGuardInvalidRecipient")
           .withArgs(ETH);
       }

@@ -136,7 +136,7 @@ describe("the article's scenario", function () {
     const hire = s.agentHire;
     await f.wallet.connect(f.owners[0]).approve(hire.intentId, hire.pending!);
     const sigs = await signApprovals(f.wallet, [f.owners[2]], hire.intentId, hire.pending!);
-    const tx = await f.wallet.connect(f.relayer).approveWithSignatures(hire.intentId, hire.pending!, sigs);
+    const tx = await f.wallet.connect(f.relayer).approveBySignatures(hire.intentId, hire.pending!, sigs);
     await expect(tx)
       .to.emit(f.wallet, "IntentApproved")
       .withArgs(hire.intentId, f.owners[2].address)
@@ -147,14 +147,15 @@ describe("the article's scenario", function () {
       [f.walletAddress, f.vendors.analysisAgent],
       [-usd("89"), usd("89")],
     );
-    expect(await f.wallet.intentStatus(hire.intentId)).to.equal(Status.Executed);
+    // decided (the IntentExecuted above): storage no longer holds it
+    expect(await f.wallet.intentStatus(hire.intentId)).to.equal(Status.None);
   });
 
   it("executes the agent hire with two owners' signatures", async function () {
     const { s, ...f } = await loadFixture(dayFixture);
     const hire = s.agentHire;
     const sigs = await signApprovals(f.wallet, [f.owners[1], f.owners[2]], hire.intentId, hire.pending!);
-    const tx = await f.wallet.connect(f.relayer).approveWithSignatures(hire.intentId, hire.pending!, sigs);
+    const tx = await f.wallet.connect(f.relayer).approveBySignatures(hire.intentId, hire.pending!, sigs);
     await expect(tx).to.emit(f.wallet, "IntentExecuted").withArgs(hire.intentId, f.relayer.address);
     await expect(tx).to.changeTokenBalances(
       f.usdc,
@@ -216,20 +217,29 @@ describe("the article's scenario", function () {
     await submit(f, usdcPay(f, "25", v.casino, "gambling"), { at: t0 + 5 });
     // the owners approve the hire (one on-chain, one signed)
     await f.wallet.connect(f.owners[1]).approve(s.agentHire.intentId, s.agentHire.pending!);
-    await f.wallet
-      .connect(f.relayer)
-      .approveWithSignatures(
-        s.agentHire.intentId,
-        s.agentHire.pending!,
-        await signApprovals(f.wallet, [f.owners[0]], s.agentHire.intentId, s.agentHire.pending!),
-      );
+    await expect(
+      f.wallet
+        .connect(f.relayer)
+        .approveBySignatures(
+          s.agentHire.intentId,
+          s.agentHire.pending!,
+          await signApprovals(f.wallet, [f.owners[0]], s.agentHire.intentId, s.agentHire.pending!),
+        ),
+    )
+      .to.emit(f.wallet, "IntentExecuted")
+      .withArgs(s.agentHire.intentId, f.relayer.address);
     // after the veto windows, anyone executes the supervised payments
     await at(s.computeBurst.pending!.notBefore);
-    await f.wallet.connect(f.relayer).execute(s.dataSubscription.intentId, s.dataSubscription.pending!);
-    await f.wallet.connect(f.relayer).execute(s.computeBurst.intentId, s.computeBurst.pending!);
+    await expect(f.wallet.connect(f.relayer).execute(s.dataSubscription.intentId, s.dataSubscription.pending!))
+      .to.emit(f.wallet, "IntentExecuted")
+      .withArgs(s.dataSubscription.intentId, f.relayer.address);
+    await expect(f.wallet.connect(f.relayer).execute(s.computeBurst.intentId, s.computeBurst.pending!))
+      .to.emit(f.wallet, "IntentExecuted")
+      .withArgs(s.computeBurst.intentId, f.relayer.address);
 
+    // all three were decided (executed, per the events): none is stored any more
     for (const x of [s.dataSubscription, s.computeBurst, s.agentHire]) {
-      expect(await f.wallet.intentStatus(x.intentId)).to.equal(Status.Executed);
+      expect(await f.wallet.intentStatus(x.intentId)).to.equal(Status.None);
     }
     expect(
       await balances(f, [f.walletAddress, v.embeddings, v.search, v.data, v.compute, v.analysisAgent, v.casino]),
@@ -239,10 +249,12 @@ describe("the article's scenario", function () {
   it("pays nothing for a vetoed subscription: balances leave it out", async function () {
     const { s, ...f } = await loadFixture(dayFixture);
     const v = f.vendors;
-    await f.wallet.connect(f.owners[2]).veto(s.dataSubscription.intentId, s.dataSubscription.pending!);
+    await expect(f.wallet.connect(f.owners[2]).veto(s.dataSubscription.intentId, s.dataSubscription.pending!))
+      .to.emit(f.wallet, "IntentVetoed")
+      .withArgs(s.dataSubscription.intentId, f.owners[2].address, 0);
     await f.wallet
       .connect(f.relayer)
-      .approveWithSignatures(
+      .approveBySignatures(
         s.agentHire.intentId,
         s.agentHire.pending!,
         await signApprovals(f.wallet, [f.owners[0], f.owners[1]], s.agentHire.intentId, s.agentHire.pending!),
@@ -250,8 +262,9 @@ describe("the article's scenario", function () {
     await at(s.computeBurst.pending!.notBefore);
     await f.wallet.connect(f.relayer).execute(s.computeBurst.intentId, s.computeBurst.pending!);
     await expect(f.wallet.connect(f.relayer).execute(s.dataSubscription.intentId, s.dataSubscription.pending!))
-      .to.be.revertedWithCustomError(f.wallet, "TierGuardWrongStatus")
-      .withArgs(s.dataSubscription.intentId, Status.Vetoed);
+      .to.be.revertedWithCustomError(f.wallet, "TierGuardUnknownIntent")
+      .withArgs(s.dataSubscription.intentId);
+    expect(await f.wallet.intentStatus(s.dataSubscription.intentId)).to.equal(Status.None);
     expect(
       await balances(f, [f.walletAddress, v.embeddings, v.search, v.data, v.compute, v.analysisAgent]),
     ).to.deep.equal([INITIAL_USDC - usd("136.52"), usd("0.02"), usd("0.50"), 0n, usd("47"), usd("89")]);

@@ -69,7 +69,7 @@ const prohibited = (value: bigint, reason: number): Expected => ({
   status: Status.Blocked,
 });
 
-/** Checks that preview (before) and submit (after) both give `want`. */
+/** Checks that preview (before) and spend (after) both give `want`. */
 async function expectPreviewAndSubmit(f: Fixture, args: IntentArgs, want: Expected) {
   const [tier, reason, m, value] = await preview(f, args);
   expect({ tier: Number(tier), reason: Number(reason), misses: Number(m), value }, "preview").to.deep.equal({
@@ -85,7 +85,7 @@ async function expectPreviewAndSubmit(f: Fixture, args: IntentArgs, want: Expect
 
 describe("classification", function () {
   describe("preview", function () {
-    it("agrees with submit on tier, reason, misses and value for a spread of intents", async function () {
+    it("agrees with spend on tier, reason, misses and value for a spread of intents", async function () {
       const f = await loadFixture(articleFixture);
       const { embeddings, search, data, compute, analysisAgent, casino } = f.vendors;
       const [newcomer] = f.newcomers;
@@ -646,7 +646,7 @@ describe("classification", function () {
       ],
     ];
     for (const [what, args, error, errorArgs] of cases) {
-      it(`reverts ${error} for ${what}, in submit and in preview`, async function () {
+      it(`reverts ${error} for ${what}, in spend and in preview`, async function () {
         const f = await loadFixture(articleFixture);
         await expect(submitTx(f, args(f)))
           .to.be.revertedWithCustomError(f.wallet, error)
@@ -693,7 +693,7 @@ describe("classification", function () {
         .withArgs(f.owners[0].address);
     });
 
-    it("reverts TierGuardPaused while the wallet is paused, in submit and in preview", async function () {
+    it("reverts TierGuardPaused while the wallet is paused, in spend and in preview", async function () {
       const f = await loadFixture(articleFixture);
       await f.wallet.connect(f.owners[2]).pause();
       for (const args of [

@@ -157,7 +157,7 @@ describe("categories", function () {
 
   it("removes an unused category (CategoryRemoved with the new policy version)", async function () {
     const { wallet, owners } = await loadFixture(bareFixture);
-    await expect(act(wallet, owners, [wallet.interface.encodeFunctionData("removeCategory", [7])]))
+    await expect(act(wallet, owners, [wallet.interface.encodeFunctionData("undefineCategory", [7])]))
       .to.emit(wallet, "CategoryRemoved")
       .withArgs(7, 2);
     expect(await wallet.categoryName(7)).to.equal(ethers.ZeroHash);
@@ -170,7 +170,7 @@ describe("categories", function () {
       await expectCallFailure(
         wallet,
         owners,
-        [wallet.interface.encodeFunctionData("removeCategory", [id])],
+        [wallet.interface.encodeFunctionData("undefineCategory", [id])],
         0,
         "TierGuardUnknownCategory",
         [id],
@@ -184,7 +184,7 @@ describe("categories", function () {
       await expectCallFailure(
         wallet,
         owners,
-        [wallet.interface.encodeFunctionData("removeCategory", [cat(name)])],
+        [wallet.interface.encodeFunctionData("undefineCategory", [cat(name)])],
         0,
         "TierGuardCategoryInUse",
         [cat(name)],
@@ -197,7 +197,7 @@ describe("categories", function () {
     await expectCallFailure(
       wallet,
       owners,
-      [wallet.interface.encodeFunctionData("removeCategory", [cat("gambling")])],
+      [wallet.interface.encodeFunctionData("undefineCategory", [cat("gambling")])],
       0,
       "TierGuardCategoryInUse",
       [cat("gambling")],
@@ -211,7 +211,7 @@ describe("categories", function () {
     await expect(
       act(wallet, owners, [
         i.encodeFunctionData("setTierRules", [Tier.Supervised, supervised]),
-        i.encodeFunctionData("removeCategory", [cat("compute")]),
+        i.encodeFunctionData("undefineCategory", [cat("compute")]),
       ]),
     )
       .to.emit(wallet, "CategoryRemoved")
@@ -578,7 +578,7 @@ describe("configureToken", function () {
       .withArgs(token, expected, 2);
     expect(await wallet.tokenConfig(token)).to.deep.equal(expected);
     expect(await wallet.tokens()).to.deep.equal([token]);
-    expect(await wallet.getFunction("valueOf")(token, 2_500_000n)).to.equal(usd("2.50"));
+    expect(await wallet.getFunction("quote")(token, 2_500_000n)).to.equal(usd("2.50"));
   });
 
   it("accepts a token with a price feed and records the feed's decimals", async function () {
@@ -606,7 +606,7 @@ describe("configureToken", function () {
     ).wait();
     expect(await wallet.tokenConfig(ethers.ZeroAddress)).to.deep.equal([PriceKind.Feed, 18, 8, HOUR, feed]);
     expect(await wallet.tokens()).to.deep.equal([ethers.ZeroAddress]);
-    expect(await wallet.getFunction("valueOf")(ethers.ZeroAddress, 10n ** 18n)).to.equal(usd("3000.00"));
+    expect(await wallet.getFunction("quote")(ethers.ZeroAddress, 10n ** 18n)).to.equal(usd("3000.00"));
   });
 
   it('refuses a fixed price of 0 (field "price")', async function () {
@@ -745,7 +745,7 @@ describe("removeToken", function () {
     const token = await usdc.getAddress();
     await (await act(wallet, owners, [wallet.interface.encodeFunctionData("removeToken", [token])])).wait();
     await expect(
-      wallet.connect(agentKey).submit(token, usd("0.10"), vendors.embeddings, cat("embeddings"), "removed token"),
+      wallet.connect(agentKey).spend(token, usd("0.10"), vendors.embeddings, cat("embeddings"), "removed token"),
     )
       .to.be.revertedWithCustomError(wallet, "TierGuardTokenNotAccepted")
       .withArgs(token);
@@ -778,7 +778,7 @@ describe("setRecipientTrust", function () {
     await expect(tx).to.emit(wallet, "RecipientTrustSet").withArgs(b, Trust.Blocked, false, 2);
     expect(await wallet.recipientTrust(a)).to.equal(Trust.Verified);
     expect(await wallet.recipientTrust(b)).to.equal(Trust.Blocked);
-    expect(await wallet.recipients()).to.deep.equal([a, b]);
+    expect(await wallet.recipientList()).to.deep.equal([a, b]);
   });
 
   it("drops a recipient from recipients() when its trust goes back to Unknown", async function () {
@@ -795,7 +795,7 @@ describe("setRecipientTrust", function () {
       .to.emit(wallet, "RecipientTrustSet")
       .withArgs(a, Trust.Unknown, false, 3);
     expect(await wallet.recipientTrust(a)).to.equal(Trust.Unknown);
-    expect(await wallet.recipients()).to.deep.equal([b]);
+    expect(await wallet.recipientList()).to.deep.equal([b]);
   });
 
   it("lists a recipient once when its trust changes between non-Unknown levels", async function () {
@@ -808,7 +808,7 @@ describe("setRecipientTrust", function () {
         i.encodeFunctionData("setRecipientTrust", [a, Trust.Verified]),
       ])
     ).wait();
-    expect(await wallet.recipients()).to.deep.equal([a]);
+    expect(await wallet.recipientList()).to.deep.equal([a]);
   });
 
   it("refuses the zero address and the wallet itself (TierGuardInvalidRecipient)", async function () {
@@ -997,7 +997,7 @@ describe("policy version", function () {
     const versionOf = async () => {
       const tx = await wallet
         .connect(agentKey)
-        .submit(token, usd("0.10"), vendors.embeddings, cat("embeddings"), "version check");
+        .spend(token, usd("0.10"), vendors.embeddings, cat("embeddings"), "version check");
       const receipt = (await tx.wait())!;
       const log = receipt.logs.map((l) => wallet.interface.parseLog(l)).find((p) => p?.name === "IntentSubmitted");
       return decodeDetails(log!.args.details).policyVersion;

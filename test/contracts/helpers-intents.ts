@@ -84,31 +84,30 @@ export const usdcPay = (f: Fixture, amount: string, recipient: string, category:
 /** Sets the next block's timestamp (the next transaction, or the next estimateGas, runs at `ts`). */
 export const at = (ts: number) => time.setNextBlockTimestamp(ts);
 
-/** Submits with the agent key (or `key`), optionally at an exact timestamp, and decodes the outcome. */
+/** Spends with the agent key (or `key`), optionally at an exact timestamp, and decodes the outcome. */
 export async function submit(f: Fixture, args: IntentArgs, opts: { at?: number; key?: Signer } = {}) {
   if (opts.at !== undefined) await at(opts.at);
   return submitIntent(f.wallet, opts.key ?? f.agentKey, args);
 }
 
-/** The unsent submit transaction, for revert and event assertions. */
+/** The unsent spend transaction, for revert and event assertions. */
 export const submitTx = (f: Fixture, args: IntentArgs, key?: Signer) =>
   f.wallet
     .connect(key ?? f.agentKey)
-    .submit(args.token, args.amount, args.recipient, args.category, args.justification ?? "test payment");
+    .spend(args.token, args.amount, args.recipient, args.category, args.justification ?? "test payment");
 
-/** What submit returns, without sending it. */
+/** What spend returns, without sending it. */
 export const submitCall = (f: Fixture, args: IntentArgs, key?: Signer) =>
   f.wallet
     .connect(key ?? f.agentKey)
-    .submit.staticCall(args.token, args.amount, args.recipient, args.category, args.justification ?? "test payment");
+    .spend.staticCall(args.token, args.amount, args.recipient, args.category, args.justification ?? "test payment");
 
 /** preview() for the fixture's agent. */
 export const preview = (f: Fixture, args: IntentArgs, agentId?: string) =>
   f.wallet.preview(agentId ?? f.agentId, args.token, args.amount, args.recipient, args.category);
 
-/** valueOf() (the name clashes with Object.prototype.valueOf on the contract object). */
-export const valueOf = (f: Fixture, token: string, amount: bigint): Promise<bigint> =>
-  f.wallet.getFunction("valueOf")(token, amount);
+/** quote(): the value of `amount` of `token` in reference units. */
+export const quote = (f: Fixture, token: string, amount: bigint): Promise<bigint> => f.wallet.quote(token, amount);
 
 /** Packs `misses` nibbles: reason of tier 0, tier 1, tier 2. */
 export const misses = (...reasons: number[]) => reasons.reduce((m, r, t) => m | (r << (4 * t)), 0);

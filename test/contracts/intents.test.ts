@@ -140,11 +140,12 @@ describe("queued intents", function () {
         await expect(f.wallet.connect(f.owners[1]).veto(s.intentId, p))
           .to.emit(f.wallet, "IntentVetoed")
           .withArgs(s.intentId, f.owners[1].address, 0);
-        expect(await f.wallet.intentStatus(s.intentId)).to.equal(Status.Vetoed);
+        // vetoed (the event above): the commitment is deleted
+        expect(await f.wallet.intentStatus(s.intentId)).to.equal(Status.None);
         await at(p.notBefore);
         await expect(f.wallet.connect(f.relayer).execute(s.intentId, p))
-          .to.be.revertedWithCustomError(f.wallet, "TierGuardWrongStatus")
-          .withArgs(s.intentId, Status.Vetoed);
+          .to.be.revertedWithCustomError(f.wallet, "TierGuardUnknownIntent")
+          .withArgs(s.intentId);
         expect(await f.usdc.balanceOf(f.vendors.compute)).to.equal(0n);
       });
 
@@ -198,10 +199,11 @@ describe("queued intents", function () {
         const tx = await f.wallet.connect(f.relayer).execute(s.intentId, s.pending!);
         await expect(tx).to.emit(f.wallet, "IntentExecuted").withArgs(s.intentId, f.relayer.address);
         await expect(tx).to.changeTokenBalances(f.usdc, [f.walletAddress, f.vendors.compute], [-usd("47"), usd("47")]);
-        expect(await f.wallet.intentStatus(s.intentId)).to.equal(Status.Executed);
+        // executed (the event above): the commitment is deleted
+        expect(await f.wallet.intentStatus(s.intentId)).to.equal(Status.None);
         await expect(f.wallet.connect(f.relayer).execute(s.intentId, s.pending!))
-          .to.be.revertedWithCustomError(f.wallet, "TierGuardWrongStatus")
-          .withArgs(s.intentId, Status.Executed);
+          .to.be.revertedWithCustomError(f.wallet, "TierGuardUnknownIntent")
+          .withArgs(s.intentId);
       });
 
       it("executes until deadline - 1 and refuses at the deadline with TierGuardDeadlinePassed", async function () {
@@ -236,21 +238,24 @@ describe("queued intents", function () {
         const tx = await f.wallet.connect(f.relayer).expire(s.intentId, s.pending!);
         await expect(tx).to.emit(f.wallet, "IntentExpired").withArgs(s.intentId, Status.Stale, 0);
         await expect(tx).to.changeTokenBalances(f.usdc, [f.walletAddress, f.vendors.compute], [0, 0]);
-        expect(await f.wallet.intentStatus(s.intentId)).to.equal(Status.Stale);
+        // Stale is recorded in the event; the commitment is deleted
+        expect(await f.wallet.intentStatus(s.intentId)).to.equal(Status.None);
         await expect(f.wallet.connect(f.relayer).execute(s.intentId, s.pending!))
-          .to.be.revertedWithCustomError(f.wallet, "TierGuardWrongStatus")
-          .withArgs(s.intentId, Status.Stale);
+          .to.be.revertedWithCustomError(f.wallet, "TierGuardUnknownIntent")
+          .withArgs(s.intentId);
       });
 
       it("refuses to expire an intent that already executed", async function () {
         const f = await loadFixture(articleFixture);
         const s = await queueSupervised(f);
         await at(s.pending!.notBefore);
-        await f.wallet.connect(f.relayer).execute(s.intentId, s.pending!);
+        await expect(f.wallet.connect(f.relayer).execute(s.intentId, s.pending!))
+          .to.emit(f.wallet, "IntentExecuted")
+          .withArgs(s.intentId, f.relayer.address);
         await at(s.pending!.deadline);
         await expect(f.wallet.connect(f.relayer).expire(s.intentId, s.pending!))
-          .to.be.revertedWithCustomError(f.wallet, "TierGuardWrongStatus")
-          .withArgs(s.intentId, Status.Executed);
+          .to.be.revertedWithCustomError(f.wallet, "TierGuardUnknownIntent")
+          .withArgs(s.intentId);
       });
     });
   });
@@ -324,10 +329,11 @@ describe("queued intents", function () {
           [f.walletAddress, f.vendors.analysisAgent],
           [-usd("89"), usd("89")],
         );
-        expect(await f.wallet.intentStatus(s.intentId)).to.equal(Status.Executed);
+        // executed (the event above): the commitment is deleted
+        expect(await f.wallet.intentStatus(s.intentId)).to.equal(Status.None);
         await expect(f.wallet.connect(f.owners[1]).approve(s.intentId, s.pending!))
-          .to.be.revertedWithCustomError(f.wallet, "TierGuardWrongStatus")
-          .withArgs(s.intentId, Status.Executed);
+          .to.be.revertedWithCustomError(f.wallet, "TierGuardUnknownIntent")
+          .withArgs(s.intentId);
       });
 
       it("refuses a second approval by the same owner with TierGuardAlreadyApproved", async function () {
@@ -351,12 +357,12 @@ describe("queued intents", function () {
       });
     });
 
-    describe("approveWithSignatures", function () {
+    describe("approveBySignatures", function () {
       it("executes with two owners' EIP-712 signatures relayed by anyone", async function () {
         const f = await loadFixture(articleFixture);
         const s = await queueCollaborative(f);
         const sigs = await signApprovals(f.wallet, [f.owners[0], f.owners[1]], s.intentId, s.pending!);
-        const tx = await f.wallet.connect(f.relayer).approveWithSignatures(s.intentId, s.pending!, sigs);
+        const tx = await f.wallet.connect(f.relayer).approveBySignatures(s.intentId, s.pending!, sigs);
         await expect(tx)
           .to.emit(f.wallet, "IntentApproved")
           .withArgs(s.intentId, f.owners[0].address)
@@ -369,14 +375,15 @@ describe("queued intents", function () {
           [f.walletAddress, f.vendors.analysisAgent],
           [-usd("89"), usd("89")],
         );
-        expect(await f.wallet.intentStatus(s.intentId)).to.equal(Status.Executed);
+        // executed (the event above): the commitment is deleted
+        expect(await f.wallet.intentStatus(s.intentId)).to.equal(Status.None);
       });
 
       it("reverts TierGuardNotEnoughApprovals with one signature", async function () {
         const f = await loadFixture(articleFixture);
         const s = await queueCollaborative(f);
         const sigs = await signApprovals(f.wallet, [f.owners[1]], s.intentId, s.pending!);
-        await expect(f.wallet.connect(f.relayer).approveWithSignatures(s.intentId, s.pending!, sigs))
+        await expect(f.wallet.connect(f.relayer).approveBySignatures(s.intentId, s.pending!, sigs))
           .to.be.revertedWithCustomError(f.wallet, "TierGuardNotEnoughApprovals")
           .withArgs(1, 2);
       });
@@ -386,7 +393,7 @@ describe("queued intents", function () {
         const s = await queueCollaborative(f);
         await f.wallet.connect(f.owners[0]).approve(s.intentId, s.pending!);
         const sigs = await signApprovals(f.wallet, [f.owners[2]], s.intentId, s.pending!);
-        const tx = await f.wallet.connect(f.relayer).approveWithSignatures(s.intentId, s.pending!, sigs);
+        const tx = await f.wallet.connect(f.relayer).approveBySignatures(s.intentId, s.pending!, sigs);
         await expect(tx)
           .to.emit(f.wallet, "IntentApproved")
           .withArgs(s.intentId, f.owners[2].address)
@@ -404,7 +411,7 @@ describe("queued intents", function () {
         const s = await queueCollaborative(f);
         await f.wallet.connect(f.owners[0]).approve(s.intentId, s.pending!);
         const sigs = await signApprovals(f.wallet, [f.owners[0]], s.intentId, s.pending!);
-        await expect(f.wallet.connect(f.relayer).approveWithSignatures(s.intentId, s.pending!, sigs))
+        await expect(f.wallet.connect(f.relayer).approveBySignatures(s.intentId, s.pending!, sigs))
           .to.be.revertedWithCustomError(f.wallet, "TierGuardNotEnoughApprovals")
           .withArgs(1, 2);
       });
@@ -413,7 +420,7 @@ describe("queued intents", function () {
         const f = await loadFixture(articleFixture);
         const s = await queueCollaborative(f);
         const sigs = await signApprovals(f.wallet, [f.owners[0], f.outsider], s.intentId, s.pending!);
-        await expect(f.wallet.connect(f.relayer).approveWithSignatures(s.intentId, s.pending!, sigs))
+        await expect(f.wallet.connect(f.relayer).approveBySignatures(s.intentId, s.pending!, sigs))
           .to.be.revertedWithCustomError(f.wallet, "TierGuardSignerNotOwner")
           .withArgs(f.outsider.address);
       });
@@ -423,10 +430,10 @@ describe("queued intents", function () {
         const s = await queueCollaborative(f);
         const sorted = await signApprovals(f.wallet, [f.owners[0], f.owners[1]], s.intentId, s.pending!);
         const [low, high] = sorted;
-        await expect(f.wallet.connect(f.relayer).approveWithSignatures(s.intentId, s.pending!, [high, low]))
+        await expect(f.wallet.connect(f.relayer).approveBySignatures(s.intentId, s.pending!, [high, low]))
           .to.be.revertedWithCustomError(f.wallet, "TierGuardSignersNotSorted")
           .withArgs(high.signer, low.signer);
-        await expect(f.wallet.connect(f.relayer).approveWithSignatures(s.intentId, s.pending!, [low, low]))
+        await expect(f.wallet.connect(f.relayer).approveBySignatures(s.intentId, s.pending!, [low, low]))
           .to.be.revertedWithCustomError(f.wallet, "TierGuardSignersNotSorted")
           .withArgs(low.signer, low.signer);
       });
@@ -436,11 +443,11 @@ describe("queued intents", function () {
         const a = await queueCollaborative(f, "89");
         const b = await queueCollaborative(f, "90");
         const forB = await signApprovals(f.wallet, [f.owners[0], f.owners[1]], b.intentId, b.pending!);
-        await expect(f.wallet.connect(f.relayer).approveWithSignatures(a.intentId, a.pending!, forB))
+        await expect(f.wallet.connect(f.relayer).approveBySignatures(a.intentId, a.pending!, forB))
           .to.be.revertedWithCustomError(f.wallet, "TierGuardInvalidSignature")
           .withArgs(forB[0].signer);
         // and the right ones work
-        await expect(f.wallet.connect(f.relayer).approveWithSignatures(b.intentId, b.pending!, forB)).to.emit(
+        await expect(f.wallet.connect(f.relayer).approveBySignatures(b.intentId, b.pending!, forB)).to.emit(
           f.wallet,
           "IntentExecuted",
         );
@@ -451,7 +458,7 @@ describe("queued intents", function () {
         const s = await queueCollaborative(f);
         const [byOwner0] = await signApprovals(f.wallet, [f.owners[0]], s.intentId, s.pending!);
         const forged = [{ signer: f.owners[1].address, signature: byOwner0.signature }];
-        await expect(f.wallet.connect(f.relayer).approveWithSignatures(s.intentId, s.pending!, forged))
+        await expect(f.wallet.connect(f.relayer).approveBySignatures(s.intentId, s.pending!, forged))
           .to.be.revertedWithCustomError(f.wallet, "TierGuardInvalidSignature")
           .withArgs(f.owners[1].address);
       });
@@ -465,24 +472,29 @@ describe("queued intents", function () {
         const tx = await f.wallet.connect(f.owners[2]).reject(s.intentId, s.pending!);
         await expect(tx).to.emit(f.wallet, "IntentRejected").withArgs(s.intentId, f.owners[2].address, 0);
         await expect(tx).to.changeTokenBalances(f.usdc, [f.walletAddress, f.vendors.analysisAgent], [0, 0]);
-        expect(await f.wallet.intentStatus(s.intentId)).to.equal(Status.Rejected);
+        // rejected (the event above): the commitment and its approvals are deleted
+        expect(await f.wallet.intentStatus(s.intentId)).to.equal(Status.None);
+        expect(await f.wallet.approvals(s.intentId)).to.deep.equal([]);
       });
 
-      it("closes the intent: approvals and execution then fail with TierGuardWrongStatus", async function () {
+      it("closes the intent: approvals and execution then fail with TierGuardUnknownIntent", async function () {
         const f = await loadFixture(articleFixture);
         const s = await queueCollaborative(f);
-        await f.wallet.connect(f.owners[1]).reject(s.intentId, s.pending!);
+        await expect(f.wallet.connect(f.owners[1]).reject(s.intentId, s.pending!))
+          .to.emit(f.wallet, "IntentRejected")
+          .withArgs(s.intentId, f.owners[1].address, 0);
         const sigs = await signApprovals(f.wallet, [f.owners[0], f.owners[2]], s.intentId, s.pending!);
         const attempts = [
           () => f.wallet.connect(f.owners[0]).approve(s.intentId, s.pending!),
-          () => f.wallet.connect(f.relayer).approveWithSignatures(s.intentId, s.pending!, sigs),
+          () => f.wallet.connect(f.relayer).approveBySignatures(s.intentId, s.pending!, sigs),
           () => f.wallet.connect(f.relayer).execute(s.intentId, s.pending!),
           () => f.wallet.connect(f.owners[0]).reject(s.intentId, s.pending!),
+          () => f.wallet.connect(f.relayer).expire(s.intentId, s.pending!),
         ];
         for (const attempt of attempts) {
           await expect(attempt())
-            .to.be.revertedWithCustomError(f.wallet, "TierGuardWrongStatus")
-            .withArgs(s.intentId, Status.Rejected);
+            .to.be.revertedWithCustomError(f.wallet, "TierGuardUnknownIntent")
+            .withArgs(s.intentId);
         }
       });
 
@@ -507,7 +519,7 @@ describe("queued intents", function () {
         const sigs = await signApprovals(f.wallet, [f.owners[1], f.owners[2]], s.intentId, p);
         const attempts = [
           () => f.wallet.connect(f.owners[1]).approve(s.intentId, p),
-          () => f.wallet.connect(f.relayer).approveWithSignatures(s.intentId, p, sigs),
+          () => f.wallet.connect(f.relayer).approveBySignatures(s.intentId, p, sigs),
           () => f.wallet.connect(f.relayer).execute(s.intentId, p),
           () => f.wallet.connect(f.owners[1]).reject(s.intentId, p),
         ];
@@ -530,10 +542,11 @@ describe("queued intents", function () {
         await expect(f.wallet.connect(f.relayer).expire(s.intentId, p))
           .to.emit(f.wallet, "IntentExpired")
           .withArgs(s.intentId, Status.Expired, 0);
-        expect(await f.wallet.intentStatus(s.intentId)).to.equal(Status.Expired);
+        // Expired is recorded in the event; the commitment is deleted
+        expect(await f.wallet.intentStatus(s.intentId)).to.equal(Status.None);
         await expect(f.wallet.connect(f.relayer).expire(s.intentId, p))
-          .to.be.revertedWithCustomError(f.wallet, "TierGuardWrongStatus")
-          .withArgs(s.intentId, Status.Expired);
+          .to.be.revertedWithCustomError(f.wallet, "TierGuardUnknownIntent")
+          .withArgs(s.intentId);
       });
     });
   });
@@ -571,7 +584,7 @@ describe("queued intents", function () {
           .to.be.revertedWithCustomError(f.wallet, "TierGuardUnknownIntent")
           .withArgs(s.intentId);
         const sigs = await signApprovals(f.wallet, [f.owners[0], f.owners[1]], s.intentId, fake);
-        await expect(f.wallet.connect(f.relayer).approveWithSignatures(s.intentId, fake, sigs))
+        await expect(f.wallet.connect(f.relayer).approveBySignatures(s.intentId, fake, sigs))
           .to.be.revertedWithCustomError(f.wallet, "TierGuardUnknownIntent")
           .withArgs(s.intentId);
         await expect(f.wallet.connect(f.owners[0]).reject(s.intentId, fake))
@@ -620,15 +633,18 @@ describe("queued intents", function () {
       const b = await queueSupervised(f, "20", t0 + 1);
       const c = await queueSupervised(f, "30", t0 + 2);
       await at(t0 + 3);
-      await f.wallet.connect(f.owners[0]).veto(a.intentId, a.pending!);
+      await expect(f.wallet.connect(f.owners[0]).veto(a.intentId, a.pending!))
+        .to.emit(f.wallet, "IntentVetoed")
+        .withArgs(a.intentId, f.owners[0].address, 0);
       await at(c.pending!.notBefore);
       const tx = await f.wallet.connect(f.relayer).execute(c.intentId, c.pending!);
       await expect(tx).to.emit(f.wallet, "IntentExecuted").withArgs(c.intentId, f.relayer.address);
       await expect(tx).to.changeTokenBalance(f.usdc, f.vendors.compute, usd("30"));
+      // the decided ones (vetoed, executed: see the events) are no longer stored; the second still waits
       expect(await Promise.all([a, b, c].map((s) => f.wallet.intentStatus(s.intentId)))).to.deep.equal([
-        BigInt(Status.Vetoed),
+        BigInt(Status.None),
         BigInt(Status.Queued),
-        BigInt(Status.Executed),
+        BigInt(Status.None),
       ]);
       await expect(f.wallet.connect(f.relayer).execute(b.intentId, b.pending!)).to.changeTokenBalance(
         f.usdc,
@@ -648,7 +664,7 @@ describe("queued intents", function () {
       const ids = [sup, col, sup2, col2].map((s) => s.intentId);
       expect(new Set(ids).size).to.equal(4);
       const sigs = await signApprovals(f.wallet, [f.owners[0], f.owners[1]], col.intentId, col.pending!);
-      await expect(f.wallet.connect(f.relayer).approveWithSignatures(col.intentId, col.pending!, sigs))
+      await expect(f.wallet.connect(f.relayer).approveBySignatures(col.intentId, col.pending!, sigs))
         .to.emit(f.wallet, "IntentExecuted")
         .withArgs(col.intentId, f.relayer.address);
       await at(sup2.pending!.notBefore);
@@ -693,12 +709,10 @@ describe("queued intents", function () {
       expect(await f.wallet.intentStatus(s.intentId)).to.equal(Status.AwaitingApproval);
       expect(await f.wallet.approvals(s.intentId)).to.have.length(2);
       await configure(f, ["unpause", []]);
-      await expect(f.wallet.connect(f.relayer).execute(s.intentId, s.pending!)).to.changeTokenBalance(
-        f.usdc,
-        f.vendors.analysisAgent,
-        usd("89"),
-      );
-      expect(await f.wallet.intentStatus(s.intentId)).to.equal(Status.Executed);
+      const tx = await f.wallet.connect(f.relayer).execute(s.intentId, s.pending!);
+      await expect(tx).to.changeTokenBalance(f.usdc, f.vendors.analysisAgent, usd("89"));
+      await expect(tx).to.emit(f.wallet, "IntentExecuted").withArgs(s.intentId, f.relayer.address);
+      expect(await f.wallet.intentStatus(s.intentId)).to.equal(Status.None);
     });
 
     it("refuses and closes an intent whose recipient was blocked after queueing", async function () {
@@ -709,11 +723,12 @@ describe("queued intents", function () {
       const tx = await f.wallet.connect(f.relayer).execute(s.intentId, s.pending!);
       await expect(tx).to.emit(f.wallet, "IntentRefused").withArgs(s.intentId, Refusal.RecipientBlocked, true, 0);
       await expect(tx).to.changeTokenBalances(f.usdc, [f.walletAddress, f.vendors.compute], [0, 0]);
-      expect(await f.wallet.intentStatus(s.intentId)).to.equal(Status.Refused);
+      // closed (closed=true in the event): the commitment is deleted
+      expect(await f.wallet.intentStatus(s.intentId)).to.equal(Status.None);
       await configure(f, ["setRecipientTrust", [f.vendors.compute, Trust.Known]]);
       await expect(f.wallet.connect(f.relayer).execute(s.intentId, s.pending!))
-        .to.be.revertedWithCustomError(f.wallet, "TierGuardWrongStatus")
-        .withArgs(s.intentId, Status.Refused);
+        .to.be.revertedWithCustomError(f.wallet, "TierGuardUnknownIntent")
+        .withArgs(s.intentId);
     });
 
     it("refuses and closes a collaborative intent whose recipient was blocked, at the approval that reaches the threshold", async function () {
@@ -721,10 +736,15 @@ describe("queued intents", function () {
       const s = await queueCollaborative(f);
       await configure(f, ["setRecipientTrust", [f.vendors.analysisAgent, Trust.Blocked]]);
       const sigs = await signApprovals(f.wallet, [f.owners[0], f.owners[1]], s.intentId, s.pending!);
-      const tx = await f.wallet.connect(f.relayer).approveWithSignatures(s.intentId, s.pending!, sigs);
+      const tx = await f.wallet.connect(f.relayer).approveBySignatures(s.intentId, s.pending!, sigs);
       await expect(tx).to.emit(f.wallet, "IntentRefused").withArgs(s.intentId, Refusal.RecipientBlocked, true, 0);
       await expect(tx).to.changeTokenBalances(f.usdc, [f.walletAddress, f.vendors.analysisAgent], [0, 0]);
-      expect(await f.wallet.intentStatus(s.intentId)).to.equal(Status.Refused);
+      // closed (closed=true in the event): the commitment and the recorded approvals are deleted
+      expect(await f.wallet.intentStatus(s.intentId)).to.equal(Status.None);
+      expect(await f.wallet.approvals(s.intentId)).to.deep.equal([]);
+      await expect(f.wallet.connect(f.relayer).execute(s.intentId, s.pending!))
+        .to.be.revertedWithCustomError(f.wallet, "TierGuardUnknownIntent")
+        .withArgs(s.intentId);
     });
 
     it("refuses and closes an intent whose token is no longer accepted", async function () {
@@ -741,7 +761,11 @@ describe("queued intents", function () {
       const tx = await f.wallet.connect(f.relayer).execute(s.intentId, s.pending!);
       await expect(tx).to.emit(f.wallet, "IntentRefused").withArgs(s.intentId, Refusal.TokenNotAccepted, true, 0);
       await expect(tx).to.changeTokenBalances(f.eurc, [f.walletAddress, f.vendors.compute], [0, 0]);
-      expect(await f.wallet.intentStatus(s.intentId)).to.equal(Status.Refused);
+      // closed (closed=true in the event): the commitment is deleted
+      expect(await f.wallet.intentStatus(s.intentId)).to.equal(Status.None);
+      await expect(f.wallet.connect(f.relayer).execute(s.intentId, s.pending!))
+        .to.be.revertedWithCustomError(f.wallet, "TierGuardUnknownIntent")
+        .withArgs(s.intentId);
     });
 
     it("refuses a supervised intent the wallet cannot pay (TransferFailed, not closed) and executes it after re-funding", async function () {
@@ -786,7 +810,7 @@ describe("queued intents", function () {
       const s = await queueCollaborative(f);
       await drainUsdc(f);
       const sigs = await signApprovals(f.wallet, [f.owners[1], f.owners[2]], s.intentId, s.pending!);
-      await expect(f.wallet.connect(f.relayer).approveWithSignatures(s.intentId, s.pending!, sigs))
+      await expect(f.wallet.connect(f.relayer).approveBySignatures(s.intentId, s.pending!, sigs))
         .to.emit(f.wallet, "IntentRefused")
         .withArgs(s.intentId, Refusal.TransferFailed, false, 0);
       expect([...(await f.wallet.approvals(s.intentId))].sort()).to.deep.equal(
@@ -894,7 +918,7 @@ describe("queued intents", function () {
       const c = await queueCollaborative(f);
       await f.wallet
         .connect(f.relayer)
-        .approveWithSignatures(
+        .approveBySignatures(
           c.intentId,
           c.pending!,
           await signApprovals(f.wallet, [f.owners[0], f.owners[2]], c.intentId, c.pending!),
@@ -945,7 +969,7 @@ describe("queued intents", function () {
       await expect(tx).to.emit(f.wallet, "RecipientTrustSet").withArgs(newcomer, Trust.Known, true, VERSION);
       await expect(tx).to.changeTokenBalance(f.usdc, newcomer, usd("10"));
       expect(await f.wallet.recipientTrust(newcomer)).to.equal(Trust.Known);
-      expect(await f.wallet.recipients()).to.include(newcomer);
+      expect(await f.wallet.recipientList()).to.include(newcomer);
       // now Known: a compute payment to it is supervised
       expect((await submit(f, usdcPay(f, "10", newcomer, "compute"))).tier).to.equal(Tier.Supervised);
     });
@@ -956,7 +980,7 @@ describe("queued intents", function () {
       const s = await submit(f, usdcPay(f, "0.50", newcomer, "embeddings"));
       expect([s.tier, s.reason]).to.deep.equal([Tier.Collaborative, Reason.NoTierMatched]);
       const sigs = await signApprovals(f.wallet, [f.owners[0], f.owners[2]], s.intentId, s.pending!);
-      await expect(f.wallet.connect(f.relayer).approveWithSignatures(s.intentId, s.pending!, sigs))
+      await expect(f.wallet.connect(f.relayer).approveBySignatures(s.intentId, s.pending!, sigs))
         .to.emit(f.wallet, "RecipientTrustSet")
         .withArgs(newcomer, Trust.Known, true, VERSION);
       expect(await f.wallet.recipientTrust(newcomer)).to.equal(Trust.Known);
@@ -981,7 +1005,7 @@ describe("queued intents", function () {
       const [newcomer] = f.newcomers;
       const s = await submit(f, usdcPay(f, "10", newcomer, "agent_hire"));
       const sigs = await signApprovals(f.wallet, [f.owners[0], f.owners[1]], s.intentId, s.pending!);
-      const tx = await f.wallet.connect(f.relayer).approveWithSignatures(s.intentId, s.pending!, sigs);
+      const tx = await f.wallet.connect(f.relayer).approveBySignatures(s.intentId, s.pending!, sigs);
       await expect(tx).to.emit(f.wallet, "IntentExecuted");
       await expect(tx).not.to.emit(f.wallet, "RecipientTrustSet");
       expect(await f.wallet.recipientTrust(newcomer)).to.equal(Trust.Unknown);
@@ -992,7 +1016,7 @@ describe("queued intents", function () {
       for (const r of [f.vendors.analysisAgent, f.vendors.search]) {
         const s = await submit(f, usdcPay(f, "10", r, "agent_hire"));
         const sigs = await signApprovals(f.wallet, [f.owners[0], f.owners[1]], s.intentId, s.pending!);
-        const tx = await f.wallet.connect(f.relayer).approveWithSignatures(s.intentId, s.pending!, sigs);
+        const tx = await f.wallet.connect(f.relayer).approveBySignatures(s.intentId, s.pending!, sigs);
         await expect(tx).to.emit(f.wallet, "IntentExecuted");
         await expect(tx).not.to.emit(f.wallet, "RecipientTrustSet");
       }
@@ -1001,7 +1025,7 @@ describe("queued intents", function () {
   });
 
   describe("intentStatus", function () {
-    it("follows a supervised intent: None, Queued, Executed; and Vetoed, Stale, Refused", async function () {
+    it("follows a supervised intent: None, Queued, then None once executed, vetoed, stale or refused (decision in the events)", async function () {
       const f = await loadFixture(articleFixture);
       const status = (s: Submitted | string) => f.wallet.intentStatus(typeof s === "string" ? s : s.intentId);
       expect(await status(await f.wallet.intentIdFor(f.agentId, 0))).to.equal(Status.None);
@@ -1016,19 +1040,32 @@ describe("queued intents", function () {
       );
       for (const s of [run, vetoed, stale, refused]) expect(await status(s)).to.equal(Status.Queued);
       await at(t0 + 4);
-      await f.wallet.connect(f.owners[0]).veto(vetoed.intentId, vetoed.pending!);
+      await expect(f.wallet.connect(f.owners[0]).veto(vetoed.intentId, vetoed.pending!))
+        .to.emit(f.wallet, "IntentVetoed")
+        .withArgs(vetoed.intentId, f.owners[0].address, 0);
+      expect(await status(vetoed)).to.equal(Status.None);
       await configure(f, ["removeToken", [f.eurcAddress]]);
       await at(refused.pending!.notBefore);
-      await f.wallet.connect(f.relayer).execute(refused.intentId, refused.pending!);
-      await f.wallet.connect(f.relayer).execute(run.intentId, run.pending!);
+      await expect(f.wallet.connect(f.relayer).execute(refused.intentId, refused.pending!))
+        .to.emit(f.wallet, "IntentRefused")
+        .withArgs(refused.intentId, Refusal.TokenNotAccepted, true, 0);
+      expect(await status(refused)).to.equal(Status.None);
+      expect(await status(run)).to.equal(Status.Queued);
+      await expect(f.wallet.connect(f.relayer).execute(run.intentId, run.pending!))
+        .to.emit(f.wallet, "IntentExecuted")
+        .withArgs(run.intentId, f.relayer.address);
+      expect(await status(stale)).to.equal(Status.Queued);
       await at(stale.pending!.deadline);
-      await f.wallet.connect(f.relayer).expire(stale.intentId, stale.pending!);
+      await expect(f.wallet.connect(f.relayer).expire(stale.intentId, stale.pending!))
+        .to.emit(f.wallet, "IntentExpired")
+        .withArgs(stale.intentId, Status.Stale, 0);
+      // storage keeps only what still waits: every decided intent reads None again
       expect(await Promise.all([run, vetoed, stale, refused].map(status))).to.deep.equal(
-        [Status.Executed, Status.Vetoed, Status.Stale, Status.Refused].map(BigInt),
+        [Status.None, Status.None, Status.None, Status.None].map(BigInt),
       );
     });
 
-    it("follows collaborative intents: AwaitingApproval, then Executed, Rejected or Expired", async function () {
+    it("follows collaborative intents: AwaitingApproval, then None once executed, rejected or expired (decision in the events)", async function () {
       const f = await loadFixture(articleFixture);
       const status = (s: Submitted) => f.wallet.intentStatus(s.intentId);
       const approved = await queueCollaborative(f, "10");
@@ -1037,12 +1074,23 @@ describe("queued intents", function () {
       for (const s of [approved, rejected, expired]) expect(await status(s)).to.equal(Status.AwaitingApproval);
       await f.wallet.connect(f.owners[0]).approve(approved.intentId, approved.pending!);
       expect(await status(approved)).to.equal(Status.AwaitingApproval);
-      await f.wallet.connect(f.owners[1]).approve(approved.intentId, approved.pending!);
-      await f.wallet.connect(f.owners[2]).reject(rejected.intentId, rejected.pending!);
+      await expect(f.wallet.connect(f.owners[1]).approve(approved.intentId, approved.pending!))
+        .to.emit(f.wallet, "IntentExecuted")
+        .withArgs(approved.intentId, f.owners[1].address);
+      expect(await status(approved)).to.equal(Status.None);
+      expect(await status(rejected)).to.equal(Status.AwaitingApproval);
+      await expect(f.wallet.connect(f.owners[2]).reject(rejected.intentId, rejected.pending!))
+        .to.emit(f.wallet, "IntentRejected")
+        .withArgs(rejected.intentId, f.owners[2].address, 0);
+      expect(await status(rejected)).to.equal(Status.None);
+      expect(await status(expired)).to.equal(Status.AwaitingApproval);
       await at(expired.pending!.deadline);
-      await f.wallet.connect(f.relayer).expire(expired.intentId, expired.pending!);
+      await expect(f.wallet.connect(f.relayer).expire(expired.intentId, expired.pending!))
+        .to.emit(f.wallet, "IntentExpired")
+        .withArgs(expired.intentId, Status.Expired, 0);
+      // storage keeps only what still waits: every decided intent reads None again
       expect(await Promise.all([approved, rejected, expired].map(status))).to.deep.equal(
-        [Status.Executed, Status.Rejected, Status.Expired].map(BigInt),
+        [Status.None, Status.None, Status.None].map(BigInt),
       );
     });
   });

@@ -204,7 +204,7 @@ describe("session key expiry", function () {
     await expect(
       wallet
         .connect(keyB)
-        .submit(await d.usdc.getAddress(), usd("0.10"), d.vendors.embeddings, cat("embeddings"), "expired"),
+        .spend(await d.usdc.getAddress(), usd("0.10"), d.vendors.embeddings, cat("embeddings"), "expired"),
     )
       .to.be.revertedWithCustomError(wallet, "TierGuardSessionKeyExpired")
       .withArgs(keyB.address, validUntil, validUntil);
@@ -233,7 +233,7 @@ describe("revokeSessionKey", function () {
     await expect(
       wallet
         .connect(agentKey)
-        .submit(await d.usdc.getAddress(), usd("0.10"), d.vendors.embeddings, cat("embeddings"), "revoked"),
+        .spend(await d.usdc.getAddress(), usd("0.10"), d.vendors.embeddings, cat("embeddings"), "revoked"),
     )
       .to.be.revertedWithCustomError(wallet, "TierGuardNotSessionKey")
       .withArgs(agentKey.address);

@@ -539,7 +539,7 @@ describe("ownerAction", function () {
       ["unpause", () => []],
       ["grantSessionKey", (_w, a) => [a, name32("agent"), 2n ** 40n - 1n]],
       ["defineCategory", () => [0, name32("api_calls")]],
-      ["removeCategory", () => [0]],
+      ["undefineCategory", () => [0]],
       [
         "setTierRules",
         () => [
@@ -779,12 +779,11 @@ describe("owners", function () {
     await expect(wallet.connect(owners[1]).approve(intentId, pending)).not.to.emit(wallet, "IntentExecuted");
     expect(await wallet.intentStatus(intentId)).to.equal(Status.AwaitingApproval);
     expect(await wallet.approvals(intentId)).to.deep.equal([owners[1].address]);
-    await expect(wallet.connect(owners[2]).approve(intentId, pending)).to.changeTokenBalance(
-      usdc,
-      vendors.analysisAgent,
-      usd("89.00"),
-    );
-    expect(await wallet.intentStatus(intentId)).to.equal(Status.Executed);
+    const tx = wallet.connect(owners[2]).approve(intentId, pending);
+    await expect(tx).to.changeTokenBalance(usdc, vendors.analysisAgent, usd("89.00"));
+    await expect(tx).to.emit(wallet, "IntentExecuted").withArgs(intentId, owners[2].address);
+    // executed: the commitment is deleted
+    expect(await wallet.intentStatus(intentId)).to.equal(Status.None);
   });
 
   it("refuses to remove the last owner of a 1-of-1 wallet (TierGuardInvalidThreshold)", async function () {
@@ -847,7 +846,8 @@ describe("guardians", function () {
     await expect(wallet.connect(guardian).veto(intentId, pending))
       .to.emit(wallet, "IntentVetoed")
       .withArgs(intentId, guardian.address, 0);
-    expect(await wallet.intentStatus(intentId)).to.equal(Status.Vetoed);
+    // vetoed (the event above): the commitment is deleted
+    expect(await wallet.intentStatus(intentId)).to.equal(Status.None);
   });
 
   it("does not let a guardian unpause", async function () {
@@ -945,7 +945,7 @@ describe("pause", function () {
     const token = await usdc.getAddress();
     await (await wallet.connect(owners[1]).pause()).wait();
     await expect(
-      wallet.connect(agentKey).submit(token, usd("0.10"), vendors.embeddings, cat("embeddings"), "paused"),
+      wallet.connect(agentKey).spend(token, usd("0.10"), vendors.embeddings, cat("embeddings"), "paused"),
     ).to.be.revertedWithCustomError(wallet, "TierGuardPaused");
     await (await ownerAction(wallet, owners.slice(0, 2), [wallet.interface.encodeFunctionData("unpause")])).wait();
     const s = await submitIntent(wallet, agentKey, {

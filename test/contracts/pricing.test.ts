@@ -11,7 +11,7 @@ import {
   preview,
   submit,
   submitTx,
-  valueOf,
+  quote,
   type Fixture,
   type IntentArgs,
 } from "./helpers-intents";
@@ -52,9 +52,9 @@ async function pricingFixture() {
   return { ...f, tokens: { t18, t0, t2, third, t0feed }, a, feed2 };
 }
 
-/** Expects valueOf(token, amount) for each [amount, value] pair. */
+/** Expects quote(token, amount) for each [amount, value] pair. */
 async function expectValues(f: Fixture, token: string, pairs: [bigint, bigint][]) {
-  for (const [amount, value] of pairs) expect(await valueOf(f, token, amount), `valueOf(${amount})`).to.equal(value);
+  for (const [amount, value] of pairs) expect(await quote(f, token, amount), `quote(${amount})`).to.equal(value);
 }
 
 /** Makes a feed's answer `age` seconds old (relative to the latest block). */
@@ -72,7 +72,7 @@ const eurcPay = (f: Fixture, amount: bigint, recipient: string, category: number
 });
 
 describe("pricing", function () {
-  describe("valueOf", function () {
+  describe("quote", function () {
     it("values a 6-decimal token at a fixed 1.00 one to one", async function () {
       const f = await loadFixture(pricingFixture);
       await expectValues(f, f.usdcAddress, [
@@ -165,7 +165,7 @@ describe("pricing", function () {
     it("reverts TierGuardTokenNotAccepted for a token that is not configured", async function () {
       const f = await loadFixture(pricingFixture);
       const stranger = f.outsider.address;
-      await expect(valueOf(f, stranger, 1n))
+      await expect(quote(f, stranger, 1n))
         .to.be.revertedWithCustomError(f.wallet, "TierGuardTokenNotAccepted")
         .withArgs(stranger);
     });
@@ -185,18 +185,18 @@ describe("pricing", function () {
   });
 
   describe("stale prices", function () {
-    it("accepts an answer exactly maxStaleness old and reverts TierGuardStalePrice one second later (valueOf)", async function () {
+    it("accepts an answer exactly maxStaleness old and reverts TierGuardStalePrice one second later (quote)", async function () {
       const f = await loadFixture(pricingFixture);
       const updatedAt = await ageFeed(f.eurFeed, 108_000_000n, 0);
       await time.increaseTo(updatedAt + HOUR);
-      expect(await valueOf(f, f.eurcAddress, 1_000_000n)).to.equal(usd("1.08"));
+      expect(await quote(f, f.eurcAddress, 1_000_000n)).to.equal(usd("1.08"));
       await time.increaseTo(updatedAt + HOUR + 1);
-      await expect(valueOf(f, f.eurcAddress, 1_000_000n))
+      await expect(quote(f, f.eurcAddress, 1_000_000n))
         .to.be.revertedWithCustomError(f.wallet, "TierGuardStalePrice")
         .withArgs(f.eurcAddress, updatedAt, HOUR);
     });
 
-    it("accepts an answer exactly maxStaleness old and reverts TierGuardStalePrice one second later (submit, preview)", async function () {
+    it("accepts an answer exactly maxStaleness old and reverts TierGuardStalePrice one second later (spend, preview)", async function () {
       const f = await loadFixture(pricingFixture);
       const args = eurcPay(f, 10_000_000n, f.vendors.compute, cat("compute"));
       const updatedAt = await ageFeed(f.eurFeed, 108_000_000n, 0);
@@ -207,7 +207,7 @@ describe("pricing", function () {
       await expect(submitTx(f, args))
         .to.be.revertedWithCustomError(f.wallet, "TierGuardStalePrice")
         .withArgs(f.eurcAddress, updatedAt, HOUR);
-      // the failed submit may have been mined at that timestamp already
+      // the failed spend may have been mined at that timestamp already
       if ((await time.latest()) < updatedAt + HOUR + 1) await time.increaseTo(updatedAt + HOUR + 1);
       await expect(preview(f, args))
         .to.be.revertedWithCustomError(f.wallet, "TierGuardStalePrice")
@@ -217,7 +217,7 @@ describe("pricing", function () {
     it("applies the staleness bound to ETH's feed", async function () {
       const f = await loadFixture(pricingFixture);
       const updatedAt = await ageFeed(f.ethFeed, 3000n * 10n ** 8n, HOUR + 1);
-      await expect(valueOf(f, ETH, ONE))
+      await expect(quote(f, ETH, ONE))
         .to.be.revertedWithCustomError(f.wallet, "TierGuardStalePrice")
         .withArgs(ETH, updatedAt, HOUR);
     });
@@ -228,7 +228,7 @@ describe("pricing", function () {
       it(`reverts TierGuardInvalidPrice for a feed answer of ${answer}`, async function () {
         const f = await loadFixture(pricingFixture);
         await f.eurFeed.setAnswer(answer);
-        await expect(valueOf(f, f.eurcAddress, 1_000_000n))
+        await expect(quote(f, f.eurcAddress, 1_000_000n))
           .to.be.revertedWithCustomError(f.wallet, "TierGuardInvalidPrice")
           .withArgs(f.eurcAddress, answer);
         const args = eurcPay(f, 1_000_000n, f.vendors.compute, cat("compute"));
@@ -245,7 +245,7 @@ describe("pricing", function () {
       const f = await loadFixture(pricingFixture);
       await f.eurFeed.setAnswer(1n);
       // 1e6 units * 1e-8 = 0.00000001 -> rounded up to 1 micro-unit
-      expect(await valueOf(f, f.eurcAddress, 1_000_000n)).to.equal(1n);
+      expect(await quote(f, f.eurcAddress, 1_000_000n)).to.equal(1n);
     });
   });
 
@@ -253,18 +253,18 @@ describe("pricing", function () {
     it("accepts a value of exactly uint64 max and reverts TierGuardValueTooLarge above it", async function () {
       const f = await loadFixture(pricingFixture);
       const atMax = U64_MAX * 10n ** 12n;
-      expect(await valueOf(f, f.a.t18, atMax)).to.equal(U64_MAX);
-      await expect(valueOf(f, f.a.t18, atMax + 1n))
+      expect(await quote(f, f.a.t18, atMax)).to.equal(U64_MAX);
+      await expect(quote(f, f.a.t18, atMax + 1n))
         .to.be.revertedWithCustomError(f.wallet, "TierGuardValueTooLarge")
         .withArgs(U64_MAX + 1n);
-      await expect(valueOf(f, f.a.t18, (U64_MAX + 1n) * 10n ** 12n))
+      await expect(quote(f, f.a.t18, (U64_MAX + 1n) * 10n ** 12n))
         .to.be.revertedWithCustomError(f.wallet, "TierGuardValueTooLarge")
         .withArgs(U64_MAX + 1n);
     });
 
     it("reverts TierGuardValueTooLarge when amount times price overflows 256 bits", async function () {
       const f = await loadFixture(pricingFixture);
-      await expect(valueOf(f, f.a.t18, ethers.MaxUint256))
+      await expect(quote(f, f.a.t18, ethers.MaxUint256))
         .to.be.revertedWithCustomError(f.wallet, "TierGuardValueTooLarge")
         .withArgs(ethers.MaxUint256);
     });
@@ -272,12 +272,12 @@ describe("pricing", function () {
     it("reverts TierGuardValueTooLarge for a token with fewer than 6 decimals in all", async function () {
       const f = await loadFixture(pricingFixture);
       const amount = 2n ** 64n;
-      await expect(valueOf(f, f.a.t0feed, amount))
+      await expect(quote(f, f.a.t0feed, amount))
         .to.be.revertedWithCustomError(f.wallet, "TierGuardValueTooLarge")
         .withArgs(amount * 12_340_000n);
     });
 
-    it("reverts TierGuardValueTooLarge in submit and preview", async function () {
+    it("reverts TierGuardValueTooLarge in spend and preview", async function () {
       const f = await loadFixture(pricingFixture);
       const args = {
         token: f.a.t18,

@@ -33,6 +33,7 @@ import { FAR_DEADLINE, domainOf, revertName, signApprovalsWith, signOwnerActionW
 const RUNS = Number(process.env.PROPS_RUNS ?? 200);
 const MAX_ACTIONS = Number(process.env.PROPS_MAX_ACTIONS ?? 15);
 const THRESHOLD = 2;
+/** Decided statuses (model only: on chain a decided intent is deleted and reads Status.None). */
 const TERMINAL: ReadonlySet<number> = new Set([
   Status.Executed,
   Status.Vetoed,
@@ -357,7 +358,8 @@ interface MIntent {
   amount: bigint;
   recipient: string;
   submittedAt: number;
-  /** lifecycle status (autonomous: Executed, prohibited: Blocked) */
+  /** lifecycle status (autonomous: Executed, prohibited: Blocked); the decision itself, which the wallet only
+   * records in events: its `intentStatus` is Queued / AwaitingApproval while the intent waits, then None */
   status: number;
   pending?: PendingIntentStruct;
   approvals: Set<string>;
@@ -388,7 +390,7 @@ interface Model {
   bal: Map<string, bigint>;
   /** wallet events of this run, in chain order */
   events: { name: string; args: Record<string, unknown>; ts: number }[];
-  /** last seen on-chain status per intent id (for "terminal states never change") */
+  /** last seen on-chain status per intent id (for (e): decisions are final) */
   seen: Map<string, number>;
 }
 
@@ -438,7 +440,7 @@ function cloneModel(init: Ctx["init"]): Model {
 }
 
 /** Value in reference units, as documented: rounded up; USDC fixed at 1.00, EURC from the feed (8 decimals). */
-function valueOf(ctx: Ctx, m: Model, token: string, amount: bigint): bigint {
+function quote(ctx: Ctx, m: Model, token: string, amount: bigint): bigint {
   if (token === ctx.usdcAddr) return amount; // 6 + 18 decimals, price 1e18
   return ceilDiv(amount * m.feed.answer, 10n ** 8n); // 6 + 8 decimals
 }
@@ -468,12 +470,12 @@ function classify(ctx: Ctx, m: Model, ts: number, token: string, amount: bigint,
   else if (trust === Trust.Blocked) prohibited = Reason.RecipientBlocked;
   else if ((m.prohibitedTrust >> trust) & 1) prohibited = Reason.TrustProhibited;
   if (prohibited !== undefined) {
-    const value = accepted && fresh ? valueOf(ctx, m, token, amount) : 0n;
+    const value = accepted && fresh ? quote(ctx, m, token, amount) : 0n;
     return { tier: Tier.Prohibited, reason: prohibited, misses: 0, value, budgeted: 0n, commit: () => {} };
   }
   if (!accepted) return { err: "TierGuardTokenNotAccepted" };
   if (!fresh) return { err: "TierGuardStalePrice" };
-  const value = valueOf(ctx, m, token, amount);
+  const value = quote(ctx, m, token, amount);
 
   let misses = 0;
   for (let t = 0; t < 3; t++) {
@@ -674,17 +676,20 @@ function compareWithModel(ctx: Ctx, m: Model, c: ChainState) {
     m.keys.has(k) ? { agentId: ctx.agentId, validUntil: m.keys.get(k)! } : { agentId: ethers.ZeroHash, validUntil: 0 },
   );
   expect(c.keys, "session keys").to.deep.equal(keys);
-  // (e) statuses: queued intents have their lifecycle status; autonomous and prohibited ones are not stored.
-  const statuses = m.intents.map((i) => (i.pending ? i.status : Status.None));
+  // (e) statuses: storage keeps only intents that still wait (Queued, AwaitingApproval); decided ones (executed,
+  // vetoed, rejected, expired, stale, refused for good) are deleted, and autonomous and prohibited ones are never
+  // stored: all of those read None.
+  const statuses = m.intents.map(storedStatus);
   expect(c.statuses, "intentStatus of every intent").to.deep.equal(statuses);
+  // A decided intent's slot is deleted with its on-chain approvals.
   const collab = m.intents.filter((i) => i.pending && i.tier === Tier.Collaborative);
-  expect(c.approvals, "on-chain approvals").to.deep.equal(collab.map((i) => [...i.approvals].sort()));
+  expect(c.approvals, "on-chain approvals").to.deep.equal(collab.map((i) => (decided(i) ? [] : [...i.approvals].sort())));
   const holders = [ctx.walletAddr, ...ctx.vendors];
   const bals = holders.flatMap((h) => [m.bal.get(balKey(h, ctx.usdcAddr))!, m.bal.get(balKey(h, ctx.eurcAddr))!]);
   expect(c.bals, "token balances").to.deep.equal(bals);
 }
 
-/** Invariants rebuilt from the run's events only (no model), plus (e) terminal statuses never change. */
+/** Invariants rebuilt from the run's events only (no model), plus (e) decisions are final. */
 function checkEventInvariants(ctx: Ctx, m: Model, c: ChainState) {
   const rules = ctx.initialRules.map((r) => ({ ...r }));
   type Sub = { tier: number; reason: number; value: bigint; token: string; amount: bigint; recipient: string; maxValue: bigint };
@@ -695,9 +700,17 @@ function checkEventInvariants(ctx: Ctx, m: Model, c: ChainState) {
   const approvers = new Map<string, Set<string>>();
   const add = (map: Map<string, bigint>, k: string, v: bigint) => map.set(k, (map.get(k) ?? 0n) + v);
   const executedIds = new Set<string>();
+  /** intents decided so far, from their closing event (executed, vetoed, rejected, expired / stale, refused for good) */
+  const decidedIds = new Set<string>();
 
   for (const e of m.events) {
     const a = e.args;
+    if (LIFECYCLE_EVENTS.has(e.name)) {
+      const id = a.intentId as string;
+      // (e) a decided intent gets no further lifecycle event: nothing can approve, pay or close it again.
+      expect(decidedIds.has(id), `(e) ${e.name} after ${id} was decided`).to.equal(false);
+      if (e.name !== "IntentApproved" && (e.name !== "IntentRefused" || a.closed === true)) decidedIds.add(id);
+    }
     if (e.name === "TierRulesSet") {
       const r = a.rules as unknown as Record<string, bigint>;
       rules[Number(a.tier)] = {
@@ -778,12 +791,17 @@ function checkEventInvariants(ctx: Ctx, m: Model, c: ChainState) {
     }
   }
 
-  // (e) terminal statuses never change.
+  // (e) decisions are final: a queued intent reads its waiting status (by tier) until its closing event, and None
+  // from then on (its slot is deleted); a waiting status never changes, and a deleted one never comes back.
   m.intents.forEach((intent, k) => {
     if (!intent.pending) return;
     const st = c.statuses[k];
+    const sub = subs.get(intent.id);
+    expect(sub, `(e) ${intent.id} was submitted`).to.not.equal(undefined);
+    const waiting = sub!.tier === Tier.Supervised ? Status.Queued : Status.AwaitingApproval;
+    expect(st, `(e) status of ${intent.id} from its events`).to.equal(decidedIds.has(intent.id) ? Status.None : waiting);
     const prev = m.seen.get(intent.id);
-    if (prev !== undefined && TERMINAL.has(prev)) expect(st, `(e) terminal status of ${intent.id} unchanged`).to.equal(prev);
+    if (prev === Status.None) expect(st, `(e) decided ${intent.id} stays deleted`).to.equal(Status.None);
     m.seen.set(intent.id, st);
   });
 }
@@ -808,6 +826,19 @@ function pickQueued(m: Model, pick: number, live = false, statuses: number[] = [
   return from.length === 0 ? undefined : from[pick % from.length];
 }
 const OPEN = [Status.Queued, Status.AwaitingApproval];
+/** Whether the model has decided a queued intent (its commitment is then deleted on chain). */
+const decided = (i: MIntent) => TERMINAL.has(i.status);
+/** What `intentStatus` returns: the waiting status of a queued intent, None once decided or if never queued. */
+const storedStatus = (i: MIntent) => (i.pending && !decided(i) ? i.status : Status.None);
+/** Events that move a queued intent along its lifecycle. */
+const LIFECYCLE_EVENTS: ReadonlySet<string> = new Set([
+  "IntentVetoed",
+  "IntentApproved",
+  "IntentRejected",
+  "IntentExecuted",
+  "IntentExpired",
+  "IntentRefused",
+]);
 
 /** Moves the next transaction next to an intent's edge (see `atArb`), if that is still ahead. */
 function warpNear(m: Model, intent: MIntent, kind: Action["kind"], at: number) {
@@ -938,7 +969,7 @@ async function runAction(ctx: Ctx, m: Model, a: Action): Promise<void> {
       if (validUntil === undefined) cls = { err: "TierGuardNotSessionKey" };
       else if (ts >= validUntil) cls = { err: "TierGuardSessionKeyExpired" };
       else cls = classify(ctx, m, ts, token, amount, recipient, a.category);
-      send = () => w.connect(key).submit(token, amount, recipient, a.category, "property test");
+      send = () => w.connect(key).spend(token, amount, recipient, a.category, "property test");
       if (cls.err !== undefined) {
         expectation = { err: cls.err };
         break;
@@ -1009,6 +1040,7 @@ async function runAction(ctx: Ctx, m: Model, a: Action): Promise<void> {
       const p = intent.pending!;
       send = () => w.connect(who(a.by)).veto(intent.id, p);
       if (a.by === 3) expectation = { err: "TierGuardNotOwnerOrGuardian" };
+      else if (decided(intent)) expectation = { err: "TierGuardUnknownIntent" };
       else if (intent.status !== Status.Queued) expectation = { err: "TierGuardWrongStatus" };
       else if (ts >= p.notBefore) expectation = { err: "TierGuardVetoWindowOver" };
       else {
@@ -1026,6 +1058,7 @@ async function runAction(ctx: Ctx, m: Model, a: Action): Promise<void> {
       const p = intent.pending!;
       send = () => w.connect(who(a.by)).reject(intent.id, p);
       if (a.by === 3) expectation = { err: "TierGuardNotOwner" };
+      else if (decided(intent)) expectation = { err: "TierGuardUnknownIntent" };
       else if (intent.status !== Status.AwaitingApproval) expectation = { err: "TierGuardWrongStatus" };
       else if (ts >= p.deadline) expectation = { err: "TierGuardDeadlinePassed" };
       else {
@@ -1042,7 +1075,7 @@ async function runAction(ctx: Ctx, m: Model, a: Action): Promise<void> {
       ts = nextTs(m);
       const p = intent.pending!;
       send = () => w.connect(ctx.owners[2]).expire(intent.id, p);
-      if (intent.status !== Status.Queued && intent.status !== Status.AwaitingApproval) expectation = { err: "TierGuardWrongStatus" };
+      if (decided(intent)) expectation = { err: "TierGuardUnknownIntent" };
       else if (ts < p.deadline) expectation = { err: "TierGuardDeadlineNotReached" };
       else {
         const closed = intent.status === Status.Queued ? Status.Stale : Status.Expired;
@@ -1061,6 +1094,7 @@ async function runAction(ctx: Ctx, m: Model, a: Action): Promise<void> {
       send = () => w.connect(who(a.by)).approve(intent.id, p);
       const owner = whoAddr(a.by);
       if (a.by === 3) expectation = { err: "TierGuardNotOwner" };
+      else if (decided(intent)) expectation = { err: "TierGuardUnknownIntent" };
       else if (intent.status !== Status.AwaitingApproval) expectation = { err: "TierGuardWrongStatus" };
       else if (ts >= p.deadline) expectation = { err: "TierGuardDeadlinePassed" };
       else if (intent.approvals.has(owner)) expectation = { err: "TierGuardAlreadyApproved" };
@@ -1083,8 +1117,9 @@ async function runAction(ctx: Ctx, m: Model, a: Action): Promise<void> {
       const signedId = a.wrongIntent ? ethers.keccak256(ethers.toUtf8Bytes(`other:${intent.id}`)) : intent.id;
       const sigs = await signApprovalsWith(ctx.domain, signers, signedId, p);
       const caller = ctx.keys[0]; // anyone may submit signatures: the agent key does here
-      send = () => w.connect(caller).approveWithSignatures(intent.id, p, sigs);
-      if (intent.status !== Status.AwaitingApproval) expectation = { err: "TierGuardWrongStatus" };
+      send = () => w.connect(caller).approveBySignatures(intent.id, p, sigs);
+      if (decided(intent)) expectation = { err: "TierGuardUnknownIntent" };
+      else if (intent.status !== Status.AwaitingApproval) expectation = { err: "TierGuardWrongStatus" };
       else if (ts >= p.deadline) expectation = { err: "TierGuardDeadlinePassed" };
       else if (a.wrongIntent) expectation = { err: "TierGuardInvalidSignature" };
       else {
@@ -1098,35 +1133,36 @@ async function runAction(ctx: Ctx, m: Model, a: Action): Promise<void> {
           expectation = {
             events,
             after: async () => {
-              // (d) once the intent is closed, the very same signatures can never be used again.
-              if (TERMINAL.has(intent.status)) {
+              // (d) once the intent is closed, the very same signatures can never be used again: its commitment
+              // is gone, so they are refused as for an unknown intent.
+              if (decided(intent)) {
                 let reverted = "";
                 try {
-                  await w.connect(ctx.owners[2]).approveWithSignatures.staticCall(intent.id, p, sigs);
+                  await w.connect(ctx.owners[2]).approveBySignatures.staticCall(intent.id, p, sigs);
                 } catch (e) {
                   reverted = revertName(e, w.interface);
                 }
-                expect(reverted, "(d) replaying approval signatures of a closed intent").to.equal("TierGuardWrongStatus");
+                expect(reverted, "(d) replaying approval signatures of a closed intent").to.equal("TierGuardUnknownIntent");
               }
             },
           };
-          count(`approveSigs:${TERMINAL.has(intent.status) ? "closed" : "open"}`);
+          count(`approveSigs:${decided(intent) ? "closed" : "open"}`);
         }
       }
       break;
     }
     case "replay": {
-      const closed = m.intents.filter((x) => x.lastSigs && TERMINAL.has(x.status));
+      const closed = m.intents.filter((x) => x.lastSigs && decided(x));
       if (closed.length === 0) return;
       const intent = closed[a.pick % closed.length];
       ts = nextTs(m);
-      send = () => w.connect(ctx.owners[1]).approveWithSignatures(intent.id, intent.pending!, intent.lastSigs!);
-      expectation = { err: "TierGuardWrongStatus" };
+      send = () => w.connect(ctx.owners[1]).approveBySignatures(intent.id, intent.pending!, intent.lastSigs!);
+      expectation = { err: "TierGuardUnknownIntent" };
       count("replay");
       break;
     }
     case "execute": {
-      // collaborative intents mostly execute through approve / approveWithSignatures: prefer supervised ones
+      // collaborative intents mostly execute through approve / approveBySignatures: prefer supervised ones
       const intent = pickQueued(m, a.pick, a.live, a.pick % 4 === 0 ? OPEN : [Status.Queued], a.kind);
       if (!intent) return;
       warpNear(m, intent, a.kind, a.at);
@@ -1141,7 +1177,7 @@ async function runAction(ctx: Ctx, m: Model, a: Action): Promise<void> {
         if (ts >= p.deadline) expectation = { err: "TierGuardDeadlinePassed" };
         else if (intent.approvals.size < THRESHOLD) expectation = { err: "TierGuardNotEnoughApprovals" };
         else expectation = { events: settle(ctx, m, intent, whoAddr(a.by)) };
-      } else expectation = { err: "TierGuardWrongStatus" };
+      } else expectation = { err: "TierGuardUnknownIntent" }; // decided: no longer stored
       break;
     }
     case "pause": {
