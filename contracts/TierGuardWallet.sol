@@ -17,8 +17,9 @@ import {Words} from "./libraries/Words.sol";
 contract TierGuardWallet is OwnerManager, PolicyManager {
     using SafeERC20 for IERC20;
 
-    bytes32 internal constant APPROVAL_TYPEHASH =
-        keccak256("Approval(bytes32 intentId,address token,uint256 amount,address recipient,uint256 deadline)");
+    bytes32 internal constant APPROVAL_TYPEHASH = keccak256(
+        "Approval(bytes32 intentId,address token,uint256 amount,address recipient,uint256 deadline)"
+    );
 
     /// @param initialOwners the owners (EOAs or ERC-1271 contract wallets), at most 16, no duplicates
     /// @param threshold_ M, the number of distinct owner approvals required
@@ -34,11 +35,13 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc ITierGuardWallet
-    function spend(address token, uint256 amount, address recipient, uint8 category, string calldata justification)
-        external
-        nonReentrant
-        returns (bytes32 intentId, Tier tier, Status status)
-    {
+    function spend(
+        address token,
+        uint256 amount,
+        address recipient,
+        uint8 category,
+        string calldata justification
+    ) external nonReentrant returns (bytes32 intentId, Tier tier, Status status) {
         uint256 grant = _keys[msg.sender];
         bytes32 agentId = bytes32(grant & ~Words.M40);
         if (agentId == bytes32(0)) revert TierGuardNotSessionKey(msg.sender);
@@ -49,8 +52,14 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
             revert TierGuardJustificationTooLong(bytes(justification).length, MAX_JUSTIFICATION);
         }
         uint256 h = _hot;
-        (uint256 details, uint256 agentWord, uint256 budgetWord) =
-            _classify(h, agentId, token, amount, recipient, category);
+        (uint256 details, uint256 agentWord, uint256 budgetWord) = _classify(
+            h,
+            agentId,
+            token,
+            amount,
+            recipient,
+            category
+        );
         tier = Tier(uint8(details >> Words.D_TIER));
 
         // Effects: the agent's counters (and its nonce, from which the id derives) and the tier's budget.
@@ -140,10 +149,8 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
 
     /// @inheritdoc ITierGuardWallet
     function expire(bytes32 intentId, PendingIntent calldata intent) external {
+        // Storage holds only waiting intents: the status is Queued or AwaitingApproval.
         Status status = _status(intentId, intent);
-        if (status != Status.Queued && status != Status.AwaitingApproval) {
-            revert TierGuardWrongStatus(intentId, status);
-        }
         if (block.timestamp < intent.deadline) revert TierGuardDeadlineNotReached(intentId, intent.deadline);
         Status closed = status == Status.Queued ? Status.Stale : Status.Expired;
         uint64 released = _close(intentId, intent);
@@ -167,11 +174,11 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
     }
 
     /// @inheritdoc ITierGuardWallet
-    function approveBySignatures(bytes32 intentId, PendingIntent calldata intent, OwnerSignature[] calldata signatures)
-        external
-        nonReentrant
-        returns (bool executed)
-    {
+    function approveBySignatures(
+        bytes32 intentId,
+        PendingIntent calldata intent,
+        OwnerSignature[] calldata signatures
+    ) external nonReentrant returns (bool executed) {
         uint256 w = _expectOpenApproval(intentId, intent);
         bytes32 digest = _approvalDigest(intentId, intent);
         uint256 stored = _onchainApprovals(w);
@@ -205,13 +212,12 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
         if (status == Status.Queued) {
             if (block.timestamp < intent.notBefore) revert TierGuardVetoWindowOpen(intentId, intent.notBefore);
             if (block.timestamp >= intent.deadline) revert TierGuardDeadlinePassed(intentId, intent.deadline);
-        } else if (status == Status.AwaitingApproval) {
+        } else {
+            // AwaitingApproval: storage holds only waiting intents.
             if (block.timestamp >= intent.deadline) revert TierGuardDeadlinePassed(intentId, intent.deadline);
             uint256 count = _popcount(_onchainApprovals(_intents[intentId]));
             uint256 threshold = uint8(_hot >> Words.H_THRESHOLD);
             if (count < threshold) revert TierGuardNotEnoughApprovals(count, threshold);
-        } else {
-            revert TierGuardWrongStatus(intentId, status);
         }
         return _settle(intentId, intent);
     }
@@ -319,7 +325,7 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
             if (address(this).balance < amount) {
                 revert TierGuardInsufficientBalance(token, address(this).balance, amount);
             }
-            (bool ok,) = payable(to).call{value: amount}("");
+            (bool ok, ) = payable(to).call{value: amount}("");
             if (!ok) revert TierGuardNativeTransferFailed(to, amount);
         } else {
             IERC20(token).safeTransfer(to, amount);
@@ -330,7 +336,7 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
     function _tryPay(address token, address to, uint256 amount) private returns (bool ok) {
         if (token != address(0)) return IERC20(token).trySafeTransfer(to, amount);
         if (address(this).balance < amount) return false;
-        (ok,) = payable(to).call{value: amount}("");
+        (ok, ) = payable(to).call{value: amount}("");
     }
 
     function _status(bytes32 intentId, PendingIntent calldata intent) private view returns (Status) {
@@ -345,11 +351,11 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
         }
     }
 
-    function _expectStatus(bytes32 intentId, PendingIntent calldata intent, Status expected)
-        private
-        view
-        returns (uint256 w)
-    {
+    function _expectStatus(
+        bytes32 intentId,
+        PendingIntent calldata intent,
+        Status expected
+    ) private view returns (uint256 w) {
         w = _load(intentId, intent);
         if (Status(uint8(w)) != expected) revert TierGuardWrongStatus(intentId, Status(uint8(w)));
     }
@@ -371,20 +377,25 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
     }
 
     function _approvalDigest(bytes32 intentId, PendingIntent calldata intent) private view returns (bytes32) {
-        return _hashTypedDataV4(
-            keccak256(
-                abi.encode(
-                    APPROVAL_TYPEHASH, intentId, intent.token, intent.amount, intent.recipient, uint256(intent.deadline)
+        return
+            _hashTypedDataV4(
+                keccak256(
+                    abi.encode(
+                        APPROVAL_TYPEHASH,
+                        intentId,
+                        intent.token,
+                        intent.amount,
+                        intent.recipient,
+                        uint256(intent.deadline)
+                    )
                 )
-            )
-        );
+            );
     }
 
     /// @dev A fresh commitment: the hash's upper 192 bits and a status, no approvals.
     function _commit(bytes32 hash, Status status) private pure returns (uint256) {
         return ((uint256(hash) >> 64) << 64) | uint8(status);
     }
-
 
     /// @dev An agent id has its low 40 bits clear and nonces are 40 bits wide, so the id is the agent id with
     /// the agent's sequence number in its last 5 bytes: unique per wallet, readable, and free to compute.

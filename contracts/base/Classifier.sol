@@ -19,11 +19,14 @@ abstract contract Classifier is WalletStorage {
     /// no version or timing yet)
     /// @return agentWord the agent's counters with the matched tier's frequency window advanced (nonce untouched)
     /// @return budgetWord the matched tier's budget word with the value added (when d's budgeted bit is set)
-    function _classify(uint256 h, bytes32 agentId, address token, uint256 amount, address recipient, uint8 category)
-        internal
-        view
-        returns (uint256 d, uint256 agentWord, uint256 budgetWord)
-    {
+    function _classify(
+        uint256 h,
+        bytes32 agentId,
+        address token,
+        uint256 amount,
+        address recipient,
+        uint8 category
+    ) internal view returns (uint256 d, uint256 agentWord, uint256 budgetWord) {
         if (h & 1 != 0) revert TierGuardPaused();
         if (amount == 0) revert TierGuardZeroAmount();
         if (recipient == address(0) || recipient == address(this)) revert TierGuardInvalidRecipient(recipient);
@@ -58,15 +61,18 @@ abstract contract Classifier is WalletStorage {
             if (category >= MAX_CATEGORIES) revert TierGuardUnknownCategory(category);
             s = _settings;
             // A category some tier or the prohibited list names is defined; otherwise ask the defined set.
-            uint256 named = (s >> Words.S_PROHIBITED_CATEGORIES) | (s >> Words.S_TIER_CATEGORIES)
-                | (s >> (Words.S_TIER_CATEGORIES + 64));
+            uint256 named =
+                (s >> Words.S_PROHIBITED_CATEGORIES) |
+                    (s >> Words.S_TIER_CATEGORIES) |
+                    (s >> (Words.S_TIER_CATEGORIES + 64));
             if ((named >> category) & 1 == 0 && (_definedCategories >> category) & 1 == 0) {
                 revert TierGuardUnknownCategory(category);
             }
             // Prohibited checks come first and need no price: a blocked attempt is recorded, never reverted.
-            miss = (s >> (Words.S_PROHIBITED_CATEGORIES + category)) & 1 != 0
-                ? uint8(Reason.CategoryProhibited)
-                : _prohibitedByTrust(h, trust);
+            miss =
+                (s >> (Words.S_PROHIBITED_CATEGORIES + category)) & 1 != 0
+                    ? uint8(Reason.CategoryProhibited)
+                    : _prohibitedByTrust(h, trust);
             if (miss != 0) return (_blocked(d, miss, token, amount), agentWord, 0);
             value = _value(token, amount);
             d |= (value << Words.D_VALUE) | (uint256(uint8(Reason.CategoryNotAllowed)) << Words.D_MISSES);
@@ -93,8 +99,9 @@ abstract contract Classifier is WalletStorage {
             }
             d |= miss << (Words.D_MISSES + 4 * t);
         }
-        d |= (((s >> Words.S_UNMATCHED) & Words.M8) << Words.D_TIER)
-            | (uint256(uint8(Reason.NoTierMatched)) << Words.D_REASON);
+        d |=
+            (((s >> Words.S_UNMATCHED) & Words.M8) << Words.D_TIER) |
+            (uint256(uint8(Reason.NoTierMatched)) << Words.D_REASON);
         return (d, agentWord, 0);
     }
 
@@ -106,8 +113,11 @@ abstract contract Classifier is WalletStorage {
     }
 
     function _blocked(uint256 d, uint256 reason, address token, uint256 amount) private view returns (uint256) {
-        return d | (reason << Words.D_REASON) | (uint256(uint8(Tier.Prohibited)) << Words.D_TIER)
-            | (uint256(_tryValue(token, amount)) << Words.D_VALUE);
+        return
+            d |
+            (reason << Words.D_REASON) |
+            (uint256(uint8(Tier.Prohibited)) << Words.D_TIER) |
+            (uint256(_tryValue(token, amount)) << Words.D_VALUE);
     }
 
     /// @dev Checks a tier whose categories allow the intent: amount, trust, frequency, budget, in that order.
@@ -136,7 +146,10 @@ abstract contract Classifier is WalletStorage {
                     count = 0;
                 }
                 if (count >= maxCount) return (uint8(Reason.FrequencyExceeded), agentWord, 0);
-                agentWord = (agentWord & ~(((uint256(1) << 72) - 1) << off)) | (start << off) | ((count + 1) << (off + 40));
+                agentWord =
+                    (agentWord & ~(((uint256(1) << 72) - 1) << off)) |
+                    (start << off) |
+                    ((count + 1) << (off + 40));
             }
             if (hasBudget) {
                 uint256 b = _budgets[t];
@@ -208,13 +221,18 @@ abstract contract Classifier is WalletStorage {
         return (true, uint64(v));
     }
 
-    function _feedPrice(address token, address feed, uint32 maxStaleness, bool strict)
-        private
-        view
-        returns (bool ok, uint256 price)
-    {
+    function _feedPrice(
+        address token,
+        address feed,
+        uint32 maxStaleness,
+        bool strict
+    ) private view returns (bool ok, uint256 price) {
         try AggregatorV3Interface(feed).latestRoundData() returns (
-            uint80, int256 answer, uint256, uint256 updatedAt, uint80
+            uint80,
+            int256 answer,
+            uint256,
+            uint256 updatedAt,
+            uint80
         ) {
             if (answer <= 0) {
                 if (strict) revert TierGuardInvalidPrice(token, answer);

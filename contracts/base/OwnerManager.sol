@@ -15,8 +15,9 @@ import {Words} from "../libraries/Words.sol";
 /// @dev Like a Safe, configuration setters are callable only by the wallet itself; `ownerAction` calls them after
 /// checking M distinct owners' EIP-712 signatures bound to this wallet, this chain, a nonce and a deadline.
 abstract contract OwnerManager is WalletStorage, EIP712, ReentrancyGuardTransient {
-    bytes32 internal constant OWNER_ACTION_TYPEHASH =
-        keccak256("OwnerAction(bytes[] calls,uint256 nonce,uint256 deadline)");
+    bytes32 internal constant OWNER_ACTION_TYPEHASH = keccak256(
+        "OwnerAction(bytes[] calls,uint256 nonce,uint256 deadline)"
+    );
 
     constructor(address[] memory initialOwners, uint8 threshold_) EIP712("TierGuardWallet", "1") {
         uint256 n = initialOwners.length;
@@ -34,10 +35,11 @@ abstract contract OwnerManager is WalletStorage, EIP712, ReentrancyGuardTransien
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc ITierGuardWallet
-    function ownerAction(bytes[] calldata calls, uint256 deadline, OwnerSignature[] calldata signatures)
-        external
-        nonReentrant
-    {
+    function ownerAction(
+        bytes[] calldata calls,
+        uint256 deadline,
+        OwnerSignature[] calldata signatures
+    ) external nonReentrant {
         if (calls.length == 0) revert TierGuardEmptyAction();
         if (block.timestamp > deadline) revert TierGuardSignatureExpired(deadline, block.timestamp);
         uint256 nonce = _ownerNonce;
@@ -54,11 +56,11 @@ abstract contract OwnerManager is WalletStorage, EIP712, ReentrancyGuardTransien
     }
 
     /// @inheritdoc ITierGuardWallet
-    function ownerActionDigest(bytes[] calldata calls, uint256 nonce, uint256 deadline)
-        external
-        view
-        returns (bytes32)
-    {
+    function ownerActionDigest(
+        bytes[] calldata calls,
+        uint256 nonce,
+        uint256 deadline
+    ) external view returns (bytes32) {
         return _ownerActionDigest(calls, nonce, deadline);
     }
 
@@ -67,27 +69,27 @@ abstract contract OwnerManager is WalletStorage, EIP712, ReentrancyGuardTransien
         return _ownerNonce;
     }
 
-    function _ownerActionDigest(bytes[] calldata calls, uint256 nonce, uint256 deadline)
-        internal
-        view
-        returns (bytes32)
-    {
+    function _ownerActionDigest(
+        bytes[] calldata calls,
+        uint256 nonce,
+        uint256 deadline
+    ) internal view returns (bytes32) {
         bytes32[] memory hashes = new bytes32[](calls.length);
         for (uint256 i; i < calls.length; ++i) {
             hashes[i] = keccak256(calls[i]);
         }
-        return _hashTypedDataV4(
-            keccak256(abi.encode(OWNER_ACTION_TYPEHASH, keccak256(abi.encodePacked(hashes)), nonce, deadline))
-        );
+        return
+            _hashTypedDataV4(
+                keccak256(abi.encode(OWNER_ACTION_TYPEHASH, keccak256(abi.encodePacked(hashes)), nonce, deadline))
+            );
     }
 
     /// @dev Verifies that `signatures` hold at least `threshold` valid signatures of distinct owners over
     /// `digest`. Signers must be strictly increasing, which makes duplicates impossible.
-    function _checkOwnerSignatures(bytes32 digest, OwnerSignature[] calldata signatures)
-        internal
-        view
-        returns (address[] memory signers)
-    {
+    function _checkOwnerSignatures(
+        bytes32 digest,
+        OwnerSignature[] calldata signatures
+    ) internal view returns (address[] memory signers) {
         uint256 threshold = uint8(_hot >> Words.H_THRESHOLD);
         if (signatures.length < threshold) revert TierGuardNotEnoughApprovals(signatures.length, threshold);
         signers = new address[](signatures.length);
@@ -105,9 +107,10 @@ abstract contract OwnerManager is WalletStorage, EIP712, ReentrancyGuardTransien
     /// @dev ECDSA first (no EXTCODESIZE for the common EOA owner), then ERC-1271 for contract owners. An ECDSA
     /// signature that recovers to a contract owner's address is accepted: only its key holder can make one.
     function _validSignature(address signer, bytes32 digest, bytes calldata signature) internal view returns (bool) {
-        (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, signature);
+        (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecoverCalldata(digest, signature);
         if (err == ECDSA.RecoverError.NoError && recovered == signer) return true;
-        return signer.code.length != 0 && SignatureChecker.isValidERC1271SignatureNowCalldata(signer, digest, signature);
+        return
+            signer.code.length != 0 && SignatureChecker.isValidERC1271SignatureNowCalldata(signer, digest, signature);
     }
 
     /*//////////////////////////////////////////////////////////////

@@ -179,13 +179,20 @@ abstract contract PolicyManager is Classifier {
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc ITierGuardWallet
-    function preview(bytes32 agentId, address token, uint256 amount, address recipient, uint8 category)
-        external
-        view
-        returns (Tier tier, Reason reason, uint16 misses, uint64 value)
-    {
-        (uint256 d,,) = _classify(_hot, agentId, token, amount, recipient, category);
-        return (Tier(uint8(d >> Words.D_TIER)), Reason(uint8(d >> Words.D_REASON)), uint16(d >> Words.D_MISSES), uint64(d >> Words.D_VALUE));
+    function preview(
+        bytes32 agentId,
+        address token,
+        uint256 amount,
+        address recipient,
+        uint8 category
+    ) external view returns (Tier tier, Reason reason, uint16 misses, uint64 value) {
+        (uint256 d, , ) = _classify(_hot, agentId, token, amount, recipient, category);
+        return (
+            Tier(uint8(d >> Words.D_TIER)),
+            Reason(uint8(d >> Words.D_REASON)),
+            uint16(d >> Words.D_MISSES),
+            uint64(d >> Words.D_VALUE)
+        );
     }
 
     /// @inheritdoc ITierGuardWallet
@@ -261,8 +268,10 @@ abstract contract PolicyManager is Classifier {
     /// @dev Union of the categories the three tiers allow.
     function _tierCategories() internal view returns (uint256) {
         uint256 s = _settings;
-        return uint64(_hot >> Words.H_CATEGORIES) | uint64(s >> Words.S_TIER_CATEGORIES)
-            | uint64(s >> (Words.S_TIER_CATEGORIES + 64));
+        return
+            uint64(_hot >> Words.H_CATEGORIES) |
+            uint64(s >> Words.S_TIER_CATEGORIES) |
+            uint64(s >> (Words.S_TIER_CATEGORIES + 64));
     }
 
     function _tierCategoriesOffset(Tier tier) private pure returns (uint256) {

@@ -337,9 +337,13 @@ interface ITierGuardWallet {
     /// @return intentId the intent's id, unique in this wallet
     /// @return tier the tier it was classified into
     /// @return status Executed, Queued, AwaitingApproval or Blocked
-    function spend(address token, uint256 amount, address recipient, uint8 category, string calldata justification)
-        external
-        returns (bytes32 intentId, Tier tier, Status status);
+    function spend(
+        address token,
+        uint256 amount,
+        address recipient,
+        uint8 category,
+        string calldata justification
+    ) external returns (bytes32 intentId, Tier tier, Status status);
 
     /*//////////////////////////////////////////////////////////////
                            QUEUED INTENTS
@@ -355,9 +359,11 @@ interface ITierGuardWallet {
     /// @notice Executes a collaborative intent with owners' EIP-712 `Approval` signatures (sorted by signer),
     /// counted together with on-chain approvals. Anyone may submit them.
     /// @return executed whether the intent was paid (false if refused for a retryable reason)
-    function approveBySignatures(bytes32 intentId, PendingIntent calldata intent, OwnerSignature[] calldata signatures)
-        external
-        returns (bool executed);
+    function approveBySignatures(
+        bytes32 intentId,
+        PendingIntent calldata intent,
+        OwnerSignature[] calldata signatures
+    ) external returns (bool executed);
 
     /// @notice Rejects a collaborative intent. Any single owner.
     function reject(bytes32 intentId, PendingIntent calldata intent) external;
@@ -429,10 +435,13 @@ interface ITierGuardWallet {
 
     /// @notice What `spend` would do now for this agent and intent, without changing state; reverts with
     /// the same error as `spend` for invalid input. The single source of truth for off-chain classifiers.
-    function preview(bytes32 agentId, address token, uint256 amount, address recipient, uint8 category)
-        external
-        view
-        returns (Tier tier, Reason reason, uint16 misses, uint64 value);
+    function preview(
+        bytes32 agentId,
+        address token,
+        uint256 amount,
+        address recipient,
+        uint8 category
+    ) external view returns (Tier tier, Reason reason, uint16 misses, uint64 value);
     /// @notice The value of `amount` of `token` in reference units (rounded up), as classification uses it.
     function quote(address token, uint256 amount) external view returns (uint64 value);
     function settings() external view returns (Settings memory);

@@ -141,10 +141,6 @@ library Words {
         a.nonce = uint40(w >> 216);
     }
 
-    function encodeBudget(I.Budget memory b) internal pure returns (uint256 w) {
-        w = uint256(b.max) | (uint256(b.period) << 64) | (uint256(b.windowStart) << 96) | (uint256(b.spent) << 136);
-    }
-
     function decodeBudget(uint256 w) internal pure returns (I.Budget memory b) {
         b.max = uint64(w);
         b.period = uint32(w >> 64);
