@@ -66,7 +66,9 @@ async function main() {
   if (col.tier !== Tier.Collaborative) throw new Error("expected a collaborative intent");
   r.collaborativeSubmit = col.gasUsed;
   const sigs = await signApprovals(wallet, [owners[0], owners[2]], col.intentId, col.pending!);
-  r.collaborativeExecute2of3 = await gas(wallet.connect(signers[6]).approveBySignatures(col.intentId, col.pending!, sigs));
+  r.collaborativeExecute2of3 = await gas(
+    wallet.connect(signers[6]).approveBySignatures(col.intentId, col.pending!, sigs),
+  );
 
   // Blocked: a gambling payment, recorded and not paid.
   r.blocked = (await submit(usdcAddr, usd("10.00"), vendors.casino, "gambling")).gasUsed;
@@ -75,7 +77,11 @@ async function main() {
     ["autonomousErc20Warm / bareErc20Warm", Number(r.autonomousErc20Warm) / Number(r.bareErc20Warm), 1.75],
     ["autonomousErc20Fresh / bareErc20Fresh", Number(r.autonomousErc20Fresh) / Number(r.bareErc20Fresh), undefined],
     ["supervisedSubmit + supervisedExecute", Number(r.supervisedSubmit + r.supervisedExecute), 130_000],
-    ["collaborativeSubmit + collaborativeExecute2of3", Number(r.collaborativeSubmit + r.collaborativeExecute2of3), 150_000],
+    [
+      "collaborativeSubmit + collaborativeExecute2of3",
+      Number(r.collaborativeSubmit + r.collaborativeExecute2of3),
+      150_000,
+    ],
   ]);
 }
 

@@ -68,7 +68,12 @@ async function main() {
   await pay("0.50", "search", vendors.search, "web search for vendor due diligence");
   const data = await pay("4.99", "data_access", vendors.data, "monthly market data subscription");
   const burst = await pay("47.00", "compute", vendors.compute, "GPU burst for quarterly forecast run");
-  const hire = await pay("89.00", "agent_hire", vendors.analysisAgent, "EURC liquidity analysis for MiCA compliance report");
+  const hire = await pay(
+    "89.00",
+    "agent_hire",
+    vendors.analysisAgent,
+    "EURC liquidity analysis for MiCA compliance report",
+  );
   const hire2 = await pay("120.00", "agent_hire", vendors.analysisAgent, "second opinion on the liquidity analysis");
   const bet = await pay("25.00", "gambling", vendors.casino, "'hedging' at an online casino");
 

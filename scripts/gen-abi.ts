@@ -46,7 +46,9 @@ function main() {
     console.error(`Stale generated ABI: ${stale.join(", ")}. Run \`npm run abi\` and commit the result.`);
     process.exitCode = 1;
   } else {
-    console.log(check ? `ABIs up to date (${files.join(", ")})` : `wrote ${files.map((f) => `src/abi/${f}`).join(", ")}`);
+    console.log(
+      check ? `ABIs up to date (${files.join(", ")})` : `wrote ${files.map((f) => `src/abi/${f}`).join(", ")}`,
+    );
   }
 }
 

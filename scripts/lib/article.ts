@@ -266,7 +266,10 @@ export async function signApprovals(
   const value = { intentId, token: p.token, amount: p.amount, recipient: p.recipient, deadline: p.deadline };
   return sortSigs(
     await Promise.all(
-      owners.map(async (o) => ({ signer: await o.getAddress(), signature: await o.signTypedData(domain, types, value) })),
+      owners.map(async (o) => ({
+        signer: await o.getAddress(),
+        signature: await o.signTypedData(domain, types, value),
+      })),
     ),
   );
 }

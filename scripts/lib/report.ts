@@ -21,7 +21,12 @@ export function printReport(name: string, figures: Record<string, Figure>, deriv
     console.log("");
     for (const [label, value, target] of derived) {
       const shown = value < 100 ? value.toFixed(3) : value.toLocaleString("en-US");
-      const verdict = target === undefined ? "" : value <= target ? `  (target <= ${target}: met)` : `  (target <= ${target}: MISSED)`;
+      const verdict =
+        target === undefined
+          ? ""
+          : value <= target
+            ? `  (target <= ${target}: met)`
+            : `  (target <= ${target}: MISSED)`;
       console.log(`${label}: ${shown}${verdict}`);
     }
   }

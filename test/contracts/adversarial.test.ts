@@ -8,12 +8,7 @@ import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import type { Interface, Signer, TransactionReceipt } from "ethers";
-import type {
-  FalseReturnToken,
-  FeeOnTransferToken,
-  ReentrantRecipient,
-  TierGuardWallet,
-} from "../../typechain-types";
+import type { FalseReturnToken, FeeOnTransferToken, ReentrantRecipient, TierGuardWallet } from "../../typechain-types";
 import {
   ARTICLE_RULES,
   PriceKind,
@@ -110,7 +105,9 @@ describe("TierGuardWallet — adversarial", function () {
       expect(await rr.attempts()).to.equal(1n);
       expect(await rr.reentered()).to.equal(false);
       expect(decodeRevertData(await rr.lastRevertData(), wallet.interface)).to.equal("ReentrancyGuardReentrantCall");
-      await expect(tx).to.emit(rr, "ReentryAttempted").withArgs(wallet.target, false, wallet.interface.encodeErrorResult("ReentrancyGuardReentrantCall", []));
+      await expect(tx)
+        .to.emit(rr, "ReentryAttempted")
+        .withArgs(wallet.target, false, wallet.interface.encodeErrorResult("ReentrancyGuardReentrantCall", []));
       expect(eventsOf(wallet, receipt, "IntentExecuted")).to.have.length(0);
       expect(await wallet.intentStatus(q.intentId)).to.equal(Status.Queued);
       expect(await usdc.balanceOf(vendors.compute)).to.equal(0n);
@@ -128,7 +125,13 @@ describe("TierGuardWallet — adversarial", function () {
       ]);
       await rr.setAttack(
         wallet.target,
-        wallet.interface.encodeFunctionData("spend", [await usdc.getAddress(), 1000n, vendors.embeddings, cat("api_calls"), "x"]),
+        wallet.interface.encodeFunctionData("spend", [
+          await usdc.getAddress(),
+          1000n,
+          vendors.embeddings,
+          cat("api_calls"),
+          "x",
+        ]),
       );
       const before = await usdc.balanceOf(vendors.embeddings);
       const rrEth = await ethers.provider.getBalance(rrAddr);
@@ -180,7 +183,10 @@ describe("TierGuardWallet — adversarial", function () {
       const sigs = await signApprovals(wallet, owners.slice(0, 2), c.intentId, c.pending!);
 
       // 1. approveBySignatures
-      await rr.setAttack(wallet.target, wallet.interface.encodeFunctionData("approveBySignatures", [c.intentId, c.pending!, sigs]));
+      await rr.setAttack(
+        wallet.target,
+        wallet.interface.encodeFunctionData("approveBySignatures", [c.intentId, c.pending!, sigs]),
+      );
       await (await wallet.connect(agentKey).spend(ETH, SMALL_ETH, rrAddr, cat("api_calls"), "pay")).wait();
       expect(await rr.reentered()).to.equal(false);
       expect(decodeRevertData(await rr.lastRevertData(), wallet.interface)).to.equal("ReentrancyGuardReentrantCall");
@@ -191,7 +197,10 @@ describe("TierGuardWallet — adversarial", function () {
       const calls = [wallet.interface.encodeFunctionData("setRecipientTrust", [vendors.stranger, Trust.Verified])];
       const nonce = await wallet.ownerNonce();
       const oaSigs = await signOwnerAction(wallet, owners.slice(0, 2), calls, FAR_DEADLINE, nonce);
-      await rr.setAttack(wallet.target, wallet.interface.encodeFunctionData("ownerAction", [calls, FAR_DEADLINE, oaSigs]));
+      await rr.setAttack(
+        wallet.target,
+        wallet.interface.encodeFunctionData("ownerAction", [calls, FAR_DEADLINE, oaSigs]),
+      );
       await (await wallet.connect(agentKey).spend(ETH, SMALL_ETH, rrAddr, cat("api_calls"), "pay")).wait();
       expect(await rr.reentered()).to.equal(false);
       expect(decodeRevertData(await rr.lastRevertData(), wallet.interface)).to.equal("ReentrancyGuardReentrantCall");
@@ -199,8 +208,14 @@ describe("TierGuardWallet — adversarial", function () {
       expect(await wallet.recipientTrust(vendors.stranger)).to.equal(Trust.Unknown);
 
       // Controls: both calls work from outside.
-      await expect(wallet.connect(owners[2]).approveBySignatures(c.intentId, c.pending!, sigs)).to.emit(wallet, "IntentExecuted");
-      await expect(wallet.connect(owners[2]).ownerAction(calls, FAR_DEADLINE, oaSigs)).to.emit(wallet, "OwnerActionExecuted");
+      await expect(wallet.connect(owners[2]).approveBySignatures(c.intentId, c.pending!, sigs)).to.emit(
+        wallet,
+        "IntentExecuted",
+      );
+      await expect(wallet.connect(owners[2]).ownerAction(calls, FAR_DEADLINE, oaSigs)).to.emit(
+        wallet,
+        "OwnerActionExecuted",
+      );
     });
   });
 
@@ -224,7 +239,12 @@ describe("TierGuardWallet — adversarial", function () {
 
     it("a queued ETH intent to a recipient that rejects ETH is refused with TransferFailed (retryable) and stays queued", async () => {
       const { wallet, agentKey, owners, rr, rrAddr } = await loadFixture(reentrantFixture);
-      const q = await submitIntent(wallet, agentKey, { token: ETH, amount: MID_ETH, recipient: rrAddr, category: cat("compute") });
+      const q = await submitIntent(wallet, agentKey, {
+        token: ETH,
+        amount: MID_ETH,
+        recipient: rrAddr,
+        category: cat("compute"),
+      });
       await time.increaseTo(q.pending!.notBefore);
       await rr.setRejectEth(true);
       const walletEth = await ethers.provider.getBalance(wallet.target);
@@ -253,7 +273,12 @@ describe("TierGuardWallet — adversarial", function () {
         wallet.interface.encodeFunctionData("configureToken", [frtAddr, PriceKind.Fixed, 10n ** 18n, 0]),
       ]);
       await frt.mint(wallet.target, 1000n * 10n ** 6n);
-      const c = await submitIntent(wallet, agentKey, { token: frtAddr, amount: usd("100"), recipient: vendors.analysisAgent, category: cat("agent_hire") });
+      const c = await submitIntent(wallet, agentKey, {
+        token: frtAddr,
+        amount: usd("100"),
+        recipient: vendors.analysisAgent,
+        category: cat("agent_hire"),
+      });
       expect(c.tier).to.equal(Tier.Collaborative);
       await frt.setFailTransfers(true);
       const sigs = await signApprovals(wallet, owners.slice(0, 2), c.intentId, c.pending!);
@@ -312,7 +337,12 @@ describe("TierGuardWallet — adversarial", function () {
       const fee = await fot.feeFor(amount);
       expect(fee).to.equal(10_000n);
       const w0 = await fot.balanceOf(wallet.target);
-      const a = await submitIntent(wallet, agentKey, { token: fotAddr, amount, recipient: vendors.embeddings, category: cat("api_calls") });
+      const a = await submitIntent(wallet, agentKey, {
+        token: fotAddr,
+        amount,
+        recipient: vendors.embeddings,
+        category: cat("api_calls"),
+      });
       expect(a.tier).to.equal(Tier.Autonomous);
       expect(a.value).to.equal(amount);
       expect(await fot.balanceOf(wallet.target)).to.equal(w0 - amount);
@@ -320,7 +350,12 @@ describe("TierGuardWallet — adversarial", function () {
 
       // Supervised, executed after the veto window.
       const amount2 = usd("40");
-      const q = await submitIntent(wallet, agentKey, { token: fotAddr, amount: amount2, recipient: vendors.compute, category: cat("compute") });
+      const q = await submitIntent(wallet, agentKey, {
+        token: fotAddr,
+        amount: amount2,
+        recipient: vendors.compute,
+        category: cat("compute"),
+      });
       expect(q.tier).to.equal(Tier.Supervised);
       expect(q.value).to.equal(amount2);
       await time.increaseTo(q.pending!.notBefore);
@@ -491,7 +526,9 @@ describe("TierGuardWallet — adversarial", function () {
       const { wallet, owners, agentKey, usdc, vendors, a } = await loadFixture(twoCollaborative);
       // Collaborative, executed by signatures.
       const sigs = await signApprovals(wallet, owners.slice(0, 2), a.intentId, a.pending!);
-      await expect(wallet.approveBySignatures(a.intentId, a.pending!, sigs)).to.emit(wallet, "IntentExecuted").withArgs(a.intentId, anyValue);
+      await expect(wallet.approveBySignatures(a.intentId, a.pending!, sigs))
+        .to.emit(wallet, "IntentExecuted")
+        .withArgs(a.intentId, anyValue);
       const paid = await usdc.balanceOf(vendors.analysisAgent);
       expect(paid).to.equal(usd("100"));
       expect(await wallet.intentStatus(a.intentId)).to.equal(Status.None);
@@ -512,7 +549,9 @@ describe("TierGuardWallet — adversarial", function () {
         category: cat("compute"),
       });
       await time.increaseTo(q.pending!.notBefore);
-      await expect(wallet.execute(q.intentId, q.pending!)).to.emit(wallet, "IntentExecuted").withArgs(q.intentId, anyValue);
+      await expect(wallet.execute(q.intentId, q.pending!))
+        .to.emit(wallet, "IntentExecuted")
+        .withArgs(q.intentId, anyValue);
       expect(await wallet.intentStatus(q.intentId)).to.equal(Status.None);
       await expect(wallet.execute(q.intentId, q.pending!))
         .to.be.revertedWithCustomError(wallet, "TierGuardUnknownIntent")
@@ -556,7 +595,11 @@ describe("TierGuardWallet — adversarial", function () {
       const usdcAddr = await usdc.getAddress();
       const key2 = (await ethers.getSigners())[5];
       await runOwnerAction(wallet, owners.slice(0, 2), [
-        wallet.interface.encodeFunctionData("grantSessionKey", [key2.address, ethers.encodeBytes32String("procurement-agent-prod"), FAR_DEADLINE]),
+        wallet.interface.encodeFunctionData("grantSessionKey", [
+          key2.address,
+          ethers.encodeBytes32String("procurement-agent-prod"),
+          FAR_DEADLINE,
+        ]),
       ]);
       await expect(wallet.connect(agentKey).revokeSessionKey(key2.address))
         .to.be.revertedWithCustomError(wallet, "TierGuardNotOwner")
@@ -565,7 +608,9 @@ describe("TierGuardWallet — adversarial", function () {
       await expect(wallet.connect(agentKey).spend(usdcAddr, 1000n, vendors.embeddings, cat("api_calls"), "x"))
         .to.be.revertedWithCustomError(wallet, "TierGuardNotSessionKey")
         .withArgs(agentKey);
-      await runOwnerAction(wallet, owners.slice(1, 3), [wallet.interface.encodeFunctionData("revokeSessionKey", [key2.address])]);
+      await runOwnerAction(wallet, owners.slice(1, 3), [
+        wallet.interface.encodeFunctionData("revokeSessionKey", [key2.address]),
+      ]);
       await expect(wallet.connect(key2).spend(usdcAddr, 1000n, vendors.embeddings, cat("api_calls"), "x"))
         .to.be.revertedWithCustomError(wallet, "TierGuardNotSessionKey")
         .withArgs(key2.address);
@@ -577,10 +622,18 @@ describe("TierGuardWallet — adversarial", function () {
       const usdcAddr = await usdc.getAddress();
       const [, , , , k2, k3] = await ethers.getSigners();
       await runOwnerAction(wallet, owners.slice(0, 2), [
-        wallet.interface.encodeFunctionData("setTierRules", [Tier.Autonomous, withRules("autonomous", { maxCount: 2 })]),
+        wallet.interface.encodeFunctionData("setTierRules", [
+          Tier.Autonomous,
+          withRules("autonomous", { maxCount: 2 }),
+        ]),
       ]);
       const pay = (key: Signer) =>
-        submitIntent(wallet, key, { token: usdcAddr, amount: usd("0.10"), recipient: vendors.embeddings, category: cat("api_calls") });
+        submitIntent(wallet, key, {
+          token: usdcAddr,
+          amount: usd("0.10"),
+          recipient: vendors.embeddings,
+          category: cat("api_calls"),
+        });
       expect((await pay(agentKey)).tier).to.equal(Tier.Autonomous);
       expect((await pay(agentKey)).tier).to.equal(Tier.Autonomous);
 
@@ -606,7 +659,11 @@ describe("TierGuardWallet — adversarial", function () {
       // A key cannot be moved to another agent identity either (which would get fresh counters).
       await expect(
         runOwnerAction(wallet, owners.slice(0, 2), [
-          wallet.interface.encodeFunctionData("grantSessionKey", [k3.address, ethers.encodeBytes32String("fresh-agent"), FAR_DEADLINE]),
+          wallet.interface.encodeFunctionData("grantSessionKey", [
+            k3.address,
+            ethers.encodeBytes32String("fresh-agent"),
+            FAR_DEADLINE,
+          ]),
         ]),
       ).to.be.revertedWithCustomError(wallet, "TierGuardActionCallFailed");
     });
@@ -625,7 +682,12 @@ describe("TierGuardWallet — adversarial", function () {
       const maxStaleness = 3600;
 
       await time.setNextBlockTimestamp(Number(updatedAt) + maxStaleness);
-      const ok = await submitIntent(wallet, agentKey, { token: eurcAddr, amount: 500_000n, recipient: vendors.embeddings, category: cat("api_calls") });
+      const ok = await submitIntent(wallet, agentKey, {
+        token: eurcAddr,
+        amount: 500_000n,
+        recipient: vendors.embeddings,
+        category: cat("api_calls"),
+      });
       expect(ok.tier).to.equal(Tier.Autonomous);
       expect(ok.value).to.equal(540_000n);
 
@@ -641,21 +703,30 @@ describe("TierGuardWallet — adversarial", function () {
           .withArgs(eurcAddr, updatedAt, maxStaleness);
       }
       expect(await agentSnapshot(wallet, agentId)).to.deep.equal(before);
-      await expect(wallet.preview(agentId, eurcAddr, 500_000n, vendors.embeddings, cat("api_calls"))).to.be.revertedWithCustomError(
-        wallet,
-        "TierGuardStalePrice",
-      );
+      await expect(
+        wallet.preview(agentId, eurcAddr, 500_000n, vendors.embeddings, cat("api_calls")),
+      ).to.be.revertedWithCustomError(wallet, "TierGuardStalePrice");
     });
 
     it("with a stale feed, prohibited intents are still recorded (value 0) rather than reverting", async () => {
       const { wallet, agentKey, eurc, vendors } = await loadFixture(articleFixture);
       const eurcAddr = await eurc.getAddress();
       await time.increase(2 * 3600);
-      const g = await submitIntent(wallet, agentKey, { token: eurcAddr, amount: usd("5"), recipient: vendors.compute, category: cat("gambling") });
+      const g = await submitIntent(wallet, agentKey, {
+        token: eurcAddr,
+        amount: usd("5"),
+        recipient: vendors.compute,
+        category: cat("gambling"),
+      });
       expect(g.tier).to.equal(Tier.Prohibited);
       expect(g.reason).to.equal(Reason.CategoryProhibited);
       expect(g.value).to.equal(0n);
-      const u = await submitIntent(wallet, agentKey, { token: eurcAddr, amount: usd("5"), recipient: vendors.casino, category: cat("compute") });
+      const u = await submitIntent(wallet, agentKey, {
+        token: eurcAddr,
+        amount: usd("5"),
+        recipient: vendors.casino,
+        category: cat("compute"),
+      });
       expect(u.tier).to.equal(Tier.Prohibited);
       expect(u.reason).to.equal(Reason.TrustProhibited);
       expect(u.value).to.equal(0n);
@@ -664,7 +735,12 @@ describe("TierGuardWallet — adversarial", function () {
     it("a queued intent keeps the value computed at submission: a feed going stale later does not block its execution", async () => {
       const { wallet, agentKey, owners, eurc, vendors } = await loadFixture(articleFixture);
       const eurcAddr = await eurc.getAddress();
-      const c = await submitIntent(wallet, agentKey, { token: eurcAddr, amount: usd("100"), recipient: vendors.analysisAgent, category: cat("agent_hire") });
+      const c = await submitIntent(wallet, agentKey, {
+        token: eurcAddr,
+        amount: usd("100"),
+        recipient: vendors.analysisAgent,
+        category: cat("agent_hire"),
+      });
       expect(c.tier).to.equal(Tier.Collaborative);
       await time.increase(2 * 3600);
       const sigs = await signApprovals(wallet, owners.slice(1, 3), c.intentId, c.pending!);
@@ -740,17 +816,34 @@ describe("TierGuardWallet — adversarial", function () {
       const { wallet, agentKey, owners, usdc, vendors } = await loadFixture(articleFixture);
       const usdcAddr = await usdc.getAddress();
       const agentAddr = await agentKey.getAddress();
-      const q = await submitIntent(wallet, agentKey, { token: usdcAddr, amount: usd("10"), recipient: vendors.compute, category: cat("compute") });
-      const c = await submitIntent(wallet, agentKey, { token: usdcAddr, amount: usd("100"), recipient: vendors.analysisAgent, category: cat("agent_hire") });
-      await expect(wallet.connect(agentKey).veto(q.intentId, q.pending!)).to.be.revertedWithCustomError(wallet, "TierGuardNotOwnerOrGuardian").withArgs(agentAddr);
-      await expect(wallet.connect(agentKey).pause()).to.be.revertedWithCustomError(wallet, "TierGuardNotOwnerOrGuardian").withArgs(agentAddr);
-      await expect(wallet.connect(agentKey).approve(c.intentId, c.pending!)).to.be.revertedWithCustomError(wallet, "TierGuardNotOwner").withArgs(agentAddr);
-      await expect(wallet.connect(agentKey).reject(c.intentId, c.pending!)).to.be.revertedWithCustomError(wallet, "TierGuardNotOwner").withArgs(agentAddr);
+      const q = await submitIntent(wallet, agentKey, {
+        token: usdcAddr,
+        amount: usd("10"),
+        recipient: vendors.compute,
+        category: cat("compute"),
+      });
+      const c = await submitIntent(wallet, agentKey, {
+        token: usdcAddr,
+        amount: usd("100"),
+        recipient: vendors.analysisAgent,
+        category: cat("agent_hire"),
+      });
+      await expect(wallet.connect(agentKey).veto(q.intentId, q.pending!))
+        .to.be.revertedWithCustomError(wallet, "TierGuardNotOwnerOrGuardian")
+        .withArgs(agentAddr);
+      await expect(wallet.connect(agentKey).pause())
+        .to.be.revertedWithCustomError(wallet, "TierGuardNotOwnerOrGuardian")
+        .withArgs(agentAddr);
+      await expect(wallet.connect(agentKey).approve(c.intentId, c.pending!))
+        .to.be.revertedWithCustomError(wallet, "TierGuardNotOwner")
+        .withArgs(agentAddr);
+      await expect(wallet.connect(agentKey).reject(c.intentId, c.pending!))
+        .to.be.revertedWithCustomError(wallet, "TierGuardNotOwner")
+        .withArgs(agentAddr);
       const sigs = await signApprovals(wallet, [agentKey, owners[0]], c.intentId, c.pending!);
-      await expect(wallet.connect(agentKey).approveBySignatures(c.intentId, c.pending!, sigs)).to.be.revertedWithCustomError(
-        wallet,
-        "TierGuardSignerNotOwner",
-      );
+      await expect(
+        wallet.connect(agentKey).approveBySignatures(c.intentId, c.pending!, sigs),
+      ).to.be.revertedWithCustomError(wallet, "TierGuardSignerNotOwner");
       expect(await wallet.intentStatus(c.intentId)).to.equal(Status.AwaitingApproval);
       expect(await wallet.intentStatus(q.intentId)).to.equal(Status.Queued);
     });
@@ -786,11 +879,26 @@ describe("TierGuardWallet — adversarial", function () {
     it("a prohibited intent increments the nonce and keeps the frequency counters", async () => {
       const { wallet, agentKey, agentId, usdc, vendors } = await loadFixture(articleFixture);
       const usdcAddr = await usdc.getAddress();
-      await submitIntent(wallet, agentKey, { token: usdcAddr, amount: 1000n, recipient: vendors.embeddings, category: cat("api_calls") });
-      await submitIntent(wallet, agentKey, { token: usdcAddr, amount: usd("10"), recipient: vendors.compute, category: cat("compute") });
+      await submitIntent(wallet, agentKey, {
+        token: usdcAddr,
+        amount: 1000n,
+        recipient: vendors.embeddings,
+        category: cat("api_calls"),
+      });
+      await submitIntent(wallet, agentKey, {
+        token: usdcAddr,
+        amount: usd("10"),
+        recipient: vendors.compute,
+        category: cat("compute"),
+      });
       const before = await agentSnapshot(wallet, agentId);
       expect(before.nonce).to.equal(2n);
-      const p = await submitIntent(wallet, agentKey, { token: usdcAddr, amount: usd("1"), recipient: vendors.compute, category: cat("gambling") });
+      const p = await submitIntent(wallet, agentKey, {
+        token: usdcAddr,
+        amount: usd("1"),
+        recipient: vendors.compute,
+        category: cat("gambling"),
+      });
       expect(p.tier).to.equal(Tier.Prohibited);
       expect(await agentSnapshot(wallet, agentId)).to.deep.equal({ ...before, nonce: 3n });
     });
@@ -798,9 +906,24 @@ describe("TierGuardWallet — adversarial", function () {
     it("intent ids stay unique across a prohibited intent: a queued intent is never overwritten", async () => {
       const { wallet, agentKey, owners, usdc, vendors } = await loadFixture(articleFixture);
       const usdcAddr = await usdc.getAddress();
-      const first = await submitIntent(wallet, agentKey, { token: usdcAddr, amount: usd("100"), recipient: vendors.analysisAgent, category: cat("agent_hire") });
-      const blocked = await submitIntent(wallet, agentKey, { token: usdcAddr, amount: usd("1"), recipient: vendors.casino, category: cat("agent_hire") });
-      const next = await submitIntent(wallet, agentKey, { token: usdcAddr, amount: usd("200"), recipient: vendors.analysisAgent, category: cat("agent_hire") });
+      const first = await submitIntent(wallet, agentKey, {
+        token: usdcAddr,
+        amount: usd("100"),
+        recipient: vendors.analysisAgent,
+        category: cat("agent_hire"),
+      });
+      const blocked = await submitIntent(wallet, agentKey, {
+        token: usdcAddr,
+        amount: usd("1"),
+        recipient: vendors.casino,
+        category: cat("agent_hire"),
+      });
+      const next = await submitIntent(wallet, agentKey, {
+        token: usdcAddr,
+        amount: usd("200"),
+        recipient: vendors.analysisAgent,
+        category: cat("agent_hire"),
+      });
       expect(blocked.intentId).to.not.equal(first.intentId);
       expect(next.intentId).to.not.equal(first.intentId);
       // The first intent is still there and can be approved.
@@ -811,12 +934,26 @@ describe("TierGuardWallet — adversarial", function () {
       const { wallet, agentKey, owners, usdc, vendors } = await loadFixture(articleFixture);
       const usdcAddr = await usdc.getAddress();
       await runOwnerAction(wallet, owners.slice(0, 2), [
-        wallet.interface.encodeFunctionData("setTierRules", [Tier.Autonomous, withRules("autonomous", { maxCount: 2 })]),
+        wallet.interface.encodeFunctionData("setTierRules", [
+          Tier.Autonomous,
+          withRules("autonomous", { maxCount: 2 }),
+        ]),
       ]);
-      const pay = () => submitIntent(wallet, agentKey, { token: usdcAddr, amount: usd("1"), recipient: vendors.embeddings, category: cat("api_calls") });
+      const pay = () =>
+        submitIntent(wallet, agentKey, {
+          token: usdcAddr,
+          amount: usd("1"),
+          recipient: vendors.embeddings,
+          category: cat("api_calls"),
+        });
       expect((await pay()).tier).to.equal(Tier.Autonomous);
       expect((await pay()).tier).to.equal(Tier.Autonomous);
-      const g = await submitIntent(wallet, agentKey, { token: usdcAddr, amount: usd("1"), recipient: vendors.embeddings, category: cat("gambling") });
+      const g = await submitIntent(wallet, agentKey, {
+        token: usdcAddr,
+        amount: usd("1"),
+        recipient: vendors.embeddings,
+        category: cat("gambling"),
+      });
       expect(g.tier).to.equal(Tier.Prohibited);
       const third = await pay();
       expect(third.tier, "third payment within the hour must not be autonomous").to.not.equal(Tier.Autonomous);

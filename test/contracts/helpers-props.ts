@@ -173,7 +173,12 @@ export async function deployTwin(hre: HardhatRuntimeEnvironment, d: ArticleDeplo
       BigInt(await d.eurFeed.getAddress()),
       HOUR,
     ]),
-    i.encodeFunctionData("configureToken", [ethers.ZeroAddress, PriceKind.Feed, BigInt(await d.ethFeed.getAddress()), HOUR]),
+    i.encodeFunctionData("configureToken", [
+      ethers.ZeroAddress,
+      PriceKind.Feed,
+      BigInt(await d.ethFeed.getAddress()),
+      HOUR,
+    ]),
     i.encodeFunctionData("setRecipientTrust", [v.embeddings, Trust.Verified]),
     i.encodeFunctionData("setRecipientTrust", [v.search, Trust.Verified]),
     i.encodeFunctionData("setRecipientTrust", [v.data, Trust.Known]),

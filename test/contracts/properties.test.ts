@@ -89,9 +89,15 @@ const pickArb = fc.nat(1000);
 /** 0: act now; 1, 2, 3: first move time to one second before, exactly at, or one second after the edge that
  * matters for the action (veto: end of the veto window; execute: notBefore (supervised) or deadline; others:
  * deadline), when that is still ahead. */
-const atArb = fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 3 }) });
+const atArb = fc.oneof(
+  { weight: 1, arbitrary: fc.constant(0) },
+  { weight: 1, arbitrary: fc.integer({ min: 1, max: 3 }) },
+);
 const liveArb = fc.oneof({ weight: 5, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) });
-const byArb = fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 0, max: 2 }) }, { weight: 1, arbitrary: fc.constant(3) });
+const byArb = fc.oneof(
+  { weight: 5, arbitrary: fc.integer({ min: 0, max: 2 }) },
+  { weight: 1, arbitrary: fc.constant(3) },
+);
 
 const amountArb: fc.Arbitrary<AmountSel> = fc.record({
   base: fc.constantFrom("autoCap", "supCap", "colCap", "small", "random") as fc.Arbitrary<AmountSel["base"]>,
@@ -149,7 +155,10 @@ const submitArb = fc
   });
 
 const policyArb: fc.Arbitrary<PolicyChange> = fc.oneof(
-  { weight: 1, arbitrary: fc.record({ p: fc.constant("autoMax" as const), v: fc.constantFrom(500_000n, 1_000_000n, 2_000_000n) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ p: fc.constant("autoMax" as const), v: fc.constantFrom(500_000n, 1_000_000n, 2_000_000n) }),
+  },
   { weight: 1, arbitrary: fc.record({ p: fc.constant("supCount" as const), v: fc.constantFrom(1, 2, 3, 20) }) },
   {
     weight: 2,
@@ -162,7 +171,11 @@ const policyArb: fc.Arbitrary<PolicyChange> = fc.oneof(
   },
   {
     weight: 1,
-    arbitrary: fc.record({ p: fc.constant("trust" as const), vendor: fc.integer({ min: 0, max: 6 }), trust: fc.integer({ min: 0, max: 3 }) }),
+    arbitrary: fc.record({
+      p: fc.constant("trust" as const),
+      vendor: fc.integer({ min: 0, max: 6 }),
+      trust: fc.integer({ min: 0, max: 3 }),
+    }),
   },
   { weight: 1, arbitrary: fc.record({ p: fc.constant("eurc" as const), on: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ p: fc.constant("blockQueued" as const), pick: pickArb }) },
@@ -170,8 +183,14 @@ const policyArb: fc.Arbitrary<PolicyChange> = fc.oneof(
 
 const actionArb: fc.Arbitrary<Action> = fc.oneof(
   { weight: 30, arbitrary: submitArb },
-  { weight: 8, arbitrary: fc.record({ kind: fc.constant("veto" as const), pick: pickArb, live: liveArb, at: atArb, by: byArb }) },
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant("approve" as const), pick: pickArb, live: liveArb, at: atArb, by: byArb }) },
+  {
+    weight: 8,
+    arbitrary: fc.record({ kind: fc.constant("veto" as const), pick: pickArb, live: liveArb, at: atArb, by: byArb }),
+  },
+  {
+    weight: 6,
+    arbitrary: fc.record({ kind: fc.constant("approve" as const), pick: pickArb, live: liveArb, at: atArb, by: byArb }),
+  },
   {
     weight: 7,
     arbitrary: fc.record({
@@ -183,9 +202,24 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
       wrongIntent: fc.oneof({ weight: 6, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
     }),
   },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant("reject" as const), pick: pickArb, live: liveArb, at: atArb, by: byArb }) },
-  { weight: 10, arbitrary: fc.record({ kind: fc.constant("execute" as const), pick: pickArb, live: liveArb, at: atArb, by: fc.integer({ min: 0, max: 3 }) }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant("expire" as const), pick: pickArb, live: liveArb, at: atArb }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant("reject" as const), pick: pickArb, live: liveArb, at: atArb, by: byArb }),
+  },
+  {
+    weight: 10,
+    arbitrary: fc.record({
+      kind: fc.constant("execute" as const),
+      pick: pickArb,
+      live: liveArb,
+      at: atArb,
+      by: fc.integer({ min: 0, max: 3 }),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant("expire" as const), pick: pickArb, live: liveArb, at: atArb }),
+  },
   {
     weight: 7,
     arbitrary: fc.record({
@@ -198,7 +232,15 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
       ),
     }),
   },
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant("warpEdge" as const), pick: pickArb, live: liveArb, edge: fc.integer({ min: 0, max: 3 }) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant("warpEdge" as const),
+      pick: pickArb,
+      live: liveArb,
+      edge: fc.integer({ min: 0, max: 3 }),
+    }),
+  },
   {
     weight: 8,
     arbitrary: fc.record({
@@ -226,7 +268,10 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("pause" as const), by: byArb }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("unpause" as const) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("pauseToggle" as const), by: fc.integer({ min: 0, max: 2 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant("pauseToggle" as const), by: fc.integer({ min: 0, max: 2 }) }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("feed" as const), price: fc.integer({ min: 0, max: 2 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("replay" as const), pick: pickArb }) },
 );
@@ -241,7 +286,14 @@ const COL = { kind: "submit", key: 0, category: 6, recipient: 4, token: 0, amoun
 const AUTO = { kind: "submit", key: 0, category: 0, recipient: 0, token: 0, amount: amt("autoCap") } as const;
 const q = (kind: "veto" | "approve" | "reject" | "execute" | "expire", at = 0, by = 0): Action =>
   ({ kind, pick: 0, live: true, at, by }) as Action;
-const sigs = (signers: number, wrongIntent = false): Action => ({ kind: "approveSigs", pick: 0, live: true, at: 0, signers, wrongIntent });
+const sigs = (signers: number, wrongIntent = false): Action => ({
+  kind: "approveSigs",
+  pick: 0,
+  live: true,
+  at: 0,
+  signers,
+  wrongIntent,
+});
 const policy = (change: PolicyChange, forged = false): Action => ({ kind: "policy", change, forged });
 
 /** Sequences that reach the rarer paths on every run of the file, checked exactly like the random ones. */
@@ -458,7 +510,15 @@ type Classified =
       commit: () => void;
     };
 
-function classify(ctx: Ctx, m: Model, ts: number, token: string, amount: bigint, recipient: string, category: number): Classified {
+function classify(
+  ctx: Ctx,
+  m: Model,
+  ts: number,
+  token: string,
+  amount: bigint,
+  recipient: string,
+  category: number,
+): Classified {
   if (m.paused) return { err: "TierGuardPaused" };
   const trust = m.trust.get(recipient) ?? Trust.Unknown;
   const isEurc = token === ctx.eurcAddr;
@@ -543,7 +603,12 @@ function nextTs(m: Model): number {
   return ts;
 }
 
-async function sendAt(ctx: Ctx, m: Model, ts: number, fn: () => Promise<ContractTransactionResponse>): Promise<Outcome> {
+async function sendAt(
+  ctx: Ctx,
+  m: Model,
+  ts: number,
+  fn: () => Promise<ContractTransactionResponse>,
+): Promise<Outcome> {
   await network.provider.send("evm_setNextBlockTimestamp", [ts]);
   let out: Outcome;
   try {
@@ -640,7 +705,12 @@ async function readChain(ctx: Ctx, m: Model) {
       count: [Number(agent.count0), Number(agent.count1), Number(agent.count2)],
       nonce: Number(agent.nonce),
     },
-    budgets: [b0, b1, b2].map((b) => ({ max: b.max, period: Number(b.period), windowStart: Number(b.windowStart), spent: b.spent })),
+    budgets: [b0, b1, b2].map((b) => ({
+      max: b.max,
+      period: Number(b.period),
+      windowStart: Number(b.windowStart),
+      spent: b.spent,
+    })),
     paused: settings.paused,
     threshold: Number(settings.threshold),
     policyVersion: Number(settings.policyVersion),
@@ -683,7 +753,9 @@ function compareWithModel(ctx: Ctx, m: Model, c: ChainState) {
   expect(c.statuses, "intentStatus of every intent").to.deep.equal(statuses);
   // A decided intent's slot is deleted with its on-chain approvals.
   const collab = m.intents.filter((i) => i.pending && i.tier === Tier.Collaborative);
-  expect(c.approvals, "on-chain approvals").to.deep.equal(collab.map((i) => (decided(i) ? [] : [...i.approvals].sort())));
+  expect(c.approvals, "on-chain approvals").to.deep.equal(
+    collab.map((i) => (decided(i) ? [] : [...i.approvals].sort())),
+  );
   const holders = [ctx.walletAddr, ...ctx.vendors];
   const bals = holders.flatMap((h) => [m.bal.get(balKey(h, ctx.usdcAddr))!, m.bal.get(balKey(h, ctx.eurcAddr))!]);
   expect(c.bals, "token balances").to.deep.equal(bals);
@@ -692,7 +764,15 @@ function compareWithModel(ctx: Ctx, m: Model, c: ChainState) {
 /** Invariants rebuilt from the run's events only (no model), plus (e) decisions are final. */
 function checkEventInvariants(ctx: Ctx, m: Model, c: ChainState) {
   const rules = ctx.initialRules.map((r) => ({ ...r }));
-  type Sub = { tier: number; reason: number; value: bigint; token: string; amount: bigint; recipient: string; maxValue: bigint };
+  type Sub = {
+    tier: number;
+    reason: number;
+    value: bigint;
+    token: string;
+    amount: bigint;
+    recipient: string;
+    maxValue: bigint;
+  };
   const subs = new Map<string, Sub>();
   const windows = [0, 1, 2].map(() => ({ start: -1, count: 0 }));
   const paid = new Map<string, bigint>();
@@ -786,8 +866,12 @@ function checkEventInvariants(ctx: Ctx, m: Model, c: ChainState) {
     for (const token of [ctx.usdcAddr, ctx.eurcAddr]) {
       const now = c.bals[i++];
       const base = ctx.baseBal.get(balKey(h, token))!;
-      if (h === ctx.walletAddr) expect(now, `(b) wallet ${token} balance = fixture - paid`).to.equal(base - (paid.get(token) ?? 0n));
-      else expect(now - base, `(b) ${h} received exactly its executed intents in ${token}`).to.equal(received.get(balKey(h, token)) ?? 0n);
+      if (h === ctx.walletAddr)
+        expect(now, `(b) wallet ${token} balance = fixture - paid`).to.equal(base - (paid.get(token) ?? 0n));
+      else
+        expect(now - base, `(b) ${h} received exactly its executed intents in ${token}`).to.equal(
+          received.get(balKey(h, token)) ?? 0n,
+        );
     }
   }
 
@@ -799,7 +883,9 @@ function checkEventInvariants(ctx: Ctx, m: Model, c: ChainState) {
     const sub = subs.get(intent.id);
     expect(sub, `(e) ${intent.id} was submitted`).to.not.equal(undefined);
     const waiting = sub!.tier === Tier.Supervised ? Status.Queued : Status.AwaitingApproval;
-    expect(st, `(e) status of ${intent.id} from its events`).to.equal(decidedIds.has(intent.id) ? Status.None : waiting);
+    expect(st, `(e) status of ${intent.id} from its events`).to.equal(
+      decidedIds.has(intent.id) ? Status.None : waiting,
+    );
     const prev = m.seen.get(intent.id);
     if (prev === Status.None) expect(st, `(e) decided ${intent.id} stays deleted`).to.equal(Status.None);
     m.seen.set(intent.id, st);
@@ -817,10 +903,17 @@ const count = (k: string) => stats.set(k, (stats.get(k) ?? 0) + 1);
  * A queued (supervised or collaborative) intent: with `live`, preferably one whose status is in `statuses` and,
  * unless the action is `expire`, whose deadline (for a veto: veto window) is still ahead.
  */
-function pickQueued(m: Model, pick: number, live = false, statuses: number[] = [], kind?: Action["kind"]): MIntent | undefined {
+function pickQueued(
+  m: Model,
+  pick: number,
+  live = false,
+  statuses: number[] = [],
+  kind?: Action["kind"],
+): MIntent | undefined {
   const q = m.intents.filter((i) => i.pending);
   const ahead = (i: MIntent) =>
-    kind === "expire" || (kind === "veto" ? i.pending!.notBefore : i.pending!.deadline) > Math.max(m.ts + 1, m.warpTo ?? 0);
+    kind === "expire" ||
+    (kind === "veto" ? i.pending!.notBefore : i.pending!.deadline) > Math.max(m.ts + 1, m.warpTo ?? 0);
   const preferred = live ? q.filter((i) => statuses.includes(i.status) && ahead(i)) : [];
   const from = preferred.length > 0 ? preferred : q;
   return from.length === 0 ? undefined : from[pick % from.length];
@@ -905,7 +998,8 @@ function settleOutcome(ctx: Ctx, m: Model, intent: MIntent, caller: string): str
   if (m.paused) return [`Refused:${id}:0:false:0`];
   const trust = m.trust.get(intent.recipient) ?? Trust.Unknown;
   if (trust === Trust.Blocked) return [`Refused:${id}:2:true:${closeIntent(m, intent, Status.Refused)}`];
-  if (intent.token === ctx.eurcAddr && !m.eurcAccepted) return [`Refused:${id}:3:true:${closeIntent(m, intent, Status.Refused)}`];
+  if (intent.token === ctx.eurcAddr && !m.eurcAccepted)
+    return [`Refused:${id}:3:true:${closeIntent(m, intent, Status.Refused)}`];
   if (m.bal.get(balKey(ctx.walletAddr, intent.token))! < intent.amount) return [`Refused:${id}:1:false:0`];
   intent.status = Status.Executed;
   pay(ctx, m, intent.token, intent.recipient, intent.amount);
@@ -982,7 +1076,10 @@ async function runAction(ctx: Ctx, m: Model, a: Action): Promise<void> {
           const s = await decodeSubmission(w, receipt);
           const label = `submit ${jsonb(a)} amount=${amount}`;
           expect(s.intentId, `${label}: id`).to.equal(await w.intentIdFor(ctx.agentId, nonce));
-          expect({ tier: s.tier, reason: s.reason, misses: s.misses, value: s.value, policyVersion: s.policyVersion }, label).to.deep.equal({
+          expect(
+            { tier: s.tier, reason: s.reason, misses: s.misses, value: s.value, policyVersion: s.policyVersion },
+            label,
+          ).to.deep.equal({
             tier: c.tier,
             reason: c.reason,
             misses: c.misses,
@@ -1126,7 +1223,9 @@ async function runAction(ctx: Ctx, m: Model, a: Action): Promise<void> {
         const all = new Set([...intent.approvals, ...sigs.map((s) => s.signer)]);
         if (all.size < THRESHOLD) expectation = { err: "TierGuardNotEnoughApprovals" };
         else {
-          const events = sigs.filter((s) => !intent.approvals.has(s.signer)).map((s) => `Approved:${intent.id}:${s.signer}`);
+          const events = sigs
+            .filter((s) => !intent.approvals.has(s.signer))
+            .map((s) => `Approved:${intent.id}:${s.signer}`);
           intent.approvals = all;
           intent.lastSigs = sigs;
           events.push(...settle(ctx, m, intent, ctx.keyAddrs[0]));
@@ -1142,7 +1241,9 @@ async function runAction(ctx: Ctx, m: Model, a: Action): Promise<void> {
                 } catch (e) {
                   reverted = revertName(e, w.interface);
                 }
-                expect(reverted, "(d) replaying approval signatures of a closed intent").to.equal("TierGuardUnknownIntent");
+                expect(reverted, "(d) replaying approval signatures of a closed intent").to.equal(
+                  "TierGuardUnknownIntent",
+                );
               }
             },
           };
@@ -1213,7 +1314,12 @@ async function runAction(ctx: Ctx, m: Model, a: Action): Promise<void> {
       ts = nextTs(m);
       const keyAddr = ctx.keyAddrs[a.key];
       const validUntil = a.ttl === MAX_UNTIL ? MAX_UNTIL : ts + a.ttl;
-      send = await ownerActionTx(ctx, m, [i.encodeFunctionData("grantSessionKey", [keyAddr, ctx.agentId, validUntil])], false);
+      send = await ownerActionTx(
+        ctx,
+        m,
+        [i.encodeFunctionData("grantSessionKey", [keyAddr, ctx.agentId, validUntil])],
+        false,
+      );
       m.keys.set(keyAddr, validUntil);
       m.ownerNonce += 1n;
       expectation = { events: [] };
