@@ -1,0 +1,335 @@
+/**
+ * The agent's client: submits payment intents with the agent's session key (`authorize`), waits for the
+ * owners' decision on queued ones and executes supervised intents after their veto window.
+ */
+import {
+  erc20Abi,
+  hexToString,
+  isAddress,
+  isHex,
+  getAddress,
+  stringToHex,
+  zeroAddress,
+  type Address,
+  type Hex,
+  type PublicClient,
+} from "viem";
+import { tierGuardWalletAbi } from "../abi/TierGuardWallet";
+import { InvalidInputError, WaitTimeoutError, withRetry, type RetryOptions } from "./errors";
+import {
+  auditIdFor,
+  createIntentResolver,
+  decisionFrom,
+  decodeMisses,
+  lifecycleLogs,
+  pendingIntentFrom,
+  REASON_NAMES,
+  settleResultFrom,
+  submissionFromReceipt,
+  SUBMIT_STATUS,
+  type Decision,
+  type Miss,
+  type PendingIntent,
+  type ReasonName,
+  type SettleResult,
+  type SubmitStatus,
+  type TierName,
+} from "./intents";
+import { accountOf, sendWalletTx, type AnyWalletClient } from "./tx";
+
+export interface AgentClientConfig {
+  publicClient: PublicClient;
+  /** the agent's session key account */
+  walletClient: AnyWalletClient;
+  /** the TierGuard wallet's address */
+  wallet: Address;
+  /** the agent identity (bytes32, or a name of at most 27 characters); read from the key's grant if omitted */
+  agentId?: Hex | string;
+  /** default token for `authorize` (address(0) = ETH) */
+  token?: Address;
+  /** category names to ids; if omitted, names are read from the wallet's defined categories */
+  categories?: Record<string, number>;
+  /** first block to search for the wallet's events (default 0) */
+  fromBlock?: bigint;
+  /** polling interval for `waitForDecision`, ms (default: the public client's, at least 50) */
+  pollingInterval?: number;
+  retry?: RetryOptions;
+}
+
+export interface AuthorizeParams {
+  /** decimal string in the token's units (e.g. "89.00"), or a bigint in the token's smallest unit */
+  amount: string | bigint;
+  /** category id, or its name */
+  category: number | string;
+  recipient: Address | string;
+  justification: string;
+  /** default: the client's configured token */
+  token?: Address;
+}
+
+export interface AuthorizeResult {
+  intentId: Hex;
+  tier: TierName;
+  status: SubmitStatus;
+  /** `aud-<yyyy-mm-dd>-<nonce>` (block date, UTC; the agent's intent nonce) */
+  auditId: string;
+  txHash: Hex;
+  /** value in reference units (6 decimals) */
+  value: bigint;
+  reason: ReasonName;
+  /** tiers tried before the result and why each failed */
+  misses: Miss[];
+  policyVersion: number;
+  /** the amount sent, in the token's smallest unit */
+  amount: bigint;
+  token: Address;
+  blockNumber: bigint;
+  submittedAt: Date;
+  /** the queued intent's fields (supervised, collaborative) */
+  pending?: PendingIntent;
+}
+
+export const MAX_JUSTIFICATION_BYTES = 512;
+
+/** Parses a decimal string into the token's smallest unit; `field` names the parameter in errors. */
+export function parseAmount(amount: string, decimals: number, field = "amount"): bigint {
+  const s = amount.trim();
+  const m = /^(\d+)(?:\.(\d+))?$/.exec(s);
+  if (!m)
+    throw new InvalidInputError(
+      field,
+      `"${amount}" is not a decimal number`,
+      'Pass a plain decimal string such as "89.00".',
+    );
+  const frac = m[2] ?? "";
+  if (frac.length > decimals && /[1-9]/.test(frac.slice(decimals)))
+    throw new InvalidInputError(
+      field,
+      `"${amount}" has ${frac.replace(/0+$/, "").length} decimals but the token has only ${decimals}`,
+      `Round the amount to at most ${decimals} decimal places.`,
+    );
+  const value =
+    BigInt(m[1]) * 10n ** BigInt(decimals) + BigInt((frac + "0".repeat(decimals)).slice(0, decimals) || "0");
+  if (value === 0n) throw new InvalidInputError(field, "the amount is zero", "Pass a positive amount.");
+  return value;
+}
+
+/** An agent id from bytes32 hex or a short name; its last 5 bytes must be zero. */
+export function toAgentId(id: Hex | string, field = "agentId"): Hex {
+  let hex: Hex;
+  if (isHex(id) && id.length === 66) hex = id;
+  else {
+    if (new TextEncoder().encode(id).length > 27)
+      throw new InvalidInputError(
+        field,
+        `"${id}" is longer than 27 bytes`,
+        "Use a shorter name or a hash with its last 5 bytes cleared.",
+      );
+    if (id.length === 0) throw new InvalidInputError(field, "the agent id is empty");
+    hex = stringToHex(id, { size: 32 });
+  }
+  if (BigInt(hex) === 0n || (BigInt(hex) & ((1n << 40n) - 1n)) !== 0n)
+    throw new InvalidInputError(field, `${hex} is zero or its last 5 bytes are not zero`);
+  return hex;
+}
+
+export function createAgentClient(config: AgentClientConfig) {
+  const { publicClient, walletClient, wallet, retry } = config;
+  const fromBlock = config.fromBlock ?? 0n;
+  const resolver = createIntentResolver(publicClient, wallet, { fromBlock, retry });
+  const decimalsCache = new Map<string, Promise<number>>();
+  let categoriesCache: Promise<Record<string, number>> | undefined;
+  let agentIdCache: Hex | undefined = config.agentId ? toAgentId(config.agentId) : undefined;
+
+  const read = <T>(functionName: string, args: readonly unknown[] = []) =>
+    withRetry(
+      () =>
+        publicClient.readContract({
+          address: wallet,
+          abi: tierGuardWalletAbi,
+          functionName,
+          args,
+        } as never) as Promise<T>,
+      retry,
+    );
+
+  async function decimalsOf(token: Address): Promise<number> {
+    const key = token.toLowerCase();
+    let p = decimalsCache.get(key);
+    if (!p) {
+      p = (async () => {
+        const cfg = await read<{ kind: number; decimals: number }>("tokenConfig", [token]);
+        if (cfg.kind !== 0) return cfg.decimals;
+        if (token === zeroAddress) return 18;
+        // Not accepted: the wallet will say so (or record a prohibited intent); the token's own decimals still
+        // tell how to read the amount.
+        return withRetry(
+          () => publicClient.readContract({ address: token, abi: erc20Abi, functionName: "decimals" }),
+          retry,
+        );
+      })();
+      p.catch(() => decimalsCache.delete(key));
+      decimalsCache.set(key, p);
+    }
+    return p;
+  }
+
+  async function categories(): Promise<Record<string, number>> {
+    if (config.categories) return config.categories;
+    if (!categoriesCache) {
+      categoriesCache = (async () => {
+        const settings = await read<{ categories: bigint }>("settings");
+        const ids: number[] = [];
+        for (let i = 0; i < 64; i++) if ((settings.categories >> BigInt(i)) & 1n) ids.push(i);
+        const names = await Promise.all(ids.map((i) => read<Hex>("categoryName", [i])));
+        const map: Record<string, number> = {};
+        ids.forEach((id, k) => (map[hexToString(names[k], { size: 32 }).replace(/\0+$/, "")] = id));
+        return map;
+      })();
+      categoriesCache.catch(() => (categoriesCache = undefined));
+    }
+    return categoriesCache;
+  }
+
+  async function categoryId(category: number | string): Promise<number> {
+    if (typeof category === "number") {
+      if (!Number.isInteger(category) || category < 0 || category > 255)
+        throw new InvalidInputError("category", `${category} is not a category id (0..63)`);
+      return category;
+    }
+    const map = await categories();
+    const id = map[category];
+    if (id === undefined)
+      throw new InvalidInputError(
+        "category",
+        `unknown category "${category}"`,
+        `Use one of: ${Object.keys(map).join(", ") || "(no categories defined)"}.`,
+      );
+    return id;
+  }
+
+  /** The agent identity of this client's key (from config, or the key's grant). */
+  async function agentId(): Promise<Hex> {
+    if (agentIdCache) return agentIdCache;
+    const grant = await read<{ agentId: Hex }>("sessionKey", [accountOf(walletClient, "agent").address]);
+    agentIdCache = grant.agentId;
+    return grant.agentId;
+  }
+
+  /** Submits a payment intent; the wallet classifies it and pays, queues or blocks it. */
+  async function authorize(p: AuthorizeParams): Promise<AuthorizeResult> {
+    const token = p.token ?? config.token;
+    if (token === undefined)
+      throw new InvalidInputError(
+        "token",
+        "no token given and no default token configured",
+        "Pass `token` here or to createAgentClient.",
+      );
+    if (!isAddress(token, { strict: false })) throw new InvalidInputError("token", `"${token}" is not an address`);
+    if (typeof p.recipient !== "string" || !isAddress(p.recipient, { strict: false }))
+      throw new InvalidInputError(
+        "recipient",
+        `"${String(p.recipient)}" is not an address`,
+        "Pass the payee's 0x-prefixed 20-byte address.",
+      );
+    if (typeof p.justification !== "string") throw new InvalidInputError("justification", "must be a string");
+    const justificationBytes = new TextEncoder().encode(p.justification).length;
+    if (justificationBytes > MAX_JUSTIFICATION_BYTES)
+      throw new InvalidInputError(
+        "justification",
+        `${justificationBytes} bytes; at most ${MAX_JUSTIFICATION_BYTES} UTF-8 bytes are allowed`,
+        "Shorten the text.",
+      );
+    const [amount, category] = await Promise.all([
+      typeof p.amount === "bigint"
+        ? Promise.resolve(p.amount)
+        : typeof p.amount === "string"
+          ? decimalsOf(token).then((d) => parseAmount(p.amount as string, d))
+          : Promise.reject(new InvalidInputError("amount", "must be a decimal string or a bigint")),
+      categoryId(p.category),
+    ]);
+    if (amount <= 0n) throw new InvalidInputError("amount", "the amount must be positive");
+
+    const recipient = getAddress(p.recipient);
+    const { hash, receipt } = await sendWalletTx({ publicClient, walletClient, wallet, retry }, "spend", [
+      getAddress(token),
+      amount,
+      recipient,
+      category,
+      p.justification,
+    ]);
+    const sub = await submissionFromReceipt(publicClient, wallet, receipt, retry);
+    if (!sub)
+      throw new InvalidInputError("wallet", `transaction ${hash} emitted no IntentSubmitted event from ${wallet}`);
+    resolver.remember(sub);
+    const d = sub.details;
+    return {
+      intentId: sub.args.intentId,
+      tier: sub.tier,
+      status: SUBMIT_STATUS[d.tier],
+      auditId: auditIdFor(sub.args.intentId, sub.blockTimestamp),
+      txHash: hash,
+      value: d.value,
+      reason: REASON_NAMES[d.reason],
+      misses: decodeMisses(d.misses),
+      policyVersion: d.policyVersion,
+      amount,
+      token: sub.args.token,
+      blockNumber: sub.blockNumber,
+      submittedAt: new Date(sub.blockTimestamp * 1000),
+      pending: sub.pending,
+    };
+  }
+
+  async function submission(intentId: Hex) {
+    const sub = await resolver.get(intentId);
+    if (!sub) throw new InvalidInputError("intentId", `no intent ${intentId} was submitted to wallet ${wallet}`);
+    return sub;
+  }
+
+  /** Polls the intent's events until it is decided. Autonomous intents are 'executed', prohibited 'blocked'. */
+  async function waitForDecision(intentId: Hex, opts: { timeoutMs?: number; pollMs?: number } = {}): Promise<Decision> {
+    const timeoutMs = opts.timeoutMs ?? 60_000;
+    const pollMs =
+      opts.pollMs ?? config.pollingInterval ?? Math.min(1000, Math.max(50, publicClient.pollingInterval ?? 1000));
+    const until = Date.now() + timeoutMs;
+    const sub = await submission(intentId);
+    if (sub.tier === "autonomous") return "executed";
+    if (sub.tier === "prohibited") return "blocked";
+    for (;;) {
+      const events = await lifecycleLogs(publicClient, wallet, { intentId, fromBlock: sub.blockNumber, retry });
+      const found = decisionFrom(events, intentId);
+      if (found) return found.decision;
+      if (Date.now() >= until)
+        throw new WaitTimeoutError(`intent ${intentId} was not decided within ${timeoutMs} ms`, {
+          fix: "Wait longer, or check the intent with the owner client's pending().",
+        });
+      await new Promise((r) => setTimeout(r, Math.min(pollMs, Math.max(0, until - Date.now()))));
+    }
+  }
+
+  /** Executes a supervised intent after its veto window (or a collaborative one with enough on-chain approvals). */
+  async function execute(intentId: Hex): Promise<SettleResult> {
+    const sub = await submission(intentId);
+    const pending = sub.pending ?? pendingIntentFrom(sub.args, sub.blockTimestamp);
+    const { receipt } = await sendWalletTx({ publicClient, walletClient, wallet, retry }, "execute", [
+      intentId,
+      pending,
+    ]);
+    return settleResultFrom(receipt, wallet);
+  }
+
+  return {
+    wallet,
+    address: accountOf(walletClient, "agent").address,
+    agentId,
+    categories,
+    authorize,
+    waitForDecision,
+    execute,
+    /** The intent's `IntentSubmitted`, decoded (with its `PendingIntent` when queued). */
+    submission,
+  };
+}
+
+export type AgentClient = ReturnType<typeof createAgentClient>;
