@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import * as sdk from "../../src/index";
+
+describe("public API", () => {
+  it("exports exactly these runtime names (a change here is a change to the public API)", () => {
+    expect(Object.keys(sdk).sort()).toMatchInlineSnapshot(`
+      [
+        "ClassifyError",
+        "ContractError",
+        "InvalidInputError",
+        "PolicyError",
+        "PriceKind",
+        "REASON_NAMES",
+        "Reason",
+        "RpcError",
+        "STATUS_NAMES",
+        "TIER_NAMES",
+        "Tier",
+        "TierGuardError",
+        "Trust",
+        "WaitTimeoutError",
+        "approvalTypedData",
+        "auditIdFor",
+        "classify",
+        "compilePolicy",
+        "createAgentClient",
+        "createOwnerClient",
+        "decodeDetails",
+        "decodeError",
+        "decodeMisses",
+        "diffConfig",
+        "encodeWalletCall",
+        "erc1271Signer",
+        "findSubmission",
+        "formatDecimal",
+        "formatDuration",
+        "intentIdFor",
+        "listSubmissions",
+        "loadPolicyFile",
+        "measureAuthorizeLatency",
+        "ownerActionTypedData",
+        "ownerCalls",
+        "parseAmount",
+        "parseDecimal",
+        "parseDuration",
+        "parsePolicy",
+        "pendingIntentFrom",
+        "planPolicy",
+        "policySchema",
+        "readClassifierState",
+        "readIntentStatus",
+        "readWalletConfig",
+        "signWith",
+        "sortSignatures",
+        "tierGuardWalletAbi",
+        "toAgentId",
+        "validatePolicy",
+        "withRetry",
+      ]
+    `);
+  });
+});
