@@ -212,7 +212,8 @@ abstract contract Classifier is WalletStorage {
             unchecked {
                 up = 10 ** (VALUE_DECIMALS - scale);
             }
-            (fits, v) = Math.tryMul(amount, price * up);
+            (fits, v) = Math.tryMul(price, up);
+            if (fits) (fits, v) = Math.tryMul(amount, v);
         }
         if (!fits || v > type(uint64).max) {
             if (strict) revert TierGuardValueTooLarge(fits ? v : type(uint256).max);
@@ -221,31 +222,28 @@ abstract contract Classifier is WalletStorage {
         return (true, uint64(v));
     }
 
-    function _feedPrice(
-        address token,
-        address feed,
-        uint32 maxStaleness,
-        bool strict
-    ) private view returns (bool ok, uint256 price) {
-        try AggregatorV3Interface(feed).latestRoundData() returns (
-            uint80,
-            int256 answer,
-            uint256,
-            uint256 updatedAt,
-            uint80
-        ) {
-            if (answer <= 0) {
-                if (strict) revert TierGuardInvalidPrice(token, answer);
-                return (false, 0);
-            }
-            if (updatedAt + maxStaleness < block.timestamp) {
-                if (strict) revert TierGuardStalePrice(token, updatedAt, maxStaleness);
-                return (false, 0);
-            }
-            return (true, uint256(answer));
-        } catch {
+    /// @dev The feed's answer if it is positive and at most `maxStaleness` seconds old. A feed that reverts or
+    /// returns malformed data is treated as giving no valid price (never a revert of its own making).
+    function _feedPrice(address token, address feed, uint32 maxStaleness, bool strict)
+        private
+        view
+        returns (bool ok, uint256 price)
+    {
+        (bool success, bytes memory ret) = feed.staticcall(abi.encodeCall(AggregatorV3Interface.latestRoundData, ()));
+        if (!success || ret.length < 160) {
             if (strict) revert TierGuardInvalidPrice(token, 0);
             return (false, 0);
         }
+        // Decoded as full words so that no field's range check can revert.
+        (, int256 answer,, uint256 updatedAt,) = abi.decode(ret, (uint256, int256, uint256, uint256, uint256));
+        if (answer <= 0) {
+            if (strict) revert TierGuardInvalidPrice(token, answer);
+            return (false, 0);
+        }
+        if (updatedAt < block.timestamp && block.timestamp - updatedAt > maxStaleness) {
+            if (strict) revert TierGuardStalePrice(token, updatedAt, maxStaleness);
+            return (false, 0);
+        }
+        return (true, uint256(answer));
     }
 }

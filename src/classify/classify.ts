@@ -36,7 +36,6 @@ import {
 
 const MAX_UINT256 = (1n << 256n) - 1n;
 const MAX_UINT64 = (1n << 64n) - 1n;
-const PANIC_OVERFLOW = 0x11n;
 
 const FIX: Partial<Record<ClassifyErrorCode, string>> = {
   TierGuardPaused: "wait until the owners unpause the wallet",
@@ -50,9 +49,8 @@ const FIX: Partial<Record<ClassifyErrorCode, string>> = {
 };
 
 /**
- * Thrown by `classify` exactly when `preview` would revert; `code` is the contract's custom error name (or
- * "Panic" / "FeedReturnUndecodable" for the two reverts that are not custom errors) and `args` its arguments as
- * viem decodes them (addresses as given in the input).
+ * Thrown by `classify` exactly when `preview` would revert; `code` is the contract's custom error name and `args`
+ * its arguments as viem decodes them (addresses as given in the input).
  */
 export class ClassifyError extends TierGuardError {
   override name = "ClassifyError";
@@ -102,12 +100,8 @@ interface CToken {
   answer: bigint;
   updatedAt: bigint;
   maxStaleness: number;
-  /** updatedAt + maxStaleness overflows uint256 (checked addition: Panic) */
-  staleOverflow: boolean;
   /** updatedAt + maxStaleness as a number (Infinity beyond 2**53): stale when < now */
   freshUntil: number;
-  /** scale < 6 and price * 10**(6 - scale) overflows (checked multiplication: Panic) */
-  mulPanic: boolean;
   /** largest amount for which amount * factor fits 256 bits (tryMul) */
   limit: bigint;
   /** price (scale >= 6) or price * 10**(6 - scale) */
@@ -170,12 +164,10 @@ function compileToken(t: ClassifierTokenState): CToken {
   const scale = (t.decimals & 0xff) + (t.priceDecimals & 0xff);
   let factor = price;
   let unit = 1n;
-  let mulPanic = false;
   if (scale >= VALUE_DECIMALS) {
     unit = 10n ** BigInt(scale - VALUE_DECIMALS);
   } else {
     factor = price * 10n ** BigInt(VALUE_DECIMALS - scale);
-    if (factor > MAX_UINT256) mulPanic = true;
   }
   const limit = factor === 0n ? MAX_UINT256 : MAX_UINT256 / factor;
   return {
@@ -185,9 +177,7 @@ function compileToken(t: ClassifierTokenState): CToken {
     answer,
     updatedAt,
     maxStaleness: t.maxStaleness,
-    staleOverflow: staleSum > MAX_UINT256,
     freshUntil: staleSum > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(staleSum),
-    mulPanic,
     limit,
     factor,
     exactMul: factor % unit === 0n ? factor / unit : -1n,
@@ -270,13 +260,9 @@ function compiled(state: ClassifierState): Compiled {
  * Valuation (Classifier._valueOf / _feedPrice)
  * ------------------------------------------------------------------------------------------------------------- */
 
-function panic(what: string): never {
-  throw new ClassifyError("Panic", [PANIC_OVERFLOW], `arithmetic overflow in the contract (${what}): it panics (0x11)`);
-}
-
 /**
  * The intent's value in reference units, rounded up. `strict` (the `_value` path) throws the contract's error;
- * otherwise (`_tryValue`, for blocked intents) returns 0n, except for panics, which revert either way.
+ * otherwise (`_tryValue`, for blocked intents) returns 0n.
  */
 function valueOf(c: Compiled, token: string, amount: bigint, strict: boolean, now: number): bigint {
   let t = c.tokens.get(token);
@@ -295,7 +281,11 @@ function valueOf(c: Compiled, token: string, amount: bigint, strict: boolean, no
         }
         return 0n;
       case FeedStatus.Undecodable:
-        throw new ClassifyError("FeedReturnUndecodable", [], `price feed of ${token} returned undecodable data`);
+        // The wallet treats a malformed answer like a reverting feed.
+        if (strict) {
+          throw new ClassifyError("TierGuardInvalidPrice", [token, 0n], `price feed of ${token} returned malformed data`);
+        }
+        return 0n;
       default:
         throw new TierGuardError(`the snapshot has no price feed round for feed token ${token}`, {
           fix: "supply the feed's latestRoundData in state.tokens[token].feed (readClassifierState does)",
@@ -307,7 +297,6 @@ function valueOf(c: Compiled, token: string, amount: bigint, strict: boolean, no
       }
       return 0n;
     }
-    if (t.staleOverflow) panic("updatedAt + maxStaleness");
     if (t.freshUntil < now) {
       if (strict) {
         throw new ClassifyError(
@@ -319,7 +308,6 @@ function valueOf(c: Compiled, token: string, amount: bigint, strict: boolean, no
       return 0n;
     }
   }
-  if (t.mulPanic) panic("price * 10 ** (6 - scale)");
   let v: bigint;
   if (amount > t.limit) {
     v = MAX_UINT256;

@@ -163,8 +163,4 @@ export type ClassifyErrorCode =
   | "TierGuardTokenNotAccepted"
   | "TierGuardStalePrice"
   | "TierGuardInvalidPrice"
-  | "TierGuardValueTooLarge"
-  /** Solidity arithmetic panic (0x11): a feed's `updatedAt + maxStaleness` or `price * 10**(6 - scale)` overflows */
-  | "Panic"
-  /** the feed's `latestRoundData()` returned data that cannot be decoded: the call reverts without data */
-  | "FeedReturnUndecodable";
+  | "TierGuardValueTooLarge";

@@ -294,6 +294,34 @@ describe("pricing", function () {
     });
   });
 
+  describe("extreme feeds never make the wallet panic", function () {
+    it("treats an answer updated in the far future as fresh (no overflow in the staleness check)", async function () {
+      const f = await loadFixture(pricingFixture);
+      await f.eurFeed.setRound(108_000_000n, ethers.MaxUint256);
+      expect(await quote(f, f.eurcAddress, 1_000_000n)).to.equal(usd("1.08"));
+    });
+
+    it("reverts TierGuardValueTooLarge when a feed's scaled-up price overflows 256 bits", async function () {
+      const f = await loadFixture(pricingFixture);
+      await f.feed2.setAnswer(2n ** 254n); // 0-decimal token, 2-decimal feed: price is scaled up by 1e4
+      await expect(quote(f, f.a.t0feed, 1n))
+        .to.be.revertedWithCustomError(f.wallet, "TierGuardValueTooLarge")
+        .withArgs(ethers.MaxUint256);
+    });
+
+    it("treats a feed whose latestRoundData() fails as an invalid price, and still records blocked intents", async function () {
+      const f = await loadFixture(pricingFixture);
+      // A token contract has decimals() (so configureToken accepts it as a feed) but no latestRoundData().
+      await configure(f, ["configureToken", [f.eurcAddress, PriceKind.Feed, BigInt(f.a.t18), HOUR]]);
+      await expect(quote(f, f.eurcAddress, 1_000_000n))
+        .to.be.revertedWithCustomError(f.wallet, "TierGuardInvalidPrice")
+        .withArgs(f.eurcAddress, 0n);
+      const blocked = await preview(f, eurcPay(f, 1_000_000n, f.vendors.casino, cat("gambling")));
+      expect(blocked.tier).to.equal(BigInt(Tier.Prohibited));
+      expect(blocked.value).to.equal(0n);
+    });
+  });
+
   describe("prohibited intents", function () {
     it("records a prohibited intent in a token whose feed is stale, with value 0, without reverting", async function () {
       const f = await loadFixture(pricingFixture);
