@@ -27,6 +27,7 @@ export { policySchema, validatePolicy, type Policy } from "./policy/schema";
 export { parsePolicy, loadPolicyFile, type ParseOptions, type PolicyFormat } from "./policy/load";
 export { compilePolicy, type WalletConfig } from "./policy/compile";
 export { planPolicy, diffConfig, readWalletConfig, type PolicyPlan, type PlanPolicyArgs } from "./policy/plan";
+export { applyPolicy, type ApplyPolicyArgs, type ApplyPolicyResult } from "./policy/apply";
 export { parseDecimal, parseDuration, formatDecimal, formatDuration } from "./policy/units";
 
 // Classification

@@ -357,6 +357,13 @@ function result(tier: number, reason: number, misses: number, value: bigint): Cl
  * Classifies `input` as `preview(agentId, token, amount, recipient, category)` would at a block with timestamp
  * `now`, given `state` read at that block. Returns `{ tier, reason, misses, value }`, or throws `ClassifyError`
  * exactly when `preview` would revert (its `code` is the contract error's name).
+ *
+ * @example
+ * ```ts
+ * const state = await readClassifierState({ publicClient, wallet, agentId });
+ * const r = classify({ agentId, token: usdc, amount: 47_000_000n, recipient, category: 3 }, state, state.timestamp);
+ * r.tier; // 1 (Tier.Supervised), r.misses & 0xf === Reason.CategoryNotAllowed
+ * ```
  */
 export function classify(input: ClassifyInput, state: ClassifierState, now: number | bigint): ClassifyResult {
   const c = compiled(state);

@@ -133,6 +133,20 @@ export function toAgentId(id: Hex | string, field = "agentId"): Hex {
   return hex;
 }
 
+/**
+ * A client for an agent holding a session key: `authorize` submits a payment intent (`spend`) and reports the
+ * tier the wallet gave it; `waitForDecision` follows a queued intent; `execute` pays a supervised one after its
+ * veto window.
+ *
+ * @example
+ * ```ts
+ * const agent = createAgentClient({ publicClient, walletClient: sessionKeyClient, wallet, token: usdc });
+ * const r = await agent.authorize({ amount: "89.00", category: "agent_hire", recipient, justification });
+ * r.tier;   // "collaborative"
+ * r.status; // "awaiting_approval"
+ * await agent.waitForDecision(r.intentId, { timeoutMs: 60_000 }); // "executed" once owners approve
+ * ```
+ */
 export function createAgentClient(config: AgentClientConfig) {
   const { publicClient, walletClient, wallet, retry } = config;
   const fromBlock = config.fromBlock ?? 0n;

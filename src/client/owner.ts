@@ -103,6 +103,20 @@ export const ownerCalls = {
     encodeWalletCall("withdraw", [getAddress(token), getAddress(to), amount]),
 };
 
+/**
+ * A client for one owner: list pending intents, approve on-chain or sign EIP-712 approvals and submit several
+ * owners' signatures in one call, veto, reject, expire, pause, and sign or run M-of-N owner actions (policy,
+ * keys, unpause). The signer may be any viem account, a JSON-RPC account or an ERC-1271 contract wallet.
+ *
+ * @example
+ * ```ts
+ * const alice = createOwnerClient({ publicClient, walletClient: aliceClient, wallet });
+ * const bob = createOwnerClient({ publicClient, walletClient: bobClient, wallet });
+ * for (const p of await alice.pending()) console.log(p.intentId, p.tier, p.deadline);
+ * const sigs = [await alice.signApproval(id), await bob.signApproval(id)];
+ * await alice.submitApprovals(id, sigs); // pays the collaborative intent
+ * ```
+ */
 export function createOwnerClient(config: OwnerClientConfig) {
   const { publicClient, walletClient, wallet, retry } = config;
   const signer: OwnerSigner = config.signer ?? walletClient;

@@ -82,7 +82,15 @@ export function formatOf(file: string): PolicyFormat {
   return path.extname(file).toLowerCase() === ".json" ? "json" : "yaml";
 }
 
-/** Reads a `.yaml`/`.yml` or `.json` policy file and validates it. */
+/**
+ * Reads a `.yaml`/`.yml` or `.json` policy file, fills `${NAME}` placeholders from `vars`, and validates it.
+ * Throws one `PolicyError` listing every problem with its path and the fix.
+ *
+ * @example
+ * ```ts
+ * const policy = await loadPolicyFile("examples/policy.yaml", { vars: { USDC: usdc, EURC: eurc, EURC_USD_FEED: feed } });
+ * ```
+ */
 export async function loadPolicyFile(file: string, options: Omit<ParseOptions, "source"> = {}): Promise<Policy> {
   let text: string;
   try {

@@ -19,6 +19,7 @@ describe("public API", () => {
         "TierGuardError",
         "Trust",
         "WaitTimeoutError",
+        "applyPolicy",
         "approvalTypedData",
         "auditIdFor",
         "classify",

@@ -312,3 +312,28 @@ describe("diffConfig", () => {
     expect(diffConfig(current, target).empty).toBe(true);
   });
 });
+
+describe("applyPolicy", () => {
+  it("applies only the changes as one owner action, shows them in a dry run, and does nothing the second time", async () => {
+    const { applyPolicy } = await import("../../src/policy/apply");
+    const { createOwnerClient } = await import("../../src/client/owner");
+    const alice = c.walletFor(account(0));
+    const bob = c.walletFor(account(1));
+    const owner = createOwnerClient({ publicClient: c.publicClient, walletClient: alice, wallet });
+
+    const dry = await applyPolicy({ publicClient: c.publicClient, owner, policy, signers: [alice, bob], dryRun: true });
+    expect(dry.txHash).toBeUndefined();
+    expect(dry.changes.length).toBe(dry.calls.length);
+    expect(dry.changes).toContain("define category 1 embeddings");
+    expect(await c.publicClient.readContract({ address: wallet, abi, functionName: "ownerNonce" })).toBe(0n);
+
+    const first = await applyPolicy({ publicClient: c.publicClient, owner, policy, signers: [alice, bob] });
+    expect(first.txHash).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(first.calls).toEqual(dry.calls);
+    expect(await c.publicClient.readContract({ address: wallet, abi, functionName: "ownerNonce" })).toBe(1n);
+
+    const second = await applyPolicy({ publicClient: c.publicClient, owner, policy, signers: [alice, bob] });
+    expect(second).toEqual({ changes: [], calls: [] });
+    expect(await c.publicClient.readContract({ address: wallet, abi, functionName: "ownerNonce" })).toBe(1n);
+  });
+});
