@@ -1,0 +1,462 @@
+/**
+ * Backfill and follow a TierGuard wallet's logs into a `Store`:
+ *
+ * - `eth_getLogs` over block ranges that adapt: a range is halved when the node says it is too large (or times
+ *   out) and doubled after a fast success, between `minRange` and `maxRange`;
+ * - every log is decoded against `tierGuardWalletAbi`; a log that does not decode stops the sync with an
+ *   `IndexerDecodeError` (never skipped: an audit trail with holes is worse than none);
+ * - each range's logs, blocks and checkpoint are written in one transaction, so an interrupted process resumes
+ *   from the last complete range;
+ * - reorgs: before extending, the stored checkpoint hash is compared with the chain's (and each new range must
+ *   connect to it through its first block's parent hash). On a mismatch the sync walks the stored blocks back to
+ *   the highest one the chain still has, deletes everything above it and re-reads from there;
+ * - RPC faults are retried with bounded exponential backoff and reported through `onError`;
+ * - progress (blocks done/total, events/s, ETA) is reported through `onProgress` after each committed range.
+ *   A callback that throws stops the sync after that range (which stays committed).
+ */
+import {
+  BlockNotFoundError,
+  decodeEventLog,
+  type Address,
+  type Hex,
+  type PublicClient,
+} from "viem";
+import { tierGuardWalletAbi } from "../abi/TierGuardWallet";
+import { TierGuardError } from "../errors";
+import { RpcError, decodeError } from "../client/errors";
+import type { Checkpoint, Store, StoredBlock, StoredLog } from "./store";
+
+/** A log the wallet's ABI cannot decode. The range is not written. */
+export class IndexerDecodeError extends TierGuardError {
+  override name = "IndexerDecodeError";
+  readonly txHash?: Hex;
+  readonly logIndex?: number;
+  readonly blockNumber?: bigint;
+  constructor(log: { transactionHash?: Hex | null; logIndex?: number | null; blockNumber?: bigint | null }, cause: unknown) {
+    super(
+      `cannot decode the wallet log at block ${log.blockNumber}, tx ${log.transactionHash}, log index ${log.logIndex}`,
+      {
+        cause,
+        fix: "The wallet emitted an event its ABI does not know: check that the address is a TierGuard wallet and regenerate the ABI (npm run abi) if the contract changed. The sync stopped before this range.",
+      },
+    );
+    this.txHash = log.transactionHash ?? undefined;
+    this.logIndex = log.logIndex ?? undefined;
+    this.blockNumber = log.blockNumber ?? undefined;
+  }
+}
+
+/** An RPC fault that retries did not overcome. */
+export class IndexerRpcError extends TierGuardError {
+  override name = "IndexerRpcError";
+  readonly operation: string;
+  readonly attempts: number;
+  constructor(operation: string, attempts: number, cause: unknown) {
+    const inner = decodeError(cause);
+    super(`${operation} failed after ${attempts} attempt(s): ${inner.shortMessage}`, {
+      cause,
+      fix: "Check the RPC endpoint. The sync stopped after the last committed range; run it again to resume.",
+    });
+    this.operation = operation;
+    this.attempts = attempts;
+  }
+}
+
+export interface SyncProgress {
+  /** the range just committed (inclusive) */
+  rangeFrom: bigint;
+  rangeTo: bigint;
+  /** logs in that range */
+  rangeLogs: number;
+  /** size of the next range */
+  nextRangeSize: bigint;
+  checkpoint: bigint;
+  /** blocks synced in this run / blocks this run had to sync */
+  blocksDone: bigint;
+  blocksTotal: bigint;
+  /** logs stored in this run */
+  events: number;
+  eventsPerSecond: number;
+  blocksPerSecond: number;
+  /** estimated seconds left (undefined until a rate is known) */
+  etaSeconds: number | undefined;
+  elapsedMs: number;
+}
+
+export interface SyncFault {
+  /** what failed: "getLogs", "getBlock", "getBlockNumber" */
+  operation: string;
+  error: TierGuardError;
+  /** 1-based attempt that failed */
+  attempt: number;
+  /** whether the operation is retried (after `delayMs`) */
+  willRetry: boolean;
+  delayMs: number;
+}
+
+export interface ReorgInfo {
+  /** the stored checkpoint that no longer is on the chain */
+  checkpoint: bigint;
+  /** highest stored block still on the chain (undefined: none, everything was dropped) */
+  ancestor: bigint | undefined;
+  logsDeleted: number;
+}
+
+export interface SyncOptions {
+  publicClient: PublicClient;
+  wallet: Address;
+  store: Store;
+  /** first block to index when the store has no checkpoint for this wallet (e.g. the deployment block) */
+  fromBlock: bigint;
+  /** last block to index (default: the head minus `confirmations`); capped at that */
+  toBlock?: bigint;
+  /** blocks below the head to stay behind (default 0) */
+  confirmations?: number;
+  /** first range size (default 2000 blocks) */
+  initialRange?: bigint;
+  /** default 1 */
+  minRange?: bigint;
+  /** default 10000 */
+  maxRange?: bigint;
+  /** a range that took less than this is followed by a bigger one (default 1500 ms) */
+  fastRangeMs?: number;
+  /** retries of a failing RPC call after the first attempt (default 5) */
+  retries?: number;
+  /** first backoff delay, doubled per retry (default 250 ms) */
+  backoffMs?: number;
+  /** backoff cap (default 10 s) */
+  maxBackoffMs?: number;
+  /** parallel block header reads (default 8) */
+  concurrency?: number;
+  onProgress?: (p: SyncProgress) => void | Promise<void>;
+  onError?: (f: SyncFault) => void;
+  onReorg?: (r: ReorgInfo) => void;
+  /** stops between ranges when aborted */
+  signal?: AbortSignal;
+}
+
+export interface SyncResult {
+  /** checkpoint after the run (undefined if nothing was ever synced) */
+  checkpoint: bigint | undefined;
+  target: bigint;
+  ranges: number;
+  events: number;
+  reorgs: number;
+  /** the range size the run ended with (a follow-up run may start from it) */
+  rangeSize: bigint;
+}
+
+/** The node refused a range because of its size (or timed out on it). */
+class RangeTooLarge extends Error {}
+/** The chain changed while a range was read: read it again. */
+class RangeUnstable extends Error {}
+/** The range does not connect to the stored checkpoint: a reorg below it. */
+class CheckpointOrphaned extends Error {}
+
+const RANGE_ERROR =
+  /block range|range (is )?too (large|big|wide)|too many (results|blocks|logs)|more than \d+ (results|logs|blocks)|exceed|limit(ed)? (is|to|exceeded)|response (size|is too)|query returned|timed? ?out|timeout/i;
+
+export const isRangeError = (e: unknown): boolean => {
+  const parts: string[] = [];
+  let code: number | undefined;
+  let cur: unknown = e;
+  for (let i = 0; cur && i < 6; i++) {
+    const x = cur as { message?: unknown; details?: unknown; shortMessage?: unknown; code?: unknown; cause?: unknown };
+    for (const v of [x.message, x.details, x.shortMessage]) if (typeof v === "string") parts.push(v);
+    if (x.code === -32005) code = -32005;
+    if ((x as { status?: unknown }).status === 429) return false;
+    cur = x.cause;
+  }
+  const text = parts.join("\n");
+  if (RATE_LIMIT.test(text)) return false;
+  return code === -32005 || RANGE_ERROR.test(text);
+};
+
+/** Rate limiting is a fault to back off from, not a reason to shrink the range. */
+const RATE_LIMIT = /rate.?limit|too many requests|\b429\b|request rate|capacity|throttl/i;
+
+const NETWORK_ERROR = /ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|socket|network|fetch failed|HTTP (429|5\d\d)/i;
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+
+interface Ctx {
+  opts: SyncOptions;
+  retries: number;
+  backoffMs: number;
+  maxBackoffMs: number;
+}
+
+/** Runs a read with bounded exponential backoff. `rangeAware`: size errors are thrown as `RangeTooLarge`. */
+async function rpc<T>(ctx: Ctx, operation: string, fn: () => Promise<T>, rangeAware = false): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof BlockNotFoundError || e instanceof TierGuardError) throw e;
+      if (rangeAware && isRangeError(e)) throw new RangeTooLarge("range too large", { cause: e });
+      const err = decodeError(e);
+      const retryable =
+        (err instanceof RpcError && err.retryable) ||
+        NETWORK_ERROR.test(err.message) ||
+        RATE_LIMIT.test(err.message) ||
+        isRangeError(e); // a timeout on a single-block or header read
+      const willRetry = retryable && attempt <= ctx.retries && !ctx.opts.signal?.aborted;
+      const delayMs = Math.min(ctx.maxBackoffMs, ctx.backoffMs * 2 ** (attempt - 1));
+      ctx.opts.onError?.({ operation, error: err, attempt, willRetry, delayMs: willRetry ? delayMs : 0 });
+      if (!willRetry) throw new IndexerRpcError(operation, attempt, e);
+      await sleep(delayMs, ctx.opts.signal);
+    }
+  }
+}
+
+interface ChainBlock {
+  number: bigint;
+  hash: Hex;
+  parentHash: Hex;
+  timestamp: number;
+}
+
+async function chainBlock(ctx: Ctx, n: bigint): Promise<ChainBlock | undefined> {
+  try {
+    const b = await rpc(ctx, "getBlock", () => ctx.opts.publicClient.getBlock({ blockNumber: n }));
+    if (!b || b.hash === null) return undefined;
+    return { number: n, hash: b.hash, parentHash: b.parentHash, timestamp: Number(b.timestamp) };
+  } catch (e) {
+    if (e instanceof BlockNotFoundError) return undefined;
+    throw e;
+  }
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+const eqHash = (a?: string | null, b?: string | null) => !!a && !!b && a.toLowerCase() === b.toLowerCase();
+
+/** Reads and decodes one range. Throws RangeTooLarge, RangeUnstable, CheckpointOrphaned or a decode/RPC error. */
+async function readRange(
+  ctx: Ctx,
+  from: bigint,
+  to: bigint,
+  checkpoint: Checkpoint | undefined,
+): Promise<{ blocks: StoredBlock[]; logs: StoredLog[]; end: ChainBlock }> {
+  const { publicClient, wallet } = ctx.opts;
+  const endBefore = await chainBlock(ctx, to);
+  if (!endBefore) throw new RangeUnstable(`block ${to} not found`);
+  const first = from === to ? endBefore : await chainBlock(ctx, from);
+  if (!first) throw new RangeUnstable(`block ${from} not found`);
+  if (checkpoint && checkpoint.blockNumber === from - 1n && !eqHash(first.parentHash, checkpoint.blockHash)) {
+    throw new CheckpointOrphaned(`block ${from} does not extend the checkpoint`);
+  }
+  const raw = await rpc(
+    ctx,
+    "getLogs",
+    () => publicClient.getLogs({ address: wallet, fromBlock: from, toBlock: to }),
+    true,
+  );
+  const logs = raw.filter((l) => !l.removed);
+  const decoded = logs.map((l) => {
+    try {
+      const d = decodeEventLog({ abi: tierGuardWalletAbi, data: l.data, topics: l.topics, strict: true });
+      return { log: l, eventName: d.eventName as string, args: (d.args ?? {}) as Record<string, unknown> };
+    } catch (e) {
+      throw new IndexerDecodeError(l, e);
+    }
+  });
+  const numbers = [...new Set(logs.map((l) => l.blockNumber!))].filter((n) => n !== to && n !== from);
+  const headers = await mapLimit(numbers, ctx.opts.concurrency ?? 8, (n) => chainBlock(ctx, n));
+  const byNumber = new Map<bigint, ChainBlock>([
+    [to, endBefore],
+    [from, first],
+  ]);
+  headers.forEach((h, i) => {
+    if (!h) throw new RangeUnstable(`block ${numbers[i]} not found`);
+    byNumber.set(h.number, h);
+  });
+  const out: StoredLog[] = decoded.map(({ log, eventName, args }) => {
+    if (log.blockNumber === null || log.blockHash === null || log.transactionHash === null || log.logIndex === null) {
+      throw new RangeUnstable("pending log in a mined range");
+    }
+    const block = byNumber.get(log.blockNumber)!;
+    if (!eqHash(block.hash, log.blockHash)) throw new RangeUnstable(`block ${log.blockNumber} changed`);
+    const intentId = typeof args.intentId === "string" ? (args.intentId as Hex) : null;
+    return {
+      address: wallet,
+      blockNumber: log.blockNumber,
+      blockHash: log.blockHash,
+      txHash: log.transactionHash,
+      txIndex: log.transactionIndex ?? 0,
+      logIndex: log.logIndex,
+      event: eventName,
+      intentId,
+      args,
+      topics: [...log.topics] as Hex[],
+      data: log.data,
+      timestamp: block.timestamp,
+    };
+  });
+  const endAfter = await chainBlock(ctx, to);
+  if (!endAfter || !eqHash(endAfter.hash, endBefore.hash)) throw new RangeUnstable(`block ${to} changed`);
+  const keep = new Set<bigint>([to, ...out.map((l) => l.blockNumber)]);
+  const blocks = [...byNumber.values()].filter((b) => keep.has(b.number));
+  return { blocks, logs: out, end: endBefore };
+}
+
+/** Walks stored blocks back from the checkpoint to the highest one the chain still has; rewinds the store there. */
+async function handleReorg(ctx: Ctx, checkpoint: Checkpoint): Promise<ReorgInfo> {
+  const { store, wallet } = ctx.opts;
+  let below = checkpoint.blockNumber;
+  let ancestor: StoredBlock | undefined;
+  search: for (;;) {
+    const page = await store.blocksDescending(below, 64);
+    if (page.length === 0) break;
+    for (const b of page) {
+      const c = await chainBlock(ctx, b.number);
+      if (c && eqHash(c.hash, b.hash)) {
+        ancestor = b;
+        break search;
+      }
+    }
+    below = page[page.length - 1].number - 1n;
+  }
+  const { logsDeleted } = await store.rewind(wallet, ancestor);
+  const info: ReorgInfo = { checkpoint: checkpoint.blockNumber, ancestor: ancestor?.number, logsDeleted };
+  ctx.opts.onReorg?.(info);
+  return info;
+}
+
+/** Syncs the wallet's logs up to the target block once (backfill or catch-up), then returns. */
+export async function syncOnce(opts: SyncOptions): Promise<SyncResult> {
+  const ctx: Ctx = {
+    opts,
+    retries: opts.retries ?? 5,
+    backoffMs: opts.backoffMs ?? 250,
+    maxBackoffMs: opts.maxBackoffMs ?? 10_000,
+  };
+  const { store, wallet } = opts;
+  const minRange = opts.minRange ?? 1n;
+  const maxRange = opts.maxRange ?? 10_000n;
+  const fastMs = opts.fastRangeMs ?? 1500;
+  let size = opts.initialRange ?? 2000n;
+  if (size > maxRange) size = maxRange;
+  if (size < minRange) size = minRange;
+
+  const targetNow = async () => {
+    const head = await rpc(ctx, "getBlockNumber", () => opts.publicClient.getBlockNumber({ cacheTime: 0 }));
+    const safe = head - BigInt(opts.confirmations ?? 0);
+    return opts.toBlock !== undefined && opts.toBlock < safe ? opts.toBlock : safe;
+  };
+
+  let target = await targetNow();
+  let reorgs = 0;
+  let ranges = 0;
+  let events = 0;
+
+  // Before extending: is the stored checkpoint still on the chain?
+  let checkpoint = await store.getCheckpoint(wallet);
+  if (checkpoint) {
+    const c = await chainBlock(ctx, checkpoint.blockNumber);
+    if (!c || !eqHash(c.hash, checkpoint.blockHash)) {
+      await handleReorg(ctx, checkpoint);
+      reorgs++;
+      checkpoint = await store.getCheckpoint(wallet);
+    }
+  }
+
+  const startedAt = Date.now();
+  const runStart = checkpoint ? checkpoint.blockNumber + 1n : opts.fromBlock;
+  let unstable = 0;
+
+  while (!opts.signal?.aborted) {
+    const start = checkpoint ? checkpoint.blockNumber + 1n : opts.fromBlock;
+    if (start > target) break;
+    const span = size;
+    const end = start + span - 1n < target ? start + span - 1n : target;
+    const t0 = Date.now();
+    let range: Awaited<ReturnType<typeof readRange>>;
+    try {
+      range = await readRange(ctx, start, end, checkpoint);
+    } catch (e) {
+      if (e instanceof RangeTooLarge) {
+        if (end - start + 1n > minRange) {
+          const half = (end - start + 1n) / 2n;
+          size = half < minRange ? minRange : half;
+          continue;
+        }
+        // already at the smallest range: a plain fault
+        unstable++;
+        const err = decodeError(e.cause);
+        const willRetry = unstable <= ctx.retries;
+        const delayMs = Math.min(ctx.maxBackoffMs, ctx.backoffMs * 2 ** (unstable - 1));
+        opts.onError?.({ operation: "getLogs", error: err, attempt: unstable, willRetry, delayMs });
+        if (!willRetry) throw new IndexerRpcError("getLogs", unstable, e.cause);
+        await sleep(delayMs, opts.signal);
+        continue;
+      }
+      if (e instanceof RangeUnstable || e instanceof CheckpointOrphaned) {
+        unstable++;
+        if (unstable > ctx.retries + 5) {
+          throw new IndexerRpcError("readRange", unstable, e);
+        }
+        if (e instanceof CheckpointOrphaned && checkpoint) {
+          await handleReorg(ctx, checkpoint);
+          reorgs++;
+          checkpoint = await store.getCheckpoint(wallet);
+        } else {
+          await sleep(Math.min(ctx.maxBackoffMs, ctx.backoffMs), opts.signal);
+        }
+        target = await targetNow();
+        continue;
+      }
+      throw e;
+    }
+    unstable = 0;
+    const next: Checkpoint = { blockNumber: range.end.number, blockHash: range.end.hash };
+    await store.commitRange({ wallet, expected: checkpoint, blocks: range.blocks, logs: range.logs, checkpoint: next });
+    checkpoint = next;
+    ranges++;
+    events += range.logs.length;
+    const took = Date.now() - t0;
+    if (took < fastMs && end - start + 1n === span && size < maxRange) {
+      size = size * 2n > maxRange ? maxRange : size * 2n;
+    }
+    if (opts.onProgress) {
+      const elapsedMs = Math.max(1, Date.now() - startedAt);
+      const blocksTotal = target - runStart + 1n;
+      const blocksDone = end - runStart + 1n;
+      const blocksPerSecond = (Number(blocksDone) * 1000) / elapsedMs;
+      const left = Number(blocksTotal - blocksDone);
+      await opts.onProgress({
+        rangeFrom: start,
+        rangeTo: end,
+        rangeLogs: range.logs.length,
+        nextRangeSize: size,
+        checkpoint: end,
+        blocksDone,
+        blocksTotal,
+        events,
+        eventsPerSecond: (events * 1000) / elapsedMs,
+        blocksPerSecond,
+        etaSeconds: blocksPerSecond > 0 ? left / blocksPerSecond : undefined,
+        elapsedMs,
+      });
+    }
+  }
+  return { checkpoint: checkpoint?.blockNumber, target, ranges, events, reorgs, rangeSize: size };
+}

@@ -1,0 +1,500 @@
+/**
+ * The indexer against a real `hardhat node`: the article's scenario run through the SDK clients, synced into an
+ * in-memory PGlite store, and the audit trail of each intent rebuilt from the stored logs alone. Also: no
+ * duplicates on re-sync, resume after an interrupted sync, adaptive ranges and retried RPC faults, decode
+ * failures that stop the sync, and a reorg produced with snapshot/revert.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PGlite } from "@electric-sql/pglite";
+import {
+  encodeFunctionData,
+  HttpRequestError,
+  keccak256,
+  stringToHex,
+  toHex,
+  type Address,
+  type Hex,
+  type PublicClient,
+} from "viem";
+import { account, clients, deployToken, deployWallet, type Clients } from "./helpers/chain";
+import { tierGuardWalletAbi } from "../../src/abi/TierGuardWallet";
+import { mockErc20Abi } from "../../src/abi/MockERC20";
+import { createAgentClient, createOwnerClient, type AgentClient, type OwnerClient } from "../../src/client";
+import {
+  IndexerDecodeError,
+  isRangeError,
+  loadTrail,
+  loadTrails,
+  openStore,
+  syncOnce,
+  type IntentTrail,
+  type Store,
+  type SyncFault,
+  type SyncOptions,
+} from "../../src/indexer";
+
+// --- the article's policy (as in clients.test.ts) -------------------------------------------------------------
+const CATEGORIES = [
+  "api_calls",
+  "embeddings",
+  "search",
+  "compute",
+  "data_access",
+  "saas_tools",
+  "agent_hire",
+  "service_procurement",
+  "subscription",
+  "gambling",
+  "unverified_agents",
+  "sanctioned_jurisdictions",
+] as const;
+type Category = (typeof CATEGORIES)[number];
+const CATEGORY_IDS = Object.fromEntries(CATEGORIES.map((c, i) => [c, i])) as Record<Category, number>;
+const mask = (...names: Category[]) => names.reduce((m, n) => m | (1n << BigInt(CATEGORY_IDS[n])), 0n);
+const usd = (s: string) => {
+  const [w, f = ""] = s.split(".");
+  return BigInt(w) * 1_000_000n + BigInt((f + "000000").slice(0, 6));
+};
+const Tier = { Autonomous: 0, Supervised: 1, Collaborative: 2, Prohibited: 3 } as const;
+const Trust = { Unknown: 0, Known: 1, Verified: 2, Blocked: 3 } as const;
+const HOUR = 3600;
+const RULES = {
+  autonomous: {
+    categories: mask("api_calls", "embeddings", "search"),
+    maxValue: usd("1.00"),
+    maxCount: 1000,
+    period: HOUR,
+    window: 0,
+    grace: 0,
+    minTrust: Trust.Verified,
+  },
+  supervised: {
+    categories: mask("compute", "data_access", "saas_tools"),
+    maxValue: usd("50.00"),
+    maxCount: 20,
+    period: HOUR,
+    window: 30,
+    grace: HOUR,
+    minTrust: Trust.Known,
+  },
+  collaborative: {
+    categories: mask("agent_hire", "service_procurement", "subscription"),
+    maxValue: usd("5000.00"),
+    maxCount: 5,
+    period: 24 * HOUR,
+    window: 4 * HOUR,
+    grace: 0,
+    minTrust: Trust.Unknown,
+  },
+};
+const AGENT_ID = stringToHex("procurement-agent-prod", { size: 32 });
+const call = (functionName: string, args: readonly unknown[]) =>
+  encodeFunctionData({ abi: tierGuardWalletAbi, functionName, args } as never);
+
+let c: Clients;
+let wallet: Address;
+let usdc: Address;
+let fromBlock: bigint;
+let scenarioEnd: bigint;
+const owners = [account(0), account(1), account(2)];
+const agentKey = account(3);
+const [embeddings, compute, analysisAgent, casino] = [10, 13, 14, 15].map((i) => account(i).address);
+
+const ownerClient = (i: number): OwnerClient =>
+  createOwnerClient({ publicClient: c.publicClient, walletClient: c.walletFor(account(i)), wallet });
+const agentClient = (): AgentClient =>
+  createAgentClient({
+    publicClient: c.publicClient,
+    walletClient: c.walletFor(agentKey),
+    wallet,
+    token: usdc,
+    pollingInterval: 50,
+  });
+
+const ids: Record<"emb" | "gpu" | "gpu2" | "hire" | "bet", Hex> = {} as never;
+const dbs: PGlite[] = [];
+async function newStore(): Promise<Store> {
+  const db = new PGlite();
+  dbs.push(db);
+  return openStore(db);
+}
+const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+const opts = (store: Store, extra: Partial<SyncOptions> = {}): SyncOptions => ({
+  publicClient: c.publicClient,
+  wallet,
+  store,
+  fromBlock,
+  toBlock: scenarioEnd,
+  confirmations: 0,
+  ...extra,
+});
+/** A client whose `getLogs` / `getBlock` go through the given wrappers. */
+function faulty(wrap: { getLogs?: (args: never, real: () => Promise<unknown>) => Promise<unknown> }): PublicClient {
+  return new Proxy(c.publicClient, {
+    get(target, prop, receiver) {
+      if (prop === "getLogs" && wrap.getLogs) {
+        return (args: never) => wrap.getLogs!(args, () => target.getLogs(args));
+      }
+      return Reflect.get(target, prop, receiver);
+    },
+  }) as PublicClient;
+}
+const dumpLogs = async (store: Store) =>
+  (
+    await store.db.query(
+      "SELECT address, block_number, block_hash, tx_hash, tx_index, log_index, event, intent_id, args, topics, data, timestamp FROM logs ORDER BY block_number, log_index",
+    )
+  ).rows;
+
+let reference: Store;
+
+beforeAll(async () => {
+  c = clients();
+  fromBlock = (await c.publicClient.getBlockNumber()) + 1n;
+  wallet = await deployWallet(
+    c,
+    owners.map((o) => o.address),
+    2,
+  );
+  usdc = await deployToken(c, "Mock USD Coin", "USDC", 6);
+  const mintHash = await c.walletFor(account(0)).writeContract({
+    address: usdc,
+    abi: mockErc20Abi,
+    functionName: "mint",
+    args: [wallet, 1_000_000n * 10n ** 6n],
+  } as never);
+  await c.publicClient.waitForTransactionReceipt({ hash: mintHash });
+  const calls: Hex[] = [
+    ...CATEGORIES.map((name, id) => call("defineCategory", [id, stringToHex(name, { size: 32 })])),
+    call("setTierRules", [Tier.Autonomous, RULES.autonomous]),
+    call("setTierRules", [Tier.Supervised, RULES.supervised]),
+    call("setTierRules", [Tier.Collaborative, RULES.collaborative]),
+    call("setProhibitions", [mask("gambling", "unverified_agents", "sanctioned_jurisdictions"), 1 << Trust.Unknown]),
+    call("setUnmatchedTier", [Tier.Collaborative]),
+    call("configureToken", [usdc, 1, 10n ** 18n, 0]),
+    call("setRecipientTrust", [embeddings, Trust.Verified]),
+    call("setRecipientTrust", [compute, Trust.Known]),
+    call("setRecipientTrust", [analysisAgent, Trust.Known]),
+    call("grantSessionKey", [agentKey.address, AGENT_ID, 2 ** 40 - 1]),
+  ];
+  await ownerClient(0).applyCalls(calls, owners.slice(0, 2).map((o) => c.walletFor(o)));
+
+  // the article's scenario
+  const agent = agentClient();
+  ids.emb = (
+    await agent.authorize({ amount: "0.02", category: "embeddings", recipient: embeddings, justification: "embed docs" })
+  ).intentId;
+  ids.gpu = (
+    await agent.authorize({ amount: "47.00", category: "compute", recipient: compute, justification: "GPU hours" })
+  ).intentId;
+  ids.gpu2 = (
+    await agent.authorize({ amount: "12.00", category: "compute", recipient: compute, justification: "more GPU" })
+  ).intentId;
+  await ownerClient(1).veto(ids.gpu2);
+  await c.testClient.increaseTime({ seconds: 31 });
+  await c.testClient.mine({ blocks: 1 });
+  await agent.execute(ids.gpu);
+  ids.hire = (
+    await agent.authorize({
+      amount: "89.00",
+      category: "agent_hire",
+      recipient: analysisAgent,
+      justification: "hire the analysis agent for the Q3 report",
+    })
+  ).intentId;
+  const sigs = [await ownerClient(2).signApproval(ids.hire), await ownerClient(1).signApproval(ids.hire)];
+  expect(await ownerClient(0).submitApprovals(ids.hire, sigs)).toMatchObject({ executed: true });
+  ids.bet = (
+    await agent.authorize({ amount: "10.00", category: "gambling", recipient: casino, justification: "feeling lucky" })
+  ).intentId;
+  scenarioEnd = await c.publicClient.getBlockNumber();
+
+  reference = await newStore();
+  await syncOnce(opts(reference));
+});
+
+afterAll(async () => {
+  await Promise.all(dbs.map((d) => d.close()));
+});
+
+describe("audit trails from the article's scenario", () => {
+  let trails: Map<string, IntentTrail>;
+  beforeAll(async () => {
+    trails = new Map((await loadTrails(reference, wallet)).map((t) => [t.intentId.toLowerCase(), t]));
+  });
+  const trail = (id: Hex) => trails.get(id.toLowerCase())!;
+  const kinds = (t: IntentTrail) => t.steps.map((s) => s.kind);
+
+  it("finds the five intents with their classification", () => {
+    expect(trails.size).toBe(5);
+    for (const t of trails.values()) {
+      expect(t.complete).toBe(true);
+      expect(t.agentId).toBe(AGENT_ID);
+      expect(same(t.submitted!.key, agentKey.address)).toBe(true);
+      expect(same(t.submitted!.token, usdc)).toBe(true);
+      expect(t.submitted!.policyVersion).toBe(1);
+    }
+    const emb = trail(ids.emb);
+    expect(emb.submitted).toMatchObject({
+      tier: "autonomous",
+      reason: "Matched",
+      misses: [],
+      value: usd("0.02"),
+      amount: 20_000n,
+      category: CATEGORY_IDS.embeddings,
+      justification: "embed docs",
+    });
+    expect(same(emb.submitted!.recipient, embeddings)).toBe(true);
+    expect(trail(ids.gpu).submitted).toMatchObject({
+      tier: "supervised",
+      misses: [{ tier: "autonomous", reason: "CategoryNotAllowed" }],
+      value: usd("47.00"),
+    });
+    expect(trail(ids.hire).submitted).toMatchObject({
+      tier: "collaborative",
+      reason: "Matched",
+      justification: "hire the analysis agent for the Q3 report",
+    });
+    expect(trail(ids.bet).submitted).toMatchObject({ tier: "prohibited", reason: "CategoryProhibited", misses: [] });
+  });
+
+  it("rebuilds each lifecycle: executed, vetoed, approved by two owners, blocked", async () => {
+    const emb = trail(ids.emb);
+    expect(emb).toMatchObject({ status: "executed", decided: true });
+    expect(kinds(emb)).toEqual(["submitted", "executed"]);
+    expect(emb.pending).toBeUndefined();
+
+    const gpu = trail(ids.gpu);
+    expect(gpu).toMatchObject({ status: "executed", decided: true });
+    expect(kinds(gpu)).toEqual(["submitted", "queued", "executed"]);
+    const executed = gpu.decision as Extract<IntentTrail["steps"][number], { kind: "executed" }>;
+    expect(same(executed.by!, agentKey.address)).toBe(true);
+    expect(executed.timestamp - gpu.submitted!.timestamp).toBeGreaterThanOrEqual(30);
+    expect(gpu.pending).toMatchObject({ amount: 47_000_000n, tier: 1, submittedAt: gpu.submitted!.timestamp });
+    expect(gpu.pending!.notBefore - gpu.pending!.submittedAt).toBe(30);
+
+    const gpu2 = trail(ids.gpu2);
+    expect(gpu2).toMatchObject({ status: "vetoed", decided: true });
+    expect(kinds(gpu2)).toEqual(["submitted", "queued", "vetoed"]);
+    expect(same((gpu2.decision as { by: Address }).by, owners[1].address)).toBe(true);
+
+    const hire = trail(ids.hire);
+    expect(hire).toMatchObject({ status: "executed", decided: true });
+    expect(kinds(hire)).toEqual(["submitted", "queued", "approved", "approved", "executed"]);
+    expect(hire.approvals.map((a) => a.owner.toLowerCase()).sort()).toEqual(
+      [owners[1].address, owners[2].address].map((a) => a.toLowerCase()).sort(),
+    );
+    expect(hire.approvals.every((a) => !a.voided && a.txHash === hire.decision!.txHash)).toBe(true);
+    expect(same((hire.decision as { by: Address }).by, owners[0].address)).toBe(true);
+
+    const bet = trail(ids.bet);
+    expect(bet).toMatchObject({ status: "blocked", decided: true });
+    expect(kinds(bet)).toEqual(["submitted", "blocked"]);
+
+    // every step points at a real log of the chain, in chain order
+    for (const t of trails.values()) {
+      for (let i = 1; i < t.steps.length; i++) {
+        const [p, s] = [t.steps[i - 1], t.steps[i]];
+        expect(s.blockNumber > p.blockNumber || (s.blockNumber === p.blockNumber && s.logIndex >= p.logIndex)).toBe(
+          true,
+        );
+      }
+    }
+    const receipt = await c.publicClient.getTransactionReceipt({ hash: hire.decision!.txHash });
+    expect(receipt.blockNumber).toBe(hire.decision!.blockNumber);
+    const block = await c.publicClient.getBlock({ blockNumber: receipt.blockNumber });
+    expect(hire.decision!.timestamp).toBe(Number(block.timestamp));
+    // one intent's trail alone
+    expect(await loadTrail(reference, wallet, ids.hire)).toEqual(hire);
+  });
+
+  it("stores every wallet log of the range once; a second sync adds nothing", async () => {
+    const chainLogs = await c.publicClient.getLogs({ address: wallet, fromBlock, toBlock: scenarioEnd });
+    expect(await reference.countLogs(wallet)).toBe(chainLogs.length);
+    const again = await syncOnce(opts(reference));
+    expect(again).toMatchObject({ events: 0, ranges: 0, reorgs: 0, checkpoint: scenarioEnd });
+    const { rows } = await reference.db.query<{ n: number; d: number }>(
+      "SELECT count(*)::int AS n, count(DISTINCT (tx_hash, log_index))::int AS d FROM logs",
+    );
+    expect(rows[0]).toEqual({ n: chainLogs.length, d: chainLogs.length });
+    const migrations = await reference.db.query("SELECT version FROM schema_migrations");
+    expect(migrations.rows).toEqual([{ version: 1 }]);
+    await openStore(reference.db); // reopening applies nothing twice
+    expect((await reference.db.query("SELECT version FROM schema_migrations")).rows).toHaveLength(1);
+  });
+});
+
+describe("resume, adaptive ranges, faults", () => {
+  it("resumes an interrupted sync and ends with exactly the records of an uninterrupted one", async () => {
+    const store = await newStore();
+    const seen: bigint[] = [];
+    await expect(
+      syncOnce(
+        opts(store, {
+          initialRange: 3n,
+          maxRange: 3n,
+          onProgress: (p) => {
+            seen.push(p.rangeTo);
+            throw new Error("killed");
+          },
+        }),
+      ),
+    ).rejects.toThrow("killed");
+    expect(seen).toEqual([fromBlock + 2n]);
+    expect((await store.getCheckpoint(wallet))!.blockNumber).toBe(fromBlock + 2n);
+    expect(await store.countLogs(wallet)).toBeLessThan(await reference.countLogs(wallet));
+
+    const progress: { done: bigint; total: bigint; eta?: number; eps: number }[] = [];
+    const res = await syncOnce(
+      opts(store, {
+        initialRange: 3n,
+        maxRange: 3n,
+        onProgress: (p) => {
+          progress.push({ done: p.blocksDone, total: p.blocksTotal, eta: p.etaSeconds, eps: p.eventsPerSecond });
+        },
+      }),
+    );
+    expect(res.checkpoint).toBe(scenarioEnd);
+    expect(await dumpLogs(store)).toEqual(await dumpLogs(reference));
+    expect(await store.getCheckpoint(wallet)).toEqual(await reference.getCheckpoint(wallet));
+    const total = scenarioEnd - (fromBlock + 2n);
+    expect(progress.at(-1)).toMatchObject({ done: total, total, eta: 0 });
+    expect(progress.every((p, i) => i === 0 || p.done > progress[i - 1].done)).toBe(true);
+    expect(progress.at(-1)!.eps).toBeGreaterThan(0);
+  });
+
+  it("halves ranges the node refuses, grows after successes, retries faults with backoff", async () => {
+    const store = await newStore();
+    let calls = 0;
+    const spans: bigint[] = [];
+    const client = faulty({
+      getLogs: async (args, real) => {
+        calls++;
+        if (calls === 1) throw new HttpRequestError({ url: "http://node", status: 503, details: "unavailable" });
+        const { fromBlock: f, toBlock: t } = args as { fromBlock: bigint; toBlock: bigint };
+        if (t - f + 1n > 3n) throw new Error("query exceeds max block range 3");
+        spans.push(t - f + 1n);
+        return real();
+      },
+    });
+    const faults: SyncFault[] = [];
+    const res = await syncOnce(
+      opts(store, { publicClient: client, initialRange: 1n, maxRange: 16n, backoffMs: 5, onError: (f) => faults.push(f) }),
+    );
+    expect(res.checkpoint).toBe(scenarioEnd);
+    expect(faults).toHaveLength(1);
+    expect(faults[0]).toMatchObject({ operation: "getLogs", attempt: 1, willRetry: true, delayMs: 5 });
+    expect(spans.every((s) => s <= 3n)).toBe(true);
+    expect(spans.some((s) => s >= 2n)).toBe(true); // it grew from 1
+    expect(await dumpLogs(store)).toEqual(await dumpLogs(reference));
+  });
+
+  it("tells range errors from rate limits", () => {
+    expect(isRangeError(new Error("query returned more than 10000 results"))).toBe(true);
+    expect(isRangeError(new Error("eth_getLogs block range too large, max 500"))).toBe(true);
+    expect(isRangeError({ code: -32005, message: "query timeout exceeded" })).toBe(true);
+    expect(isRangeError(new Error("request timed out"))).toBe(true);
+    expect(isRangeError(new Error("daily request rate limit exceeded"))).toBe(false);
+    expect(isRangeError(new HttpRequestError({ url: "http://node", status: 429, details: "Too Many Requests" }))).toBe(
+      false,
+    );
+    expect(isRangeError(new Error("execution reverted"))).toBe(false);
+  });
+
+  it("gives up after bounded retries with an IndexerRpcError", async () => {
+    const store = await newStore();
+    const faults: SyncFault[] = [];
+    const client = faulty({
+      getLogs: async () => {
+        throw new HttpRequestError({ url: "http://node", status: 502 });
+      },
+    });
+    await expect(
+      syncOnce(opts(store, { publicClient: client, retries: 2, backoffMs: 1, onError: (f) => faults.push(f) })),
+    ).rejects.toMatchObject({ name: "IndexerRpcError", attempts: 3 });
+    expect(faults.map((f) => [f.attempt, f.willRetry, f.delayMs])).toEqual([
+      [1, true, 1],
+      [2, true, 2],
+      [3, false, 0],
+    ]);
+    expect(await store.getCheckpoint(wallet)).toBeUndefined();
+  });
+
+  it("stops on a log it cannot decode and writes nothing of that range", async () => {
+    const store = await newStore();
+    const bogus = keccak256(toHex("Bogus(uint256)"));
+    const client = faulty({
+      getLogs: async (_args, real) => {
+        const logs = (await real()) as { topics: Hex[] }[];
+        return logs.map((l, i) => (i === 2 ? { ...l, topics: [bogus, ...l.topics.slice(1)] } : l));
+      },
+    });
+    const err = await syncOnce(opts(store, { publicClient: client })).catch((e) => e);
+    expect(err).toBeInstanceOf(IndexerDecodeError);
+    expect(await store.getCheckpoint(wallet)).toBeUndefined();
+    expect(await store.countLogs(wallet)).toBe(0);
+  });
+});
+
+describe("reorgs", () => {
+  it("drops everything of an abandoned branch and re-reads the new one", async () => {
+    const store = reference;
+    const follow = (extra: Partial<SyncOptions> = {}) => syncOnce(opts(store, { toBlock: undefined, ...extra }));
+    await follow();
+    const snap = await c.testClient.snapshot();
+    const a = await agentClient().authorize({
+      amount: "0.03",
+      category: "embeddings",
+      recipient: embeddings,
+      justification: "branch A",
+    });
+    await c.testClient.mine({ blocks: 1 });
+    await follow();
+    const onA = await loadTrail(store, wallet, a.intentId);
+    expect(onA!.submitted).toMatchObject({ justification: "branch A", amount: 30_000n });
+    const aBlock = onA!.submitted!.blockNumber;
+    const aHash = (await store.getBlock(aBlock))!.hash;
+
+    await c.testClient.revert({ id: snap });
+    const b = await agentClient().authorize({
+      amount: "0.04",
+      category: "embeddings",
+      recipient: embeddings,
+      justification: "branch B",
+    });
+    await c.testClient.mine({ blocks: 2 });
+    expect(b.intentId).toBe(a.intentId); // same agent nonce on the new branch
+
+    const reorgs: unknown[] = [];
+    const res = await follow({ onReorg: (r) => reorgs.push(r) });
+    expect(res.reorgs).toBe(1);
+    expect(reorgs).toEqual([{ checkpoint: aBlock + 1n, ancestor: aBlock - 1n, logsDeleted: 1 }]);
+    const onB = await loadTrail(store, wallet, b.intentId);
+    expect(onB!.submitted).toMatchObject({ justification: "branch B", amount: 40_000n });
+    expect(onB!.steps.map((s) => s.txHash)).toEqual([b.txHash, b.txHash]);
+    const aRows = await store.db.query("SELECT 1 FROM logs WHERE tx_hash = $1 OR block_hash = $2", [
+      onA!.submitted!.txHash.toLowerCase(),
+      aHash,
+    ]);
+    expect(aRows.rows).toHaveLength(0);
+    // every stored block is on the chain now
+    const blocks = await store.blocksDescending(await c.publicClient.getBlockNumber(), 1000);
+    for (const blk of blocks) {
+      const onChain = await c.publicClient.getBlock({ blockNumber: blk.number });
+      expect(blk.hash).toBe(onChain.hash);
+    }
+    expect(await store.countLogs(wallet)).toBe(
+      (await c.publicClient.getLogs({ address: wallet, fromBlock, toBlock: "latest" })).length,
+    );
+    // the chain shrinking below the checkpoint is a reorg too
+    const snap2 = await c.testClient.snapshot();
+    await agentClient().authorize({ amount: "0.05", category: "embeddings", recipient: embeddings, justification: "C" });
+    await follow();
+    await c.testClient.revert({ id: snap2 });
+    const shrink = await follow();
+    expect(shrink.reorgs).toBe(1);
+    expect(await store.countLogs(wallet)).toBe(
+      (await c.publicClient.getLogs({ address: wallet, fromBlock, toBlock: "latest" })).length,
+    );
+  });
+});
