@@ -1,0 +1,409 @@
+/**
+ * The command line's grammar: global options, and per command its positionals, options, a zod schema that turns
+ * the raw strings into typed arguments, a summary and examples (for `--help`). Pure data: `parse.ts` reads it.
+ */
+import { z } from "zod";
+import { getAddress, isAddress, type Address, type Hex } from "viem";
+import { parseDuration } from "../policy/units";
+
+export type OptionType = "string" | "boolean" | "list";
+
+export interface OptionSpec {
+  type: OptionType;
+  /** placeholder shown in help, e.g. `<url>` */
+  value?: string;
+  desc: string;
+  /** one-letter alias (`-h`) */
+  short?: string;
+}
+
+export interface PositionalSpec {
+  name: string;
+  desc: string;
+  optional?: boolean;
+}
+
+export interface CommandSpec<S extends z.ZodType = z.ZodType> {
+  summary: string;
+  /** extra lines for `--help` */
+  details?: string[];
+  positionals: PositionalSpec[];
+  options: Record<string, OptionSpec>;
+  /** shown in `--help` and in usage errors; every command has at least one */
+  examples: string[];
+  /** raw `{ positionalName, optionName (camelCase) }` -> typed args */
+  schema: S;
+  /** what the command needs from the environment (for help) */
+  needs: ("rpc" | "wallet" | "owner keys" | "agent key" | "any key")[];
+}
+
+/*//////////////////////////////////////////////////////////////
+                           VALUE SCHEMAS
+//////////////////////////////////////////////////////////////*/
+
+export const zAddress = z
+  .string()
+  .refine((s) => isAddress(s.trim(), { strict: false }), { message: "must be an address (0x followed by 40 hex digits)" })
+  .transform((s) => getAddress(s.trim()) as Address);
+
+export const zIntentId = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{64}$/, { message: "must be an intent id (0x followed by 64 hex digits, as `agent authorize` prints it)" })
+  .transform((s) => s.toLowerCase() as Hex);
+
+export const zAmount = z
+  .string()
+  .regex(/^\d+(\.\d+)?$/, { message: 'must be a positive decimal amount such as "89.00" (no sign, no exponent)' });
+
+export const zDuration = z.string().transform((s, ctx) => {
+  const r = parseDuration(s);
+  if (!r.ok) {
+    ctx.addIssue({ code: "custom", message: r.error, input: s });
+    return z.NEVER;
+  }
+  return r.value;
+});
+
+const zPositiveInt = (what: string) =>
+  z
+    .string()
+    .regex(/^\d+$/, { message: `must be ${what} (a whole number)` })
+    .transform(Number)
+    .refine((n) => n >= 1, { message: `must be ${what} of 1 or more` });
+
+/** `--var NAME=value`, repeatable. */
+const zVars = z
+  .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*=.*$/, { message: "must be NAME=value, e.g. USDC=0x..." }))
+  .default([])
+  .transform((list) => Object.fromEntries(list.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)])));
+
+/** A list of addresses separated by commas. */
+const zAddressList = z
+  .string()
+  .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
+  .pipe(z.array(zAddress).min(1, { message: "must list at least one address" }));
+
+/** A time: ISO date (2026-12-31 or 2026-12-31T12:00:00Z) or unix seconds. */
+const zTime = z.string().transform((s, ctx) => {
+  if (/^\d+$/.test(s)) return Number(s);
+  const t = Date.parse(s);
+  if (Number.isNaN(t)) {
+    ctx.addIssue({ code: "custom", message: "must be an ISO date (2026-12-31T00:00:00Z) or unix seconds", input: s });
+    return z.NEVER;
+  }
+  return Math.floor(t / 1000);
+});
+
+/*//////////////////////////////////////////////////////////////
+                              GLOBALS
+//////////////////////////////////////////////////////////////*/
+
+export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
+  rpc: { type: "string", value: "<url>", desc: "JSON-RPC URL of the chain (env TIERGUARD_RPC_URL, config `rpc`)" },
+  wallet: { type: "string", value: "<address>", desc: "the TierGuard wallet (env TIERGUARD_WALLET, config `wallet`)" },
+  config: { type: "string", value: "<file>", desc: "JSON config file (env TIERGUARD_CONFIG; default ./tierguard.json if present)" },
+  "key-file": {
+    type: "string",
+    value: "<file>",
+    desc: "file holding private keys (one per line) instead of TIERGUARD_AGENT_KEY / TIERGUARD_OWNER_KEYS",
+  },
+  "from-block": { type: "string", value: "<n>", desc: "first block to search for the wallet's events (default 0)" },
+  json: { type: "boolean", desc: "print machine-readable JSON on stdout (errors too)" },
+  verbose: { type: "boolean", short: "v", desc: "show error causes and stack traces" },
+  help: { type: "boolean", short: "h", desc: "show help for the command" },
+  version: { type: "boolean", desc: "print the version" },
+};
+
+export const globalsSchema = z.object({
+  rpc: z
+    .string()
+    .refine((s) => /^(https?|wss?):\/\/\S+$/.test(s), { message: "must be an http(s):// or ws(s):// URL" })
+    .optional(),
+  wallet: zAddress.optional(),
+  config: z.string().min(1).optional(),
+  keyFile: z.string().min(1).optional(),
+  fromBlock: z
+    .string()
+    .regex(/^\d+$/, { message: "must be a block number" })
+    .transform((s) => BigInt(s))
+    .optional(),
+  json: z.boolean().default(false),
+  verbose: z.boolean().default(false),
+});
+export type Globals = z.infer<typeof globalsSchema>;
+
+/*//////////////////////////////////////////////////////////////
+                              COMMANDS
+//////////////////////////////////////////////////////////////*/
+
+const intentPositional: PositionalSpec = { name: "intentId", desc: "the intent id (0x + 64 hex digits)" };
+const varOption: OptionSpec = {
+  type: "list",
+  value: "<NAME=value>",
+  desc: "value for a ${NAME} placeholder in the policy (repeatable; config `vars` too)",
+};
+const intentSchema = z.object({ intentId: zIntentId });
+const noArgs = z.object({});
+
+const define = <S extends z.ZodType>(spec: CommandSpec<S>) => spec;
+
+export const COMMANDS = {
+  deploy: define({
+    summary: "deploy a TierGuard wallet (and, with --local-mocks, mock USDC/EURC and a EUR/USD feed)",
+    details: [
+      "Sends from the first owner key (TIERGUARD_OWNER_KEYS or --key-file). Owners default to the addresses of the",
+      "owner keys given. --save writes rpc, wallet and the mock addresses (as policy vars) to a config file.",
+    ],
+    positionals: [],
+    options: {
+      owners: { type: "string", value: "<a,b,c>", desc: "owner addresses, comma-separated (default: the owner keys' addresses)" },
+      threshold: { type: "string", value: "<m>", desc: "owner approvals required (required with more than one owner)" },
+      "local-mocks": { type: "boolean", desc: "also deploy mock USDC, EURC (6 decimals, 1,000,000 minted to the wallet) and a EUR/USD feed (1.08)" },
+      save: { type: "string", value: "<file>", desc: "write a config file (rpc, wallet, token, vars) for later commands" },
+    },
+    examples: [
+      "TIERGUARD_OWNER_KEYS=0x..,0x..,0x.. tierguard deploy --rpc http://127.0.0.1:8545 --threshold 2 --local-mocks --save tierguard.json",
+    ],
+    needs: ["rpc", "owner keys"],
+    schema: z.object({
+      owners: zAddressList.optional(),
+      threshold: zPositiveInt("a threshold").optional(),
+      localMocks: z.boolean().default(false),
+      save: z.string().min(1).optional(),
+    }),
+  }),
+
+  "policy validate": define({
+    summary: "check a policy file and print every problem with its path",
+    positionals: [{ name: "file", desc: "policy file (.yaml, .yml or .json)" }],
+    options: { var: varOption },
+    examples: ["tierguard policy validate examples/policy.yaml --var USDC=0x.. --var EURC=0x.. --var EURC_USD_FEED=0x.."],
+    needs: [],
+    schema: z.object({ file: z.string().min(1), var: zVars }),
+  }),
+
+  "policy plan": define({
+    summary: "dry run: the changes that would make the wallet match the policy",
+    positionals: [{ name: "file", desc: "policy file" }],
+    options: { var: varOption },
+    examples: ["tierguard policy plan examples/policy.yaml --config tierguard.json"],
+    needs: ["rpc", "wallet"],
+    schema: z.object({ file: z.string().min(1), var: zVars }),
+  }),
+
+  "policy apply": define({
+    summary: "sign the plan with the owner keys given and submit it as one owner action",
+    positionals: [{ name: "file", desc: "policy file" }],
+    options: { var: varOption },
+    examples: ["TIERGUARD_OWNER_KEYS=0x..,0x.. tierguard policy apply examples/policy.yaml --config tierguard.json"],
+    needs: ["rpc", "wallet", "owner keys"],
+    schema: z.object({ file: z.string().min(1), var: zVars }),
+  }),
+
+  "policy show": define({
+    summary: "print the wallet's live configuration",
+    positionals: [],
+    options: {},
+    examples: ["tierguard policy show --config tierguard.json"],
+    needs: ["rpc", "wallet"],
+    schema: noArgs,
+  }),
+
+  "keys grant": define({
+    summary: "grant (or extend) an agent's session key: one M-of-N owner action",
+    positionals: [{ name: "key", desc: "the session key's address" }],
+    options: {
+      agent: { type: "string", value: "<name|0x..>", desc: "agent identity: a name of up to 27 characters or a bytes32" },
+      "valid-for": { type: "string", value: "<duration>", desc: "how long the key stays valid (default 30d)" },
+      "valid-until": { type: "string", value: "<time>", desc: "expiry as an ISO date or unix seconds (instead of --valid-for)" },
+    },
+    examples: ["TIERGUARD_OWNER_KEYS=0x..,0x.. tierguard keys grant 0x90F7..b906 --agent procurement-agent-prod --valid-for 30d"],
+    needs: ["rpc", "wallet", "owner keys"],
+    schema: z
+      .object({
+        key: zAddress,
+        agent: z.string().min(1),
+        validFor: zDuration.optional(),
+        validUntil: zTime.optional(),
+      })
+      .refine((a) => a.validFor === undefined || a.validUntil === undefined, {
+        message: "give --valid-for or --valid-until, not both",
+        path: ["validUntil"],
+      }),
+  }),
+
+  "keys revoke": define({
+    summary: "revoke a session key at once (any single owner)",
+    positionals: [{ name: "key", desc: "the session key's address" }],
+    options: {},
+    examples: ["TIERGUARD_OWNER_KEYS=0x.. tierguard keys revoke 0x90F7..b906"],
+    needs: ["rpc", "wallet", "owner keys"],
+    schema: z.object({ key: zAddress }),
+  }),
+
+  "keys list": define({
+    summary: "list the wallet's session keys with their agent and expiry",
+    positionals: [],
+    options: {},
+    examples: ["tierguard keys list --config tierguard.json"],
+    needs: ["rpc", "wallet"],
+    schema: noArgs,
+  }),
+
+  "agent authorize": define({
+    summary: "submit a payment intent with the agent's session key; prints its tier and status",
+    positionals: [],
+    options: {
+      amount: { type: "string", value: "<decimal>", desc: 'amount in the token\'s units, e.g. "89.00"' },
+      category: { type: "string", value: "<name|id>", desc: "category name (or id)" },
+      recipient: { type: "string", value: "<address>", desc: "the payee" },
+      justification: { type: "string", value: "<text>", desc: "why (recorded on-chain, at most 512 bytes)" },
+      token: { type: "string", value: "<address|NAME>", desc: "token address or a name from the config's vars (default: config `token`)" },
+    },
+    examples: [
+      'TIERGUARD_AGENT_KEY=0x.. tierguard agent authorize --amount 89.00 --category agent_hire --recipient 0xdF3e..7097 --justification "Hire analysis-agent-beta for market research"',
+    ],
+    needs: ["rpc", "wallet", "agent key"],
+    schema: z.object({
+      amount: zAmount,
+      category: z.string().min(1),
+      recipient: zAddress,
+      justification: z.string(),
+      token: z.string().min(1).optional(),
+    }),
+  }),
+
+  "owner pending": define({
+    summary: "list intents waiting for a veto window or for approval",
+    positionals: [],
+    options: {},
+    examples: ["tierguard owner pending --config tierguard.json"],
+    needs: ["rpc", "wallet"],
+    schema: noArgs,
+  }),
+
+  "owner approve": define({
+    summary: "approve a collaborative intent on-chain with each owner key given (the M-th approval pays it)",
+    positionals: [intentPositional],
+    options: {},
+    examples: ["TIERGUARD_OWNER_KEYS=0x.. tierguard owner approve 0x70726f..0003"],
+    needs: ["rpc", "wallet", "owner keys"],
+    schema: intentSchema,
+  }),
+
+  "owner sign": define({
+    summary: "sign an EIP-712 approval of a collaborative intent with each owner key given (no transaction)",
+    details: ["Prints the signatures; --out adds them to a JSON file that owner submit-signatures reads."],
+    positionals: [intentPositional],
+    options: { out: { type: "string", value: "<file>", desc: "add the signatures to this JSON file (created if missing)" } },
+    examples: ["TIERGUARD_OWNER_KEYS=0x.. tierguard owner sign 0x70726f..0003 --out approvals.json"],
+    needs: ["rpc", "wallet", "owner keys"],
+    schema: z.object({ intentId: zIntentId, out: z.string().min(1).optional() }),
+  }),
+
+  "owner submit-signatures": define({
+    summary: "submit owners' approval signatures in one call; pays the intent at the threshold (anyone may submit)",
+    positionals: [intentPositional],
+    options: {
+      signatures: { type: "list", value: "<file>", desc: "JSON file written by owner sign --out (repeatable)" },
+      sig: { type: "list", value: "<signer:signature>", desc: "one signature inline (repeatable)" },
+    },
+    examples: ["TIERGUARD_OWNER_KEYS=0x.. tierguard owner submit-signatures 0x70726f..0003 --signatures approvals.json"],
+    needs: ["rpc", "wallet", "any key"],
+    schema: z
+      .object({
+        intentId: zIntentId,
+        signatures: z.array(z.string().min(1)).default([]),
+        sig: z
+          .array(z.string().regex(/^0x[0-9a-fA-F]{40}:0x[0-9a-fA-F]+$/, { message: "must be <signer address>:<0x signature>" }))
+          .default([]),
+      })
+      .refine((a) => a.signatures.length + a.sig.length > 0, {
+        message: "give --signatures <file> or --sig <signer:signature>",
+        path: ["signatures"],
+      }),
+  }),
+
+  "owner veto": define({
+    summary: "veto a supervised intent inside its veto window (any single owner or guardian)",
+    positionals: [intentPositional],
+    options: {},
+    examples: ["TIERGUARD_OWNER_KEYS=0x.. tierguard owner veto 0x70726f..0002"],
+    needs: ["rpc", "wallet", "owner keys"],
+    schema: intentSchema,
+  }),
+
+  "owner reject": define({
+    summary: "reject a collaborative intent (any single owner)",
+    positionals: [intentPositional],
+    options: {},
+    examples: ["TIERGUARD_OWNER_KEYS=0x.. tierguard owner reject 0x70726f..0003"],
+    needs: ["rpc", "wallet", "owner keys"],
+    schema: intentSchema,
+  }),
+
+  "owner pause": define({
+    summary: "stop all agent spending and executions at once (any single owner or guardian)",
+    positionals: [],
+    options: {},
+    examples: ["TIERGUARD_OWNER_KEYS=0x.. tierguard owner pause"],
+    needs: ["rpc", "wallet", "owner keys"],
+    schema: noArgs,
+  }),
+
+  "owner unpause": define({
+    summary: "resume spending: an owner action signed by M owner keys",
+    positionals: [],
+    options: {},
+    examples: ["TIERGUARD_OWNER_KEYS=0x..,0x.. tierguard owner unpause"],
+    needs: ["rpc", "wallet", "owner keys"],
+    schema: noArgs,
+  }),
+
+  "intent show": define({
+    summary: "an intent's submission, classification and history",
+    positionals: [intentPositional],
+    options: {},
+    examples: ["tierguard intent show 0x70726f..0003 --config tierguard.json"],
+    needs: ["rpc", "wallet"],
+    schema: intentSchema,
+  }),
+
+  "intent execute": define({
+    summary: "execute a supervised intent after its veto window (anyone may)",
+    positionals: [intentPositional],
+    options: {},
+    examples: ["TIERGUARD_AGENT_KEY=0x.. tierguard intent execute 0x70726f..0002"],
+    needs: ["rpc", "wallet", "any key"],
+    schema: intentSchema,
+  }),
+
+  "intent expire": define({
+    summary: "close a queued intent after its deadline (anyone may)",
+    positionals: [intentPositional],
+    options: {},
+    examples: ["TIERGUARD_AGENT_KEY=0x.. tierguard intent expire 0x70726f..0004"],
+    needs: ["rpc", "wallet", "any key"],
+    schema: intentSchema,
+  }),
+} as const;
+
+export type CommandName = keyof typeof COMMANDS;
+export type CommandArgs<K extends CommandName> = z.output<(typeof COMMANDS)[K]["schema"]>;
+
+/** A parsed, validated command line. */
+export type Command = {
+  [K in CommandName]: { kind: "command"; name: K; args: CommandArgs<K>; globals: Globals };
+}[CommandName];
+
+export const GROUPS = {
+  policy: "policy files: validate, plan, apply, show",
+  keys: "agents' session keys: grant, revoke, list",
+  agent: "the agent's side: authorize a payment",
+  owner: "the owners' side: pending, approve, sign, submit-signatures, veto, reject, pause, unpause",
+  intent: "one intent: show, execute, expire",
+} as const;
+export type GroupName = keyof typeof GROUPS;
+
+export const subcommandsOf = (group: string): string[] =>
+  (Object.keys(COMMANDS) as CommandName[]).filter((n) => n.startsWith(`${group} `)).map((n) => n.slice(group.length + 1));
