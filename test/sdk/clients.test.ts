@@ -8,7 +8,6 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   createPublicClient,
   createWalletClient,
-  encodeFunctionData,
   erc20Abi,
   http,
   stringToHex,
