@@ -13,6 +13,7 @@
  */
 import type { Address, Hex } from "viem";
 import { TierGuardError } from "../errors";
+import { openDatabase, type OpenStoreOptions, type OpenedDatabase } from "./postgres";
 
 /** A query result: node-postgres and PGlite both return `rows`. */
 export interface SqlResult<R = Record<string, unknown>> {
@@ -158,13 +159,17 @@ async function inTransaction<T>(db: SqlDatabase, fn: (tx: SqlClient) => Promise<
 
 /** Applies pending migrations (each in its own transaction, serialised by an advisory lock). Returns the versions applied. */
 export async function migrate(db: SqlDatabase, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
-  await db.query(
-    `CREATE TABLE IF NOT EXISTS schema_migrations (
-       version integer PRIMARY KEY,
-       name text NOT NULL,
-       applied_at timestamptz NOT NULL DEFAULT now()
-     )`,
-  );
+  // Under the lock too: concurrent `CREATE TABLE IF NOT EXISTS` of one table can fail on PostgreSQL.
+  await inTransaction(db, async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+    await tx.query(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (
+         version integer PRIMARY KEY,
+         name text NOT NULL,
+         applied_at timestamptz NOT NULL DEFAULT now()
+       )`,
+    );
+  });
   const applied: number[] = [];
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     const done = await inTransaction(db, async (tx) => {
@@ -213,6 +218,18 @@ export interface Store {
   /** The wallet's logs in chain order (block, then log index). */
   logs(wallet: Address, q?: LogQuery): Promise<StoredLog[]>;
   countLogs(wallet: Address): Promise<number>;
+  /**
+   * Closes the database if the store opened it (`openStore({ url })` / `openStore({ dataDir })`); a store opened
+   * on a handle you passed in leaves that handle open.
+   */
+  close?(): Promise<void>;
+}
+
+/** A store on a database it opened itself (`openStore(options)`): `close()` closes that database. */
+export interface OwnedStore extends Store {
+  readonly db: OpenedDatabase;
+  readonly kind: "postgres" | "pglite";
+  close(): Promise<void>;
 }
 
 const LOG_COLUMNS =
@@ -247,8 +264,31 @@ function blockFromRow(r: Record<string, unknown>): StoredBlock {
 
 const INSERT_CHUNK = 200;
 
-/** Opens a store on `db`, applying pending migrations first. */
-export async function openStore(db: SqlDatabase): Promise<Store> {
+const isSqlDatabase = (x: unknown): x is SqlDatabase =>
+  typeof x === "object" && x !== null && typeof (x as { query?: unknown }).query === "function";
+
+/**
+ * Opens a store, applying pending migrations first (the same schema on every backend):
+ *
+ * - `openStore(db)`: on a handle you own (a PGlite instance, a node-postgres `Pool` or `Client`);
+ * - `openStore({ url: "postgres://..." })`: on a node-postgres pool it opens (`close()` ends it);
+ * - `openStore({ dataDir })` / `openStore()`: on PGlite, in that data directory or in memory.
+ */
+export async function openStore(db: SqlDatabase): Promise<Store>;
+export async function openStore(options?: OpenStoreOptions): Promise<OwnedStore>;
+export async function openStore(target: SqlDatabase | OpenStoreOptions = {}): Promise<Store> {
+  if (isSqlDatabase(target)) return openStoreOn(target);
+  const db = await openDatabase(target);
+  try {
+    const store = await openStoreOn(db);
+    return Object.assign(store, { kind: db.kind, close: () => db.close() }) as OwnedStore;
+  } catch (e) {
+    await db.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+async function openStoreOn(db: SqlDatabase): Promise<Store> {
   await migrate(db);
 
   const getCheckpointWith = async (q: SqlClient, wallet: Address, forUpdate = false) => {
@@ -409,6 +449,8 @@ export async function openStore(db: SqlDatabase): Promise<Store> {
       ]);
       return num(rows[0]?.n ?? 0);
     },
+
+    close: async () => undefined,
   };
   return store;
 }

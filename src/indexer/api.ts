@@ -1,0 +1,285 @@
+/**
+ * A read-only HTTP query API over an indexer store (node:http, JSON, loopback only):
+ *
+ *   GET /intents            intent summaries; filters: agent (bytes32 agent id), tier (autonomous, supervised,
+ *                           collaborative, prohibited), status (queued, awaiting_approval, executed, vetoed,
+ *                           rejected, expired, stale, refused, blocked), from / to (inclusive; a block number,
+ *                           or an ISO 8601 date/time compared with the block time), limit (default 100, max
+ *                           1000), offset
+ *   GET /intents/:id        one intent's full audit trail (404 if the store has no log of it)
+ *   GET /approvals?intent=  owner approvals of one intent (or of every intent without `intent`)
+ *   GET /health             the checkpoint (block, hash, last update), stored log count, and the head and lag
+ *                           when a `publicClient` is given
+ *
+ * Every request may name the wallet with `?wallet=`; the default is `wallet` from the options, else the only
+ * wallet the store has a checkpoint for. Bigints are serialised as decimal strings. Nothing is written.
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { isAddress, type Address, type Hex, type PublicClient } from "viem";
+import { loadTrail, loadTrails, type IntentTrail, type TrailStatus } from "./trail";
+import { toJson, type Store } from "./store";
+
+export interface ApiOptions {
+  store: Store;
+  /** default wallet (else the only one with a checkpoint) */
+  wallet?: Address;
+  /** default 0: a free port */
+  port?: number;
+  /** loopback only: "127.0.0.1" (default), "::1" or "localhost" */
+  host?: "127.0.0.1" | "::1" | "localhost";
+  /** adds the head and the lag to /health */
+  publicClient?: PublicClient;
+}
+
+export interface ApiServer {
+  /** e.g. http://127.0.0.1:41234 */
+  url: string;
+  port: number;
+  host: string;
+  server: http.Server;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
+const TIERS = new Set(["autonomous", "supervised", "collaborative", "prohibited"]);
+const STATUSES = new Set<TrailStatus>([
+  "queued",
+  "awaiting_approval",
+  "executed",
+  "vetoed",
+  "rejected",
+  "expired",
+  "stale",
+  "refused",
+  "blocked",
+]);
+const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A `from` / `to` bound: a block number, or a time (unix seconds) from an ISO 8601 string. */
+type Bound = { block: bigint } | { time: number };
+
+function parseBound(name: string, v: string | null): Bound | undefined {
+  if (v === null || v === "") return undefined;
+  if (/^\d+$/.test(v)) return { block: BigInt(v) };
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw new HttpError(400, `${name} must be a block number or an ISO 8601 date, got "${v}"`);
+  return { time: Math.floor(t / 1000) };
+}
+
+function parseInt10(name: string, v: string | null, dflt: number, max: number): number {
+  if (v === null || v === "") return dflt;
+  if (!/^\d+$/.test(v)) throw new HttpError(400, `${name} must be a non-negative integer, got "${v}"`);
+  return Math.min(Number(v), max);
+}
+
+/** Where the intent starts: its submission, else its first stored step. */
+const firstRef = (t: IntentTrail) => t.submitted ?? t.steps[0];
+
+const within = (t: IntentTrail, from?: Bound, to?: Bound) => {
+  const at = firstRef(t);
+  if (!at) return false;
+  if (from && ("block" in from ? at.blockNumber < from.block : at.timestamp < from.time)) return false;
+  if (to && ("block" in to ? at.blockNumber > to.block : at.timestamp > to.time)) return false;
+  return true;
+};
+
+/** The list view of a trail (the full trail is at /intents/:id). */
+function summary(t: IntentTrail) {
+  const s = t.submitted;
+  const at = firstRef(t);
+  return {
+    intentId: t.intentId,
+    agentId: t.agentId,
+    tier: t.tier ?? null,
+    status: t.status ?? null,
+    decided: t.decided,
+    complete: t.complete,
+    key: s?.key ?? null,
+    token: s?.token ?? null,
+    amount: s?.amount ?? null,
+    value: s?.value ?? null,
+    recipient: s?.recipient ?? null,
+    category: s?.category ?? null,
+    justification: s?.justification ?? null,
+    reason: s?.reason ?? null,
+    blockNumber: at?.blockNumber ?? null,
+    txHash: at?.txHash ?? null,
+    timestamp: at?.timestamp ?? null,
+    approvals: t.approvals.filter((a) => !a.voided).length,
+    decision: t.decision ? { kind: t.decision.kind, txHash: t.decision.txHash, blockNumber: t.decision.blockNumber, timestamp: t.decision.timestamp } : null,
+  };
+}
+
+/** Starts the API; resolves once it listens. */
+export async function startApi(opts: ApiOptions): Promise<ApiServer> {
+  const host = opts.host ?? "127.0.0.1";
+  if (!LOOPBACK.has(host)) {
+    throw new RangeError(`the indexer API binds to loopback only (127.0.0.1, ::1, localhost), not "${host}"`);
+  }
+  const { store } = opts;
+
+  const walletFor = async (q: URLSearchParams): Promise<Address> => {
+    const w = q.get("wallet");
+    if (w) {
+      if (!isAddress(w, { strict: false })) throw new HttpError(400, `wallet must be an address, got "${w}"`);
+      return w as Address;
+    }
+    if (opts.wallet) return opts.wallet;
+    const { rows } = await store.db.query<{ address: string }>("SELECT address FROM checkpoint ORDER BY address LIMIT 2");
+    if (rows.length === 1) return rows[0].address as Address;
+    throw new HttpError(
+      400,
+      rows.length === 0 ? "the store has no synced wallet yet" : "the store holds several wallets: pass ?wallet=",
+    );
+  };
+
+  const routes = async (path: string, q: URLSearchParams): Promise<unknown> => {
+    if (path === "/health") {
+      const { rows } = await store.db.query<{ address: string; block_number: unknown; block_hash: string; updated_at: unknown }>(
+        "SELECT address, block_number, block_hash, updated_at FROM checkpoint ORDER BY address",
+      );
+      let wallet: Address | undefined;
+      try {
+        wallet = await walletFor(q);
+      } catch {
+        wallet = undefined;
+      }
+      const row = wallet ? rows.find((r) => r.address.toLowerCase() === wallet!.toLowerCase()) : undefined;
+      const checkpoint = row
+        ? {
+            blockNumber: BigInt(String(row.block_number)),
+            blockHash: row.block_hash,
+            updatedAt: new Date(row.updated_at as string | Date).toISOString(),
+          }
+        : null;
+      const out: Record<string, unknown> = {
+        ok: true,
+        wallet: wallet ?? null,
+        checkpoint,
+        logs: wallet ? await store.countLogs(wallet) : null,
+        wallets: rows.map((r) => r.address),
+      };
+      if (opts.publicClient) {
+        try {
+          const head = await opts.publicClient.getBlockNumber({ cacheTime: 0 });
+          out.head = head;
+          out.lag = checkpoint ? head - checkpoint.blockNumber : null;
+        } catch (e) {
+          out.head = null;
+          out.headError = (e as Error).message.split("\n")[0];
+        }
+      }
+      return out;
+    }
+
+    if (path === "/intents") {
+      const wallet = await walletFor(q);
+      const agent = q.get("agent");
+      if (agent && !BYTES32.test(agent)) throw new HttpError(400, `agent must be a bytes32 agent id, got "${agent}"`);
+      const tier = q.get("tier");
+      if (tier && !TIERS.has(tier)) throw new HttpError(400, `tier must be one of ${[...TIERS].join(", ")}`);
+      const status = q.get("status");
+      if (status && !STATUSES.has(status as TrailStatus))
+        throw new HttpError(400, `status must be one of ${[...STATUSES].join(", ")}`);
+      const from = parseBound("from", q.get("from"));
+      const to = parseBound("to", q.get("to"));
+      const limit = parseInt10("limit", q.get("limit"), 100, 1000);
+      const offset = parseInt10("offset", q.get("offset"), 0, Number.MAX_SAFE_INTEGER);
+      const all = (await loadTrails(store, wallet)).filter(
+        (t) =>
+          (!agent || t.agentId.toLowerCase() === agent.toLowerCase()) &&
+          (!tier || t.tier === tier) &&
+          (!status || t.status === status) &&
+          within(t, from, to),
+      );
+      return { wallet, total: all.length, limit, offset, intents: all.slice(offset, offset + limit).map(summary) };
+    }
+
+    const one = /^\/intents\/([^/]+)$/.exec(path);
+    if (one) {
+      const id = decodeURIComponent(one[1]);
+      if (!BYTES32.test(id)) throw new HttpError(400, `an intent id is 32 bytes of hex, got "${id}"`);
+      const wallet = await walletFor(q);
+      const trail = await loadTrail(store, wallet, id as Hex);
+      if (!trail) throw new HttpError(404, `no stored log of intent ${id}`);
+      return { wallet, trail };
+    }
+
+    if (path === "/approvals") {
+      const wallet = await walletFor(q);
+      const intent = q.get("intent");
+      if (intent && !BYTES32.test(intent)) throw new HttpError(400, `intent must be 32 bytes of hex, got "${intent}"`);
+      const trails = intent
+        ? [await loadTrail(store, wallet, intent as Hex)].filter((t): t is IntentTrail => t !== undefined)
+        : await loadTrails(store, wallet);
+      if (intent && trails.length === 0) throw new HttpError(404, `no stored log of intent ${intent}`);
+      const approvals = trails.flatMap((t) => t.approvals.map((a) => ({ intentId: t.intentId, ...a })));
+      return { wallet, intent: intent ?? null, approvals };
+    }
+
+    throw new HttpError(404, `no route ${path}`);
+  };
+
+  const server = http.createServer((req, res) => {
+    const send = (status: number, body: unknown) => {
+      const text = toJson(body);
+      res.writeHead(status, {
+        "content-type": "application/json; charset=utf-8",
+        "content-length": Buffer.byteLength(text),
+        "cache-control": "no-store",
+      });
+      res.end(req.method === "HEAD" ? undefined : text);
+    };
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.setHeader("allow", "GET, HEAD");
+      send(405, { error: `method ${req.method} not allowed: the API is read-only` });
+      return;
+    }
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://localhost");
+    } catch {
+      send(400, { error: "bad request URL" });
+      return;
+    }
+    const path = url.pathname.replace(/\/+$/, "") || "/";
+    routes(path, url.searchParams).then(
+      (body) => send(200, body),
+      (e: unknown) => {
+        if (e instanceof HttpError) send(e.status, { error: e.message });
+        else send(500, { error: (e as Error)?.message ?? String(e) });
+      },
+    );
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const addr = server.address() as AddressInfo;
+  const urlHost = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+  return {
+    url: `http://${urlHost}:${addr.port}`,
+    port: addr.port,
+    host: addr.address,
+    server,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((e) => (e ? reject(e) : resolve()));
+        server.closeAllConnections?.();
+      }),
+  };
+}
