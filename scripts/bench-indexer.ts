@@ -11,9 +11,7 @@
  * hundred autonomous intents. Then, over the same block range:
  *
  * - indexer: `syncOnce` (fixed ranges of RANGE blocks) into an in-memory PGlite store: eth_getLogs, decoding, block headers,
- *   one transaction per range. Reported: the store with `withBulkCommit` (src/indexer/bulk.ts: one
- *   jsonb_to_recordset INSERT per table and range); also shown in the table: `openStore`'s own commitRange
- *   (multi-row INSERTs of 200 rows);
+ *   one transaction per range (one jsonb_to_recordset INSERT per table and range);
  * - ceiling: bare eth_getLogs over the same ranges plus viem `decodeEventLog` of every log, no storage.
  *
  * Each is run ROUNDS times after a warm-up read (alternating, each indexer round into a fresh store); the best
@@ -40,7 +38,6 @@ import { tierGuardWalletAbi, tierGuardWalletBytecode } from "../src/abi/TierGuar
 import { mockErc20Abi, mockErc20Bytecode } from "../src/abi/MockERC20";
 import { createAgentClient, createOwnerClient } from "../src/client";
 import { openStore, syncOnce } from "../src/indexer";
-import { withBulkCommit } from "../src/indexer/bulk";
 
 const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
 const TARGET_EVENTS = Math.max(50_000, Number(process.env.BENCH_EVENTS ?? 50_000));
@@ -225,10 +222,10 @@ async function main() {
       return { ms, perSec: (n * 1000) / ms };
     };
     let commitMs = 0;
-    const indexerRound = async (bulk: boolean) => {
+    const indexerRound = async () => {
       const db = new PGlite();
       try {
-        const store = bulk ? withBulkCommit(await openStore(db)) : await openStore(db);
+        const store = await openStore(db);
         const commit = store.commitRange.bind(store);
         commitMs = 0;
         store.commitRange = async (r) => {
@@ -254,20 +251,16 @@ async function main() {
     const ceil: { ms: number; perSec: number }[] = [];
     type Round = { ms: number; perSec: number; ranges: number; commitMs: number };
     const idx: Round[] = [];
-    const plain: Round[] = [];
     for (let r = 0; r < ROUNDS; r++) {
-      idx.push(await indexerRound(true));
+      idx.push(await indexerRound());
       ceil.push(await ceilingRound());
-      plain.push(await indexerRound(false));
       log(
         `  round ${r + 1}: indexer ${idx.at(-1)!.ms.toFixed(0)} ms (commits ${idx.at(-1)!.commitMs.toFixed(0)} ms), ` +
-          `ceiling ${ceil.at(-1)!.ms.toFixed(0)} ms, indexer with openStore's own commitRange ` +
-          `${plain.at(-1)!.ms.toFixed(0)} ms (commits ${plain.at(-1)!.commitMs.toFixed(0)} ms)`,
+          `ceiling ${ceil.at(-1)!.ms.toFixed(0)} ms`,
       );
     }
     const best = (xs: Round[]) => xs.reduce((a, b) => (b.perSec > a.perSec ? b : a));
     const bestIdx = best(idx);
-    const bestPlain = best(plain);
     const bestCeil = ceil.reduce((a, b) => (b.perSec > a.perSec ? b : a));
     const out = {
       events,
@@ -281,14 +274,9 @@ async function main() {
       const rows: [string, string, string][] = [
         ["events", String(events), `blocks ${fromBlock}..${toBlock}, ${ranges.length} range(s)`],
         [
-          "indexer (syncOnce -> PGlite, bulk)",
+          "indexer (syncOnce -> PGlite)",
           `${out.indexerEventsPerSec} ev/s`,
-          `${bestIdx.ms.toFixed(0)} ms (commits ${bestIdx.commitMs.toFixed(0)} ms), ${bestIdx.ranges} range(s), best of ${ROUNDS}; withBulkCommit`,
-        ],
-        [
-          "indexer (openStore commitRange)",
-          `${Math.round(bestPlain.perSec)} ev/s`,
-          `${bestPlain.ms.toFixed(0)} ms (commits ${bestPlain.commitMs.toFixed(0)} ms); 200-row INSERTs`,
+          `${bestIdx.ms.toFixed(0)} ms (commits ${bestIdx.commitMs.toFixed(0)} ms), ${bestIdx.ranges} range(s), best of ${ROUNDS}`,
         ],
         ["ceiling (getLogs + decode)", `${out.ceilingEventsPerSec} ev/s`, `${bestCeil.ms.toFixed(0)} ms, best of ${ROUNDS}`],
         ["indexer / ceiling", `${(ratio * 100).toFixed(1)} %`, ratio >= 0.5 ? "target >= 50 %: met" : "target >= 50 %: NOT met"],

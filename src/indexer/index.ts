@@ -115,4 +115,3 @@ export {
   type SinkResult,
   type WebhookOptions,
 } from "./alerts";
-export { bulkCommitRange, withBulkCommit } from "./bulk";

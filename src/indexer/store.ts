@@ -262,7 +262,6 @@ function blockFromRow(r: Record<string, unknown>): StoredBlock {
   };
 }
 
-const INSERT_CHUNK = 200;
 
 const isSqlDatabase = (x: unknown): x is SqlDatabase =>
   typeof x === "object" && x !== null && typeof (x as { query?: unknown }).query === "function";
@@ -322,51 +321,58 @@ async function openStoreOn(db: SqlDatabase): Promise<Store> {
             fix: "Run one indexer per wallet and store; the range was not written and a retry resumes from the stored checkpoint.",
           });
         }
+        // One statement per table: the rows travel as one JSON parameter expanded by jsonb_to_recordset, which
+        // is much faster than multi-row VALUES lists with thousands of parameters.
         const blocks = [...new Map(range.blocks.map((b) => [b.number, b])).values()];
-        for (let i = 0; i < blocks.length; i += INSERT_CHUNK) {
-          const chunk = blocks.slice(i, i + INSERT_CHUNK);
-          const params: unknown[] = [];
-          const values = chunk.map((b) => {
-            params.push(b.number.toString(), lower(b.hash), lower(b.parentHash), b.timestamp);
-            const k = params.length;
-            return `($${k - 3}, $${k - 2}, $${k - 1}, $${k})`;
-          });
+        if (blocks.length > 0) {
           await tx.query(
-            `INSERT INTO blocks (number, hash, parent_hash, timestamp) VALUES ${values.join(", ")}
+            `INSERT INTO blocks (number, hash, parent_hash, timestamp)
+             SELECT number, hash, parent_hash, timestamp
+               FROM jsonb_to_recordset($1::jsonb) AS x(number bigint, hash text, parent_hash text, timestamp bigint)
              ON CONFLICT (number) DO UPDATE SET hash = EXCLUDED.hash, parent_hash = EXCLUDED.parent_hash,
                timestamp = EXCLUDED.timestamp`,
-            params,
+            [
+              toJson(
+                blocks.map((b) => ({
+                  number: b.number.toString(),
+                  hash: lower(b.hash),
+                  parent_hash: lower(b.parentHash),
+                  timestamp: b.timestamp,
+                })),
+              ),
+            ],
           );
         }
-        for (let i = 0; i < range.logs.length; i += INSERT_CHUNK) {
-          const chunk = range.logs.slice(i, i + INSERT_CHUNK);
-          const params: unknown[] = [];
-          const values = chunk.map((l) => {
-            params.push(
-              lower(l.address),
-              l.blockNumber.toString(),
-              lower(l.blockHash),
-              lower(l.txHash),
-              l.txIndex,
-              l.logIndex,
-              l.event,
-              l.intentId ? lower(l.intentId) : null,
-              toJson(l.args),
-              toJson(l.topics),
-              l.data,
-              l.timestamp,
-            );
-            const k = params.length - 12;
-            const p = (j: number) => `$${k + j}`;
-            return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}::jsonb, ${p(10)}::jsonb, ${p(11)}, ${p(12)})`;
-          });
+        const logs = [...new Map(range.logs.map((l) => [`${lower(l.txHash)}:${l.logIndex}`, l])).values()];
+        if (logs.length > 0) {
           await tx.query(
-            `INSERT INTO logs (${LOG_COLUMNS}) VALUES ${values.join(", ")}
+            `INSERT INTO logs (${LOG_COLUMNS})
+             SELECT ${LOG_COLUMNS}
+               FROM jsonb_to_recordset($1::jsonb) AS x(address text, block_number bigint, block_hash text,
+                    tx_hash text, tx_index integer, log_index integer, event text, intent_id text, args jsonb,
+                    topics jsonb, data text, timestamp bigint)
              ON CONFLICT (tx_hash, log_index) DO UPDATE SET address = EXCLUDED.address,
                block_number = EXCLUDED.block_number, block_hash = EXCLUDED.block_hash, tx_index = EXCLUDED.tx_index,
                event = EXCLUDED.event, intent_id = EXCLUDED.intent_id, args = EXCLUDED.args,
                topics = EXCLUDED.topics, data = EXCLUDED.data, timestamp = EXCLUDED.timestamp`,
-            params,
+            [
+              toJson(
+                logs.map((l) => ({
+                  address: lower(l.address),
+                  block_number: l.blockNumber.toString(),
+                  block_hash: lower(l.blockHash),
+                  tx_hash: lower(l.txHash),
+                  tx_index: l.txIndex,
+                  log_index: l.logIndex,
+                  event: l.event,
+                  intent_id: l.intentId ? lower(l.intentId) : null,
+                  args: l.args,
+                  topics: l.topics,
+                  data: l.data,
+                  timestamp: l.timestamp,
+                })),
+              ),
+            ],
           );
         }
         await tx.query(

@@ -17,7 +17,7 @@ import { createPublicClient, http } from "viem";
 import { hardhat } from "viem/chains";
 import { runArticleScenario, type Scenario } from "./helpers/article-scenario";
 import { startFlakyProxy } from "./helpers/flaky-proxy";
-import { openStore, syncOnce, withBulkCommit, type Store, type SyncFault } from "../../src/indexer";
+import { openStore, syncOnce, type Store, type SyncFault } from "../../src/indexer";
 
 let s: Scenario;
 let direct: Store;
@@ -100,22 +100,20 @@ describe("through a flaky RPC proxy", () => {
   }
 });
 
-describe("bulk commits (withBulkCommit)", () => {
-  it("store exactly the rows of openStore's commitRange, and re-syncing adds nothing", async () => {
-    const bulk = withBulkCommit(await newStore());
+describe("committing a range", () => {
+  it("re-syncing adds nothing, and a range whose expected checkpoint is stale is refused with nothing written", async () => {
+    const store = await newStore();
     const sync = () =>
-      syncOnce({ publicClient: s.c.publicClient, wallet: s.wallet, store: bulk, fromBlock: s.fromBlock, toBlock: s.endBlock });
+      syncOnce({ publicClient: s.c.publicClient, wallet: s.wallet, store, fromBlock: s.fromBlock, toBlock: s.endBlock });
     await sync();
-    expect(await dumpLogs(bulk)).toEqual(await dumpLogs(direct));
-    expect(await dumpBlocks(bulk)).toEqual(await dumpBlocks(direct));
-    expect(await bulk.getCheckpoint(s.wallet)).toEqual(await direct.getCheckpoint(s.wallet));
+    expect(await dumpLogs(store)).toEqual(await dumpLogs(direct));
+    expect(await dumpBlocks(store)).toEqual(await dumpBlocks(direct));
     expect(await sync()).toMatchObject({ events: 0, ranges: 0 });
-    // a stale expected checkpoint is refused, nothing written
-    const cp = (await bulk.getCheckpoint(s.wallet))!;
+    const cp = (await store.getCheckpoint(s.wallet))!;
     await expect(
-      bulk.commitRange({ wallet: s.wallet, expected: undefined, blocks: [], logs: [], checkpoint: { ...cp, blockNumber: cp.blockNumber + 1n } }),
+      store.commitRange({ wallet: s.wallet, expected: undefined, blocks: [], logs: [], checkpoint: { ...cp, blockNumber: cp.blockNumber + 1n } }),
     ).rejects.toMatchObject({ name: "IndexerStoreError" });
-    expect(await bulk.getCheckpoint(s.wallet)).toEqual(cp);
+    expect(await store.getCheckpoint(s.wallet)).toEqual(cp);
   });
 });
 
