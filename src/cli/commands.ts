@@ -44,6 +44,8 @@ import {
 } from "./connection";
 import { ConfigError, UsageError } from "./errors";
 import type { Command, CommandArgs, CommandName, Globals } from "./spec";
+import { auditFollow, auditReport, auditServe, auditSync, auditVerify } from "./audit";
+import { demo } from "./demo";
 
 export interface Output {
   /** lines for people */
@@ -730,6 +732,12 @@ export const HANDLERS: Handlers = {
   "intent show": intentShow,
   "intent execute": intentExecute,
   "intent expire": intentExpire,
+  "audit sync": auditSync,
+  "audit report": auditReport,
+  "audit verify": auditVerify,
+  "audit follow": auditFollow,
+  "audit serve": auditServe,
+  demo,
 };
 
 /** Runs a parsed command. */

@@ -71,6 +71,12 @@ const zPositiveInt = (what: string) =>
     .transform(Number)
     .refine((n) => n >= 1, { message: `must be ${what} of 1 or more` });
 
+const zCount = (what: string) =>
+  z
+    .string()
+    .regex(/^\d+$/, { message: `must be ${what} (a whole number)` })
+    .transform(Number);
+
 /** `--var NAME=value`, repeatable. */
 const zVars = z
   .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*=.*$/, { message: "must be NAME=value, e.g. USDC=0x..." }))
@@ -386,6 +392,103 @@ export const COMMANDS = {
     needs: ["rpc", "wallet", "any key"],
     schema: intentSchema,
   }),
+
+  "audit sync": define({
+    summary: "index the wallet's events into the audit store (PGlite data dir or PostgreSQL); progress on stderr",
+    positionals: [],
+    options: {
+      db: { type: "string", value: "<dir|postgres-url>", desc: "the store: a PGlite data directory or a postgres:// URL (default .tierguard/db)" },
+      confirmations: { type: "string", value: "<n>", desc: "blocks to stay behind the head (default 0)" },
+    },
+    examples: ["tierguard audit sync --config tierguard.json --db .tierguard/db"],
+    needs: ["rpc", "wallet"],
+    schema: z.object({ db: z.string().min(1).optional(), confirmations: zCount("a number of blocks").default(0) }),
+  }),
+
+  "audit report": define({
+    summary: "sync, then write the audit report (html, json, csv, md) for a period and print the files' paths",
+    positionals: [],
+    options: {
+      db: { type: "string", value: "<dir|postgres-url>", desc: "the store (default .tierguard/db)" },
+      from: { type: "string", value: "<time>", desc: "period start, ISO date or unix seconds (default: the beginning)" },
+      to: { type: "string", value: "<time>", desc: "period end, exclusive (default: just after the latest block)" },
+      out: { type: "string", value: "<dir>", desc: "output directory (default ./tierguard-report)" },
+      format: { type: "string", value: "<list>", desc: "formats, comma-separated: html,json,csv,md (default all)" },
+      "no-sync": { type: "boolean", desc: "use the store as it is; do not sync first" },
+    },
+    examples: ["tierguard audit report --from 2026-06-01 --to 2026-07-01 --out audit-june --format html,csv"],
+    needs: ["rpc", "wallet"],
+    schema: z.object({
+      db: z.string().min(1).optional(),
+      from: zTime.optional(),
+      to: zTime.optional(),
+      out: z.string().min(1).default("tierguard-report"),
+      format: z
+        .string()
+        .default("html,json,csv,md")
+        .transform((s) => [...new Set(s.split(",").map((x) => x.trim().toLowerCase()).filter(Boolean))])
+        .pipe(z.array(z.enum(["html", "json", "csv", "md"], { message: "must be html, json, csv or md" })).min(1)),
+      noSync: z.boolean().default(false),
+    }),
+  }),
+
+  "audit verify": define({
+    summary: "sync, then compare the state rebuilt from the events with the contract's views; exit 1 on any difference",
+    positionals: [],
+    options: {
+      db: { type: "string", value: "<dir|postgres-url>", desc: "the store (default .tierguard/db)" },
+      block: { type: "string", value: "<n>", desc: "block to compare at (default: the store's checkpoint)" },
+    },
+    examples: ["tierguard audit verify --config tierguard.json"],
+    needs: ["rpc", "wallet"],
+    schema: z.object({
+      db: z.string().min(1).optional(),
+      block: z.string().regex(/^\d+$/, { message: "must be a block number" }).transform((s) => BigInt(s)).optional(),
+    }),
+  }),
+
+  "audit follow": define({
+    summary: "follow the head, printing alerts (blocked attempts, vetoes) as they are indexed; Ctrl-C stops",
+    positionals: [],
+    options: {
+      db: { type: "string", value: "<dir|postgres-url>", desc: "the store (default .tierguard/db)" },
+      webhook: { type: "string", value: "<url>", desc: "also POST each batch of alerts to this URL" },
+      confirmations: { type: "string", value: "<n>", desc: "blocks to stay behind the head (default 0)" },
+    },
+    examples: ["tierguard audit follow --webhook https://hooks.example.com/tierguard"],
+    needs: ["rpc", "wallet"],
+    schema: z.object({
+      db: z.string().min(1).optional(),
+      webhook: z.string().regex(/^https?:\/\/\S+$/, { message: "must be an http(s):// URL" }).optional(),
+      confirmations: zCount("a number of blocks").default(0),
+    }),
+  }),
+
+  "audit serve": define({
+    summary: "serve the read-only JSON API over the store on 127.0.0.1; Ctrl-C stops",
+    positionals: [],
+    options: {
+      db: { type: "string", value: "<dir|postgres-url>", desc: "the store (default .tierguard/db)" },
+      port: { type: "string", value: "<n>", desc: "port (default 8787; 0: a free one)" },
+    },
+    examples: ["tierguard audit serve --port 8787"],
+    needs: ["rpc", "wallet"],
+    schema: z.object({ db: z.string().min(1).optional(), port: zCount("a port").default(8787) }),
+  }),
+
+  demo: define({
+    summary: "the article's story end to end on a local chain (starts a hardhat node unless --rpc is given), then the audit reports",
+    details: [
+      "Deploys a 2-of-3 wallet with mock USDC/EURC, applies examples/policy.yaml, grants the agent a key, plays the",
+      "day's payments (autonomous, vetoed, executed after the window, approved by two owners, expired, blocked),",
+      "indexes the events, verifies them against the contract and writes report.html/.json/.md and CSV files.",
+    ],
+    positionals: [],
+    options: { out: { type: "string", value: "<dir>", desc: "output directory (default ./tierguard-demo)" } },
+    examples: ["tierguard demo --out tierguard-demo"],
+    needs: [],
+    schema: z.object({ out: z.string().min(1).default("tierguard-demo") }),
+  }),
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;
@@ -402,6 +505,7 @@ export const GROUPS = {
   agent: "the agent's side: authorize a payment",
   owner: "the owners' side: pending, approve, sign, submit-signatures, veto, reject, pause, unpause",
   intent: "one intent: show, execute, expire",
+  audit: "the audit trail: sync, report, verify, follow, serve",
 } as const;
 export type GroupName = keyof typeof GROUPS;
 

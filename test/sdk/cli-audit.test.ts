@@ -1,0 +1,164 @@
+/**
+ * `tierguard demo` and `tierguard audit ...`, spawned as a user runs them against the test `hardhat node`: the
+ * demo plays the article's story and writes the four report formats; audit verify / report / sync / serve on the
+ * demo's wallet. The demo moves the chain's clock by 4 h: a snapshot taken before is reverted afterwards.
+ */
+import { execFile, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { parseArgs } from "../../src/cli/parse";
+import { UsageError } from "../../src/cli/errors";
+import { clients, snapshot } from "./helpers/chain";
+
+const ROOT = path.resolve(__dirname, "../..");
+const BIN = path.join(ROOT, "bin/tierguard.js");
+const exec = promisify(execFile);
+
+const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TIERGUARD_")));
+
+async function cli(args: string[], cwd: string) {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, [BIN, ...args], { cwd, env: cleanEnv(), timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const x = e as { code?: number; stdout: string; stderr: string };
+    return { code: typeof x.code === "number" ? x.code : -1, stdout: x.stdout, stderr: x.stderr };
+  }
+}
+const json = (r: { stdout: string }) => JSON.parse(r.stdout) as { ok: boolean; result: Record<string, any> };
+
+describe("audit and demo arguments", () => {
+  it("parses the audit commands' options", () => {
+    expect(parseArgs(["audit", "report", "--from", "2026-06-01", "--format", "json, csv", "--out", "r"])).toMatchObject({
+      name: "audit report",
+      args: { from: Date.parse("2026-06-01") / 1000, format: ["json", "csv"], out: "r", noSync: false },
+    });
+    expect(parseArgs(["audit", "sync", "--confirmations", "3", "--db", "postgres://u@h/db"])).toMatchObject({ args: { confirmations: 3, db: "postgres://u@h/db" } });
+    expect(parseArgs(["audit", "verify", "--block", "12"])).toMatchObject({ args: { block: 12n } });
+    expect(parseArgs(["demo"])).toMatchObject({ name: "demo", args: { out: "tierguard-demo" } });
+    expect(() => parseArgs(["audit", "report", "--format", "pdf"])).toThrow(UsageError);
+    expect(() => parseArgs(["audit", "serve", "--port", "x"])).toThrow(UsageError);
+  });
+});
+
+describe("tierguard demo + audit, end to end", () => {
+  const rpcUrl = inject("rpcUrl");
+  const dir = mkdtempSync(path.join(os.tmpdir(), "tierguard-audit-"));
+  let revert: () => Promise<unknown>;
+  let demo: Record<string, any>;
+
+  beforeAll(async () => {
+    revert = await snapshot(clients(rpcUrl));
+    const r = await cli(["demo", "--rpc", rpcUrl, "--out", "demo-out", "--json"], dir);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    demo = json(r).result;
+  });
+  afterAll(async () => {
+    await revert?.();
+  });
+
+  it("demo plays the story, verifies clean and writes the four report formats", () => {
+    expect(demo.verify.ok).toBe(true);
+    expect(demo.counts).toEqual({ autonomousExecuted: 2, supervisedExecuted: 1, vetoed: 1, collaborativeExecuted: 1, expired: 1, blocked: 1 });
+    const out = path.join(dir, "demo-out");
+    for (const f of ["report.html", "report.json", "report.md", "totals.csv", "supervised.csv", "collaborative.csv", "blocked.csv"]) {
+      expect(existsSync(path.join(out, f)), f).toBe(true);
+    }
+    const html = readFileSync(path.join(out, "report.html"), "utf8");
+    // every record of the story, with its outcome
+    for (const text of [
+      "monthly market data subscription",
+      "GPU burst for quarterly forecast run",
+      "EURC liquidity analysis for MiCA compliance report",
+      "second opinion on the liquidity analysis",
+      "&#39;hedging&#39; at an online casino",
+      '<span class="outcome vetoed">vetoed</span>',
+      '<span class="outcome expired">expired</span>',
+      '<section id="blocked">',
+    ]) {
+      expect(html.includes(text), text).toBe(true);
+    }
+    expect((html.match(/<span class="outcome executed">executed<\/span>/g) ?? []).length).toBe(2);
+    expect(readFileSync(path.join(out, "report.md"), "utf8")).toMatch(/agent\\_hire.*EURC liquidity analysis/);
+  });
+
+  it("audit verify on the demo's wallet exits 0; audit report --format json has the story's counts", async () => {
+    const base = ["--rpc", rpcUrl, "--wallet", demo.wallet, "--from-block", String(demo.deployBlock)];
+    const v = await cli(["audit", "verify", ...base], dir);
+    expect(v.stderr).toBe("");
+    expect(v.code).toBe(0);
+    expect(v.stdout).toMatch(new RegExp(`^verified wallet ${demo.wallet} at block \\d+: \\d+ values match the contract, no differences\\n$`));
+
+    const r = await cli(["audit", "report", ...base, "--format", "json", "--out", "rep", "--json"], dir);
+    expect(r.code).toBe(0);
+    expect(json(r).result.files).toEqual([path.join(dir, "rep", "report.json")]);
+    const report = JSON.parse(readFileSync(path.join(dir, "rep", "report.json"), "utf8"));
+    const tier = (n: string) => report.totals.find((t: { tier: string }) => t.tier === n);
+    expect(tier("autonomous").executed).toBeGreaterThanOrEqual(2);
+    expect(report.supervised.filter((x: any) => x.outcome === "executed")).toHaveLength(1);
+    expect(report.supervised.filter((x: any) => x.outcome === "vetoed")).toHaveLength(1);
+    expect(report.collaborative.filter((x: any) => x.outcome === "executed")).toHaveLength(1);
+    expect(report.collaborative.filter((x: any) => x.outcome === "expired")).toHaveLength(1);
+    expect(report.blocked).toHaveLength(1);
+    expect(existsSync(path.join(dir, "rep", "report.html"))).toBe(false);
+
+    // the store persisted in .tierguard/db: a second sync finds nothing new
+    const s = await cli(["audit", "sync", ...base, "--json"], dir);
+    expect(s.code).toBe(0);
+    expect(json(s).result).toMatchObject({ events: 0, kind: "pglite", db: ".tierguard/db" });
+    expect(json(s).result.stored).toBeGreaterThan(20);
+  });
+
+  it("audit follow prints the blocked attempt and the veto as alerts, and stops on SIGINT", async () => {
+    const child = spawn(process.execPath, [BIN, "audit", "follow", "--rpc", rpcUrl, "--wallet", demo.wallet, "--db", "follow-db"], { cwd: dir, env: cleanEnv() });
+    try {
+      let out = "";
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on("data", (d) => {
+          out += d.toString();
+          if (out.split("\n").filter(Boolean).length >= 2) resolve();
+        });
+        child.once("exit", (code) => reject(new Error(`follow exited with ${code}`)));
+        setTimeout(() => reject(new Error(`follow printed no alerts: ${out}`)), 30_000);
+      });
+      const lines = out.trim().split("\n");
+      expect(lines).toHaveLength(2);
+      expect(lines.join("\n")).toMatch(/blocked/i);
+      expect(lines.join("\n")).toMatch(/veto/i);
+      const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+      child.kill("SIGINT");
+      expect(await exited).toBe(0);
+      expect(out).toMatch(/stopped at block \d+: \d+ events indexed, 2 alerts\n$/);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  });
+
+  it("audit serve answers on 127.0.0.1 and stops on SIGINT", async () => {
+    const child = spawn(process.execPath, [BIN, "audit", "serve", "--rpc", rpcUrl, "--wallet", demo.wallet, "--port", "0"], { cwd: dir, env: cleanEnv() });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let buf = "";
+        child.stdout.on("data", (d) => {
+          buf += d.toString();
+          const m = /^(http:\/\/127\.0\.0\.1:\d+)\n/.exec(buf);
+          if (m) resolve(m[1]);
+        });
+        child.once("exit", (code) => reject(new Error(`serve exited with ${code}`)));
+        setTimeout(() => reject(new Error("serve did not print its URL")), 30_000);
+      });
+      const res = await fetch(`${url}/intents?status=expired`);
+      expect(res.status).toBe(200);
+      expect(JSON.stringify(await res.json()).toLowerCase()).toContain(demo.intents.secondHire.toLowerCase());
+      const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+      child.kill("SIGINT");
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  });
+});
