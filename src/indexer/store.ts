@@ -113,6 +113,17 @@ export const MIGRATIONS: readonly Migration[] = [
        )`,
     ],
   },
+  {
+    version: 2,
+    name: "leaner log indexes for backfill",
+    statements: [
+      // `event` has a few dozen values: the index cost every insert more than it saved any query.
+      `DROP INDEX IF EXISTS logs_event`,
+      // Configuration events have no intent id: index only the intent lifecycle.
+      `DROP INDEX IF EXISTS logs_intent`,
+      `CREATE INDEX IF NOT EXISTS logs_intent ON logs (intent_id, block_number, log_index) WHERE intent_id IS NOT NULL`,
+    ],
+  },
 ];
 
 /** Stable key for the migration advisory lock (any constant). */

@@ -382,6 +382,8 @@ export async function syncOnce(opts: SyncOptions): Promise<SyncResult> {
   const startedAt = Date.now();
   const runStart = checkpoint ? checkpoint.blockNumber + 1n : opts.fromBlock;
   let unstable = 0;
+  /** The next range, read while the current one is being written (discarded unless it is exactly the next). */
+  let prefetch: { start: bigint; end: bigint; result: Promise<Awaited<ReturnType<typeof readRange>>> } | undefined;
 
   while (!opts.signal?.aborted) {
     const start = checkpoint ? checkpoint.blockNumber + 1n : opts.fromBlock;
@@ -390,8 +392,10 @@ export async function syncOnce(opts: SyncOptions): Promise<SyncResult> {
     const end = start + span - 1n < target ? start + span - 1n : target;
     const t0 = Date.now();
     let range: Awaited<ReturnType<typeof readRange>>;
+    const ahead = prefetch && prefetch.start === start && prefetch.end === end ? prefetch.result : undefined;
+    prefetch = undefined;
     try {
-      range = await readRange(ctx, start, end, checkpoint);
+      range = await (ahead ?? readRange(ctx, start, end, checkpoint));
     } catch (e) {
       if (e instanceof RangeTooLarge) {
         if (end - start + 1n > minRange) {
@@ -428,6 +432,15 @@ export async function syncOnce(opts: SyncOptions): Promise<SyncResult> {
     }
     unstable = 0;
     const next: Checkpoint = { blockNumber: range.end.number, blockHash: range.end.hash };
+    // Read the next range while this one is written: it is checked against `next` (its first block must extend
+    // it), and nothing of it is stored before this commit succeeds, so a crash or a reorg loses nothing.
+    const nextStart = end + 1n;
+    if (nextStart <= target) {
+      const nextEnd = nextStart + size - 1n < target ? nextStart + size - 1n : target;
+      const result = readRange(ctx, nextStart, nextEnd, next);
+      result.catch(() => undefined); // handled when (and if) it is awaited
+      prefetch = { start: nextStart, end: nextEnd, result };
+    }
     await store.commitRange({ wallet, expected: checkpoint, blocks: range.blocks, logs: range.logs, checkpoint: next });
     checkpoint = next;
     ranges++;
