@@ -54,7 +54,9 @@ export async function openAuditStore(ctx: Context, db: string | undefined): Prom
 export const formatProgress = (p: SyncProgress): string => {
   const pct = p.blocksTotal > 0n ? Number((p.blocksDone * 100n) / p.blocksTotal) : 100;
   const eta = p.etaSeconds === undefined ? "?" : `${Math.ceil(p.etaSeconds)}s`;
-  return `sync: blocks ${p.blocksDone}/${p.blocksTotal} (${pct}%), ${p.events} events, ${p.eventsPerSecond.toFixed(0)} events/s, ETA ${eta}`;
+  const filled = Math.round((Math.min(100, Math.max(0, pct)) / 100) * 20);
+  const bar = `[${"#".repeat(filled)}${"-".repeat(20 - filled)}]`;
+  return `sync ${bar} blocks ${p.blocksDone}/${p.blocksTotal} (${pct}%), ${p.events} events, ${p.eventsPerSecond.toFixed(0)} events/s, ETA ${eta}`;
 };
 
 /** One backfill run with progress lines on stderr (unless `quiet`). */
