@@ -8,7 +8,7 @@
  * `data-label` and `data-value` attributes, so tests and tools can find them.
  */
 import type { AuditReport, CollaborativeRecord } from "./report";
-import { parseReferenceUnits } from "./report";
+import { parseReferenceUnits, COLUMNS } from "./report";
 
 /** Escapes text for HTML content and attribute values. */
 export const escapeHtml = (v: unknown): string =>
@@ -366,21 +366,7 @@ export function renderReportHtml(report: AuditReport): string {
     `<section id="totals"><h2>Totals per tier</h2><div class="cards">${cards}</div>`,
     table(
       "totals-table",
-      [
-        "Tier",
-        "Audit depth",
-        "Submitted",
-        "Submitted value",
-        "Executed",
-        "Executed value",
-        "Vetoed",
-        "Rejected",
-        "Expired",
-        "Stale",
-        "Refused",
-        "Blocked",
-        "Pending",
-      ],
+      [...COLUMNS.totals],
       tiers.map((t) => [
         td(t.tier),
         td(t.auditDepth),
@@ -415,21 +401,7 @@ export function renderReportHtml(report: AuditReport): string {
     `<section id="supervised"><h2>Supervised payments (per_transaction)</h2>`,
     table(
       "supervised-table",
-      [
-        "Audit id",
-        "Agent",
-        "Category",
-        "Recipient",
-        "Value",
-        "Justification",
-        "Submitted",
-        "Veto window end",
-        "Deadline",
-        "Outcome",
-        "By",
-        "Decided",
-        "Transactions",
-      ],
+      [...COLUMNS.supervised],
       report.supervised.map((r) => [
         td(r.auditId),
         td(r.agent),
@@ -450,21 +422,7 @@ export function renderReportHtml(report: AuditReport): string {
     `<section id="collaborative"><h2>Collaborative payments (per_transaction_enhanced)</h2>`,
     table(
       "collaborative-table",
-      [
-        "Audit id",
-        "Agent",
-        "Category",
-        "Recipient",
-        "Value",
-        "Justification",
-        "Submitted",
-        "Deadline",
-        "Approvals",
-        "Outcome",
-        "By",
-        "Decided",
-        "Transactions",
-      ],
+      [...COLUMNS.collaborative],
       report.collaborative.map((r) => [
         td(r.auditId),
         td(r.agent),
@@ -493,7 +451,7 @@ export function renderReportHtml(report: AuditReport): string {
     `<section id="blocked"><h2>Blocked attempts (attempt_logged)</h2>`,
     table(
       "blocked-table",
-      ["Audit id", "Agent", "Recipient", "Category", "Value", "Reason", "Justification", "Attempted", "Transaction"],
+      [...COLUMNS.blocked],
       report.blocked.map((r) => [
         td(r.auditId),
         td(r.agent),
@@ -510,7 +468,7 @@ export function renderReportHtml(report: AuditReport): string {
     `<section id="actors"><h2>Approvals, vetoes and rejections per account</h2>`,
     table(
       "actors-table",
-      ["Account", "Approvals", "Vetoes", "Rejections", "Executions"],
+      [...COLUMNS.actors],
       report.actors.map((a) => [
         tdCode(a.address),
         td(a.approvals, "num"),

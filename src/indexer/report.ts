@@ -87,8 +87,8 @@ export interface AutonomousDay {
   byAgent: (DailyBucket & { agentId: Hex })[];
 }
 
-/** Common fields of the per-transaction records. */
-export interface IntentRecord {
+/** Who paid whom, what and how much: the fields every record of an intent starts with. */
+export interface IntentIdentity {
   auditId: string;
   intentId: Hex;
   agentId: Hex;
@@ -102,6 +102,10 @@ export interface IntentRecord {
   amount: bigint;
   /** reference units, 6 decimals */
   value: string;
+}
+
+/** Common fields of the per-transaction records. */
+export interface IntentRecord extends IntentIdentity {
   justification: string;
   reason: ReasonName;
   /** earlier tiers and why they failed, e.g. `autonomous:CategoryNotAllowed` */
@@ -173,18 +177,7 @@ export interface CollaborativeRecord extends IntentRecord {
   chain: ChainStep[];
 }
 
-export interface BlockedRecord {
-  auditId: string;
-  intentId: Hex;
-  agentId: Hex;
-  agent: string;
-  key: Address;
-  recipient: Address;
-  categoryId: number;
-  category: string;
-  token: Address;
-  amount: bigint;
-  value: string;
+export interface BlockedRecord extends IntentIdentity {
   reason: ReasonName;
   justification: string;
   policyVersion: number;
@@ -457,7 +450,7 @@ export function buildReport(input: ReportInput): AuditReport {
       tt.submitted++;
       tt.sv += s.value;
     }
-    const base = (): IntentRecord => ({
+    const identity = (): IntentIdentity => ({
       auditId: auditIdFor(t.intentId, s.timestamp),
       intentId: t.intentId,
       agentId: t.agentId,
@@ -469,6 +462,9 @@ export function buildReport(input: ReportInput): AuditReport {
       token: s.token,
       amount: s.amount,
       value: formatReferenceUnits(s.value),
+    });
+    const base = (): IntentRecord => ({
+      ...identity(),
       justification: s.justification,
       reason: s.reason,
       misses: s.misses.map((m) => `${m.tier}:${m.reason}`),
@@ -511,17 +507,7 @@ export function buildReport(input: ReportInput): AuditReport {
         if (!submittedIn) break;
         tt.blocked++;
         blocked.push({
-          auditId: auditIdFor(t.intentId, s.timestamp),
-          intentId: t.intentId,
-          agentId: t.agentId,
-          agent: agentName(t.agentId),
-          key: s.key,
-          recipient: s.recipient,
-          categoryId: s.category,
-          category: categoryName(s.category),
-          token: s.token,
-          amount: s.amount,
-          value: formatReferenceUnits(s.value),
+          ...identity(),
           reason: s.reason,
           justification: s.justification,
           policyVersion: s.policyVersion,
@@ -957,6 +943,68 @@ export function mdCell(v: Cell): string {
 
 const code = (v: string | null | undefined) => (v ? `\`${v}\`` : "");
 
+/** Column headers of the report's tables, shared by the Markdown and HTML renderers (and in the same order as
+ * the cells each of them writes). */
+export const COLUMNS = {
+  totals: [
+    "Tier",
+    "Audit depth",
+    "Submitted",
+    "Submitted value",
+    "Executed",
+    "Executed value",
+    "Vetoed",
+    "Rejected",
+    "Expired",
+    "Stale",
+    "Refused",
+    "Blocked",
+    "Pending",
+  ],
+  supervised: [
+    "Audit id",
+    "Agent",
+    "Category",
+    "Recipient",
+    "Value",
+    "Justification",
+    "Submitted",
+    "Veto window end",
+    "Deadline",
+    "Outcome",
+    "By",
+    "Decided",
+    "Transactions",
+  ],
+  collaborative: [
+    "Audit id",
+    "Agent",
+    "Category",
+    "Recipient",
+    "Value",
+    "Justification",
+    "Submitted",
+    "Deadline",
+    "Approvals",
+    "Outcome",
+    "By",
+    "Decided",
+    "Transactions",
+  ],
+  blocked: [
+    "Audit id",
+    "Agent",
+    "Recipient",
+    "Category",
+    "Value",
+    "Reason",
+    "Justification",
+    "Attempted",
+    "Transaction",
+  ],
+  actors: ["Account", "Approvals", "Vetoes", "Rejections", "Executions"],
+} as const;
+
 export function mdTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   if (rows.length === 0) return "_none_\n";
   const line = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
@@ -976,21 +1024,7 @@ export function renderReportMarkdown(report: AuditReport): string {
   out.push("## Totals per tier", "");
   out.push(
     mdTable(
-      [
-        "Tier",
-        "Audit depth",
-        "Submitted",
-        "Submitted value",
-        "Executed",
-        "Executed value",
-        "Vetoed",
-        "Rejected",
-        "Expired",
-        "Stale",
-        "Refused",
-        "Blocked",
-        "Pending",
-      ],
+      COLUMNS.totals,
       report.totals.map((t) =>
         [
           t.tier,
@@ -1026,21 +1060,7 @@ export function renderReportMarkdown(report: AuditReport): string {
   out.push("## Supervised payments (per\\_transaction)", "");
   out.push(
     mdTable(
-      [
-        "Audit id",
-        "Agent",
-        "Category",
-        "Recipient",
-        "Value",
-        "Justification",
-        "Submitted",
-        "Veto window end",
-        "Deadline",
-        "Outcome",
-        "By",
-        "Decided",
-        "Transactions",
-      ],
+      COLUMNS.supervised,
       report.supervised.map((r) => [
         mdCell(r.auditId),
         mdCell(r.agent),
@@ -1062,21 +1082,7 @@ export function renderReportMarkdown(report: AuditReport): string {
   out.push("## Collaborative payments (per\\_transaction\\_enhanced)", "");
   out.push(
     mdTable(
-      [
-        "Audit id",
-        "Agent",
-        "Category",
-        "Recipient",
-        "Value",
-        "Justification",
-        "Submitted",
-        "Deadline",
-        "Approvals",
-        "Outcome",
-        "By",
-        "Decided",
-        "Transactions",
-      ],
+      COLUMNS.collaborative,
       report.collaborative.map((r) => [
         mdCell(r.auditId),
         mdCell(r.agent),
@@ -1115,7 +1121,7 @@ export function renderReportMarkdown(report: AuditReport): string {
   out.push("## Blocked attempts (attempt\\_logged)", "");
   out.push(
     mdTable(
-      ["Audit id", "Agent", "Recipient", "Category", "Value", "Reason", "Justification", "Attempted", "Transaction"],
+      COLUMNS.blocked,
       report.blocked.map((r) => [
         mdCell(r.auditId),
         mdCell(r.agent),
@@ -1133,7 +1139,7 @@ export function renderReportMarkdown(report: AuditReport): string {
   out.push("## Approvals, vetoes and rejections per account", "");
   out.push(
     mdTable(
-      ["Account", "Approvals", "Vetoes", "Rejections", "Executions"],
+      COLUMNS.actors,
       report.actors.map((a) => [
         code(a.address),
         mdCell(a.approvals),
