@@ -322,14 +322,14 @@ async function policyValidate(args: CommandArgs<"policy validate">, ctx: Context
   };
 }
 
-async function plan(ctx: Context, file: string, vars: Record<string, string>) {
-  const policy = await loadPolicy(ctx, file, vars);
+async function plan(ctx: Context, args: { file: string; var: Record<string, string>; allowRemoveCategories: boolean }) {
+  const policy = await loadPolicy(ctx, args.file, args.var);
   const [c, wallet] = await Promise.all([ctx.conn(), ctx.wallet()]);
-  return { wallet, plan: await planPolicy({ publicClient: c.publicClient, wallet, policy }) };
+  return { wallet, plan: await planPolicy({ publicClient: c.publicClient, wallet, policy, allowRemoveCategories: args.allowRemoveCategories }) };
 }
 
 async function policyPlan(args: CommandArgs<"policy plan">, ctx: Context): Promise<Output> {
-  const { wallet, plan: p } = await plan(ctx, args.file, args.var);
+  const { wallet, plan: p } = await plan(ctx, args);
   const text = p.empty
     ? [`nothing to change: wallet ${wallet} matches ${args.file}`]
     : [`${p.changes.length} change${p.changes.length === 1 ? "" : "s"} to make wallet ${wallet} match ${args.file}:`, ...p.changes.map((ch) => `  ~ ${ch}`), `apply with: tierguard policy apply ${args.file}`];
@@ -337,7 +337,7 @@ async function policyPlan(args: CommandArgs<"policy plan">, ctx: Context): Promi
 }
 
 async function policyApply(args: CommandArgs<"policy apply">, ctx: Context): Promise<Output> {
-  const { wallet, plan: p } = await plan(ctx, args.file, args.var);
+  const { wallet, plan: p } = await plan(ctx, args);
   if (p.empty) {
     return { text: [`nothing to change: wallet ${wallet} matches ${args.file}`], json: { wallet, file: args.file, empty: true, changes: [], txHash: null } };
   }

@@ -191,19 +191,31 @@ export const COMMANDS = {
   "policy plan": define({
     summary: "dry run: the changes that would make the wallet match the policy",
     positionals: [{ name: "file", desc: "policy file" }],
-    options: { var: varOption },
+    options: {
+      var: varOption,
+      "allow-remove-categories": {
+        type: "boolean",
+        desc: "allow removing categories the file no longer lists (their ids are retired, never reused for the others)",
+      },
+    },
     examples: ["tierguard policy plan examples/policy.yaml --config tierguard.json"],
     needs: ["rpc", "wallet"],
-    schema: z.object({ file: z.string().min(1), var: zVars }),
+    schema: z.object({ file: z.string().min(1), var: zVars, allowRemoveCategories: z.boolean().default(false) }),
   }),
 
   "policy apply": define({
     summary: "sign the plan with the owner keys given and submit it as one owner action",
     positionals: [{ name: "file", desc: "policy file" }],
-    options: { var: varOption },
+    options: {
+      var: varOption,
+      "allow-remove-categories": {
+        type: "boolean",
+        desc: "allow removing categories the file no longer lists (their ids are retired, never reused for the others)",
+      },
+    },
     examples: ["TIERGUARD_OWNER_KEYS=0x..,0x.. tierguard policy apply examples/policy.yaml --config tierguard.json"],
     needs: ["rpc", "wallet", "owner keys"],
-    schema: z.object({ file: z.string().min(1), var: zVars }),
+    schema: z.object({ file: z.string().min(1), var: zVars, allowRemoveCategories: z.boolean().default(false) }),
   }),
 
   "policy show": define({

@@ -13,6 +13,8 @@ export interface ApplyPolicyArgs {
   signers: readonly OwnerSigner[];
   /** only plan: send nothing */
   dryRun?: boolean;
+  /** allow removing categories the policy no longer lists (see `PlanPolicyArgs.allowRemoveCategories`) */
+  allowRemoveCategories?: boolean;
 }
 
 export interface ApplyPolicyResult {
@@ -36,7 +38,12 @@ export interface ApplyPolicyResult {
  */
 export async function applyPolicy(args: ApplyPolicyArgs): Promise<ApplyPolicyResult> {
   const wallet: Address = args.owner.wallet;
-  const plan = await planPolicy({ publicClient: args.publicClient, wallet, policy: args.policy });
+  const plan = await planPolicy({
+    publicClient: args.publicClient,
+    wallet,
+    policy: args.policy,
+    allowRemoveCategories: args.allowRemoveCategories,
+  });
   if (plan.empty || args.dryRun) return { changes: plan.changes, calls: plan.calls };
   const result = await args.owner.applyCalls(plan.calls, args.signers);
   return { changes: plan.changes, calls: plan.calls, txHash: result.txHash };

@@ -4,6 +4,7 @@
  */
 import { stringToHex, type Address, type Hex } from "viem";
 import {
+  MAX_CATEGORIES,
   RULED_TIER_NAMES,
   type Policy,
   type PolicyTier,
@@ -118,9 +119,47 @@ const units = (a: string | undefined, what: string) => (a === undefined ? 0n : m
 
 const emptyRules = (): TierRules => ({ categories: 0n, maxValue: 0n, maxCount: 0, period: 0, window: 0, grace: 0, minTrust: 0 });
 
+/** How category names get their ids. */
+export interface CompileOptions {
+  /**
+   * The categories the wallet already defines. A name listed there keeps its id whatever its position in the
+   * policy; a new name takes a free id (see `assignCategoryIds`). Absent: a new wallet, ids follow the list.
+   */
+  existing?: readonly CategoryConfig[];
+}
+
+/**
+ * Category ids are stable: a category keeps the id it was first defined with, for as long as it exists.
+ * Recorded intents carry only the id, so shifting ids would relabel history. A name already on the wallet keeps
+ * its id; a new name takes the lowest id above every id in use (so an id freed by a removal is not handed to a
+ * new name while higher ids are free), falling back to the lowest id free on the wallet once 63 is taken.
+ * Without `existing` (a new wallet) the ids are the positions in the list.
+ */
+export function assignCategoryIds(names: readonly string[], existing: readonly CategoryConfig[] = []): CategoryConfig[] {
+  const byName = new Map(existing.map((c) => [c.name, c.id]));
+  // ids of names kept, and of categories on the wallet (a removed one's id is not given to a new name in the same plan)
+  const used = new Set<number>(existing.map((c) => c.id));
+  let next = Math.max(-1, ...used) + 1;
+  const freeId = (): number => {
+    while (used.has(next) && next < MAX_CATEGORIES) next++;
+    if (next < MAX_CATEGORIES) return next;
+    const lowest = Array.from({ length: MAX_CATEGORIES }, (_, i) => i).find((i) => !used.has(i));
+    if (lowest === undefined) {
+      throw new RangeError(`no free category id: all ${MAX_CATEGORIES} are in use on the wallet; remove unused categories first`);
+    }
+    return lowest;
+  };
+  return names.map((name) => {
+    const id = byName.get(name) ?? freeId();
+    used.add(id);
+    return { id, name, name32: categoryName32(name) };
+  });
+}
+
 /** Compiles a validated policy (from `parsePolicy`/`loadPolicyFile`) into the wallet's target configuration. */
-export function compilePolicy(policy: Policy): WalletConfig {
-  const ids = new Map(policy.categories.map((name, id) => [name, id]));
+export function compilePolicy(policy: Policy, options: CompileOptions = {}): WalletConfig {
+  const categories = assignCategoryIds(policy.categories, options.existing);
+  const ids = new Map(categories.map((c) => [c.name, c.id]));
   const maskOf = (names: readonly string[], where: string) =>
     names.reduce((m, n) => {
       const id = ids.get(n);
@@ -185,7 +224,7 @@ export function compilePolicy(policy: Policy): WalletConfig {
 
   return {
     ...(policy.owners ? { owners: [...policy.owners], threshold: policy.threshold } : {}),
-    categories: policy.categories.map((name, id) => ({ id, name, name32: categoryName32(name) })),
+    categories,
     tiers,
     budgets,
     prohibitions,

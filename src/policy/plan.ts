@@ -41,6 +41,11 @@ export interface PolicyPlan {
   empty: boolean;
 }
 
+/** Says what removing a category does to history; shared by the plan line and the refusal. */
+const removalEffect = (c: CategoryConfig) =>
+  `id ${c.id} is retired, not renumbered: intents recorded under it keep the name "${c.name}" in audit records, ` +
+  `and agents can no longer submit it`;
+
 type WalletAbi = typeof tierGuardWalletAbi;
 /** One encoded self-call, type-checked against the wallet's ABI. */
 const encode = <F extends ContractFunctionName<WalletAbi>>(call: Omit<EncodeFunctionDataParameters<WalletAbi, F>, "abi">): Hex =>
@@ -210,7 +215,7 @@ export function diffConfig(current: WalletConfig, target: WalletConfig): PolicyP
   // --- categories no longer listed (no tier or prohibition uses them any more)
   for (const c of current.categories) {
     if (target.categories.some((t) => t.id === c.id)) continue;
-    push(encode({ functionName: "undefineCategory", args: [c.id] }), `remove category ${c.id} ${c.name}`);
+    push(encode({ functionName: "undefineCategory", args: [c.id] }), `remove category ${c.id} ${c.name} (${removalEffect(c)})`);
   }
 
   // --- budgets
@@ -279,7 +284,16 @@ export interface PlanPolicyArgs {
   publicClient: Client;
   wallet: Address;
   policy: Policy;
+  /**
+   * Allow the plan to remove categories the wallet defines but the policy no longer lists. Without it such a
+   * plan is refused with a `PolicyError`, since a name missing from the file is as often a typo or a rename.
+   */
+  allowRemoveCategories?: boolean;
 }
+
+/** The categories on the wallet that the target configuration drops. */
+export const removedCategories = (current: WalletConfig, target: WalletConfig): CategoryConfig[] =>
+  current.categories.filter((c) => !target.categories.some((t) => t.id === c.id));
 
 /** What the chain says about a policy before it is applied: missing contracts, the wallet as a recipient. */
 async function chainProblems(client: Client, wallet: Address, policy: Policy): Promise<PolicyProblem[]> {
@@ -311,10 +325,31 @@ async function chainProblems(client: Client, wallet: Address, policy: Policy): P
  * Reads the live wallet and plans the calls that make it match `policy`. Throws `PolicyError` when the policy
  * names token or feed addresses without code on this chain, or the wallet itself as a recipient.
  */
-export async function planPolicy({ publicClient, wallet, policy }: PlanPolicyArgs): Promise<PolicyPlan & { current: WalletConfig; target: WalletConfig }> {
+export async function planPolicy({
+  publicClient,
+  wallet,
+  policy,
+  allowRemoveCategories = false,
+}: PlanPolicyArgs): Promise<PolicyPlan & { current: WalletConfig; target: WalletConfig; removedCategories: CategoryConfig[] }> {
   const problems = await chainProblems(publicClient, wallet, policy);
   if (problems.length > 0) throw new PolicyError(problems, { source: `policy for wallet ${wallet}` });
-  const [current, target] = [await readWalletConfig(publicClient, wallet), compilePolicy(policy)];
-  return { ...diffConfig(current, target), current, target };
+  const current = await readWalletConfig(publicClient, wallet);
+  const target = compilePolicy(policy, { existing: current.categories });
+  const removed = removedCategories(current, target);
+  if (removed.length > 0 && !allowRemoveCategories) {
+    throw new PolicyError(
+      removed.map((c) => ({
+        path: "categories",
+        message: `"${c.name}" (id ${c.id}) is defined on the wallet but not listed; removing it needs allowRemoveCategories: ${removalEffect(c)}`,
+      })),
+      {
+        source: `policy for wallet ${wallet}`,
+        fix:
+          "add the names back to categories (a rename is a removal plus a new category), or confirm the removal " +
+          "with allowRemoveCategories (CLI: --allow-remove-categories)",
+      },
+    );
+  }
+  return { ...diffConfig(current, target), current, target, removedCategories: removed };
 }
 

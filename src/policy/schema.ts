@@ -113,7 +113,10 @@ export interface Policy {
   /** when absent (with `threshold`), the planner leaves the wallet's owners alone */
   owners?: Address[];
   threshold?: number;
-  /** category names; a category's id is its index */
+  /**
+   * category names. On a new wallet a category's id is its index; once defined, a category keeps its id
+   * (see `assignCategoryIds`), so reordering the list changes nothing on the wallet.
+   */
   categories: string[];
   tokens: Record<string, TokenPolicy>;
   recipients: RecipientPolicy[];

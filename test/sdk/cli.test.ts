@@ -47,9 +47,10 @@ describe("parseArgs", () => {
     expect(parseArgs(["--json", "policy", "plan", "p.yaml", "--var", "USDC=0x1", "--var=EURC=0x2", "--rpc", "http://x:1"])).toEqual({
       kind: "command",
       name: "policy plan",
-      args: { file: "p.yaml", var: { USDC: "0x1", EURC: "0x2" } },
+      args: { file: "p.yaml", var: { USDC: "0x1", EURC: "0x2" }, allowRemoveCategories: false },
       globals: { json: true, verbose: false, rpc: "http://x:1" },
     });
+    expect(parseArgs(["policy", "apply", "p.yaml", "--allow-remove-categories"])).toMatchObject({ args: { allowRemoveCategories: true } });
   });
   it("validates and types agent authorize's arguments", () => {
     const c = parseArgs(["agent", "authorize", "--amount", "89.00", "--category", "agent_hire", "--recipient", ADDR.toLowerCase(), "--justification", "hire"]);

@@ -5,7 +5,7 @@
  */
 import path from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { decodeFunctionData, getAddress, stringToHex, type Address, type Hex, type HDAccount } from "viem";
+import { decodeFunctionData, getAddress, hexToString, stringToHex, type Address, type Hex, type HDAccount } from "viem";
 import { tierGuardWalletAbi } from "../../src/abi/TierGuardWallet";
 import {
   compilePolicy,
@@ -229,35 +229,58 @@ describe("planPolicy", () => {
     expect((await plan(next)).empty).toBe(true);
   });
 
-  it("adds and renames categories, and removes those no longer listed once nothing uses them", async () => {
+  it("keeps category ids stable: reordering changes nothing and a new name takes a free id", async () => {
     await applyExample();
-    const next = edited((q) => {
-      q.categories = q.categories.slice(0, 11); // drop sanctioned_jurisdictions (id 11)
-      q.categories[8] = "subscriptions"; // rename id 8
-      q.categories.push("gpu_rental"); // id 11 again, a new name
-      const col = q.tiers[2].conditions as { categories: string[] };
-      col.categories = ["agent_hire", "service_procurement", "subscriptions"];
-      const pro = q.tiers[3].conditions as { categories: string[] };
-      pro.categories = ["gambling", "unverified_agents"];
-    });
+    expect((await plan(edited((q) => q.categories.reverse()))).empty).toBe(true);
+    const next = edited((q) => q.categories.unshift("gpu_rental"));
     const p = await plan(next);
-    expect(p.changes).toEqual([
-      "rename category 8 subscription -> subscriptions",
-      "rename category 11 sanctioned_jurisdictions -> gpu_rental",
-      "set prohibitions categories [gambling, unverified_agents, sanctioned_jurisdictions] -> [gambling, unverified_agents]",
-    ]);
+    expect(p.changes).toEqual(["define category 12 gpu_rental"]);
     await applyCalls(p.calls);
     expect((await plan(next)).empty).toBe(true);
+  });
 
-    // now shrink the list: category 11 is unused, so it is removed
-    const shorter = edited((q) => {
-      Object.assign(q, next);
-      q.categories = next.categories.slice(0, 11);
+  it("removing a category from the middle needs allowRemoveCategories and never renumbers the others", async () => {
+    await applyExample();
+    const next = edited((q) => {
+      q.categories = q.categories.filter((n) => n !== "search"); // id 2
+      (q.tiers[0].conditions as { categories: string[] }).categories = ["api_calls", "embeddings"];
     });
-    const p2 = await plan(shorter);
-    expect(p2.changes).toEqual(["remove category 11 gpu_rental"]);
+    const refused = await plan(next).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(PolicyError);
+    expect((refused as PolicyError).problems).toEqual([
+      {
+        path: "categories",
+        message:
+          '"search" (id 2) is defined on the wallet but not listed; removing it needs allowRemoveCategories: id 2 is retired, ' +
+          'not renumbered: intents recorded under it keep the name "search" in audit records, and agents can no longer submit it',
+      },
+    ]);
+    expect((refused as PolicyError).fix).toContain("--allow-remove-categories");
+
+    const p = await planPolicy({ publicClient: c.publicClient, wallet, policy: next, allowRemoveCategories: true });
+    expect(p.removedCategories.map((x) => x.name)).toEqual(["search"]);
+    expect(p.changes).toEqual([
+      "set tier autonomous categories [api_calls, embeddings, search] -> [api_calls, embeddings]",
+      expect.stringMatching(/^remove category 2 search \(id 2 is retired, not renumbered/),
+    ]);
+    await applyCalls(p.calls);
+    // every other id still means what it meant: 8 is subscription (a collaborative category), 9 is gambling
+    const name = async (id: number) =>
+      hexToString(await c.publicClient.readContract({ address: wallet, abi, functionName: "categoryName", args: [id] }), { size: 32 });
+    expect(await Promise.all([3, 8, 9, 11].map(name))).toEqual(["compute", "subscription", "gambling", "sanctioned_jurisdictions"]);
+    expect((await plan(next)).empty).toBe(true);
+
+    // a rename is a removal plus a new category with its own id
+    const renamed = edited((q) => {
+      Object.assign(q, structuredClone(next));
+      q.categories = q.categories.map((n) => (n === "subscription" ? "subscriptions" : n));
+      (q.tiers[2].conditions as { categories: string[] }).categories = ["agent_hire", "service_procurement", "subscriptions"];
+    });
+    const p2 = await planPolicy({ publicClient: c.publicClient, wallet, policy: renamed, allowRemoveCategories: true });
+    expect(p2.changes[0]).toBe("define category 12 subscriptions");
+    expect(p2.changes.at(-1)).toMatch(/^remove category 8 subscription /);
     await applyCalls(p2.calls);
-    expect((await plan(shorter)).empty).toBe(true);
+    expect((await plan(renamed)).empty).toBe(true);
   });
 
   it("changes owners and threshold in a safe order", async () => {
