@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Address, PublicClient } from "viem";
-import { TierGuardError } from "../errors";
+import { TierGuardError } from "../../errors";
 import {
   buildReport,
   collectAlerts,
@@ -33,9 +33,9 @@ import {
   type SyncProgress,
   type SyncResult,
   type VerifyResult,
-} from "../indexer";
-import type { Context, Output } from "./commands";
-import type { CommandArgs } from "./spec";
+} from "../../indexer";
+import type { Context, Output } from "../context";
+import type { CommandArgs } from "../spec";
 
 export const DEFAULT_DB = ".tierguard/db";
 
