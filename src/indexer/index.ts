@@ -1,33 +1,36 @@
 /** TierGuard indexer: wallet logs into SQL (PGlite or node-postgres), reorg-safe, and audit trails rebuilt from them. */
+export { openStore } from "./store/store";
+export { migrate, MIGRATIONS } from "./store/migrations";
+export { toJson } from "./store/sql";
 export {
-  openStore,
-  migrate,
-  MIGRATIONS,
   IndexerStoreError,
-  toJson,
-  type Checkpoint,
-  type LogQuery,
-  type Migration,
-  type OwnedStore,
-  type RangeCommit,
-  type SqlClient,
-  type SqlDatabase,
-  type SqlResult,
-  type Store,
-  type StoredBlock,
-  type StoredLog,
-} from "./store";
-export {
-  syncOnce,
-  isRangeError,
   IndexerDecodeError,
   IndexerRpcError,
+  isRangeError,
+} from "./errors";
+export type {
+  Checkpoint,
+  LogQuery,
+  Migration,
+  OwnedStore,
+  RangeCommit,
+  SqlClient,
+  SqlDatabase,
+  SqlResult,
+  Store,
+  StoredBlock,
+  StoredLog,
+  OpenStoreOptions,
+  OpenedDatabase,
+} from "./store/types";
+export {
+  syncOnce,
   type ReorgInfo,
   type SyncFault,
   type SyncOptions,
   type SyncProgress,
   type SyncResult,
-} from "./sync";
+} from "./sync/historical";
 export {
   buildTrails,
   loadTrail,
@@ -37,22 +40,17 @@ export {
   type LogRef,
   type TrailStatus,
   type TrailStep,
-} from "./trail";
+} from "./model/trail";
 export {
   follow,
   type FollowLogsInfo,
   type FollowOptions,
   type FollowPhase,
   type FollowResult,
-} from "./follow";
-export { startApi, type ApiOptions, type ApiServer } from "./api";
-export {
-  openDatabase,
-  isPostgresUrl,
-  redactUrl,
-  type OpenStoreOptions,
-  type OpenedDatabase,
-} from "./postgres";
+} from "./sync/follow";
+export { startApi, type ApiOptions, type ApiServer } from "./api/server";
+export { openDatabase } from "./store/database";
+export { isPostgresUrl, redactUrl } from "./store/location";
 export {
   buildState,
   loadState,
@@ -73,8 +71,8 @@ export {
   type TierRulesConfig,
   type TokenConfigState,
   type WalletState,
-} from "./state";
-export { verify, type Difference, type VerifyOptions, type VerifyResult } from "./verify";
+} from "./model/state";
+export { verify, type Difference, type VerifyOptions, type VerifyResult } from "./verify/verify";
 export {
   buildReport,
   renderReportJson,
@@ -97,8 +95,8 @@ export {
   type BlockedRecord,
   type TierTotals,
   type ActorTotals,
-} from "./report";
-export { renderReportHtml } from "./report-html";
+} from "./report/report";
+export { renderReportHtml } from "./report/html";
 export {
   alertsFromTrails,
   alertsFromLogs,
@@ -114,4 +112,4 @@ export {
   type AlertSink,
   type SinkResult,
   type WebhookOptions,
-} from "./alerts";
+} from "./alerts/alerts";

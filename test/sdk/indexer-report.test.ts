@@ -34,8 +34,8 @@ import {
   renderReportJson,
   renderReportMarkdown,
   type AuditReport,
-} from "../../src/indexer/report";
-import { escapeHtml, renderReportHtml } from "../../src/indexer/report-html";
+} from "../../src/indexer/report/report";
+import { escapeHtml, renderReportHtml } from "../../src/indexer/report/html";
 import {
   alertsFromLogs,
   alertsFromTrails,
@@ -45,7 +45,7 @@ import {
   webhookSink,
   type Alert,
   type AlertSink,
-} from "../../src/indexer/alerts";
+} from "../../src/indexer/alerts/alerts";
 import { CATEGORIES, CATEGORY_IDS, mask, usd, Tier, Trust, HOUR, RULES } from "./helpers/article";
 
 const AGENT_NAME = "procurement-agent-prod";

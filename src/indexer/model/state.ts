@@ -11,10 +11,10 @@
  * rebuilt: read it from the views.
  */
 import { decodeEventLog, hexToString, type Address, type Hex } from "viem";
-import { tierGuardWalletAbi } from "../abi/TierGuardWallet";
-import { decodeDetails, pendingIntentFrom, type PendingIntent, type SubmittedArgs } from "../client/intents";
-import { IndexerDecodeError } from "./sync";
-import { IndexerStoreError, type Store, type StoredLog } from "./store";
+import { tierGuardWalletAbi } from "../../abi/TierGuardWallet";
+import { decodeDetails, pendingIntentFrom, type PendingIntent, type SubmittedArgs } from "../../client/intents";
+import { IndexerDecodeError, IndexerStoreError } from "../errors";
+import type { Store, StoredLog } from "../store/types";
 import type { LogRef, TrailStatus } from "./trail";
 
 export const TIERS = ["Autonomous", "Supervised", "Collaborative", "Prohibited"] as const;

@@ -7,10 +7,10 @@
  * `dispatchAlerts` sends to every sink and reports failures in its result: it never throws.
  */
 import type { Address, Hex } from "viem";
-import type { TierName } from "../client/intents";
-import type { Store, StoredLog } from "./store";
-import { buildTrails, loadTrails, type IntentTrail, type TrailStep } from "./trail";
-import { agentLabel, formatReferenceUnits, isoUtc, type CategoryNames } from "./report";
+import type { TierName } from "../../client/intents";
+import type { Store, StoredLog } from "../store/types";
+import { buildTrails, loadTrails, type IntentTrail, type TrailStep } from "../model/trail";
+import { agentLabel, formatReferenceUnits, isoUtc, type CategoryNames } from "../report/report";
 
 export type AlertKind = "blocked" | "vetoed";
 

@@ -6,7 +6,7 @@
  * data with the wallet's ABI, so the trail's values have their exact types (bigints, numbers).
  */
 import { decodeEventLog, type Address, type Hex } from "viem";
-import { tierGuardWalletAbi } from "../abi/TierGuardWallet";
+import { tierGuardWalletAbi } from "../../abi/TierGuardWallet";
 import {
   REASON_NAMES,
   REFUSAL_NAMES,
@@ -20,9 +20,9 @@ import {
   type RefusalName,
   type SubmittedArgs,
   type TierName,
-} from "../client/intents";
-import { IndexerDecodeError } from "./sync";
-import type { Store, StoredLog } from "./store";
+} from "../../client/intents";
+import { IndexerDecodeError } from "../errors";
+import type { Store, StoredLog } from "../store/types";
 
 /** Where a step happened. */
 export interface LogRef {

@@ -9,9 +9,10 @@
  * none at any block it has synced.
  */
 import { type Address, type Hex, type PublicClient } from "viem";
-import { tierGuardWalletAbi } from "../abi/TierGuardWallet";
-import { IndexerStoreError, type Store } from "./store";
-import { CONFIG_EVENTS, INTENT_EVENTS, buildState, type WalletState } from "./state";
+import { tierGuardWalletAbi } from "../../abi/TierGuardWallet";
+import { IndexerStoreError } from "../errors";
+import type { Store } from "../store/types";
+import { CONFIG_EVENTS, INTENT_EVENTS, buildState, type WalletState } from "../model/state";
 
 export interface VerifyOptions {
   publicClient: PublicClient;

@@ -21,46 +21,16 @@ import {
   type Hex,
   type PublicClient,
 } from "viem";
-import { tierGuardWalletAbi } from "../abi/TierGuardWallet";
-import { TierGuardError } from "../errors";
-import { RpcError, decodeError } from "../client/errors";
-import type { Checkpoint, Store, StoredBlock, StoredLog } from "./store";
-
-/** A log the wallet's ABI cannot decode. The range is not written. */
-export class IndexerDecodeError extends TierGuardError {
-  override name = "IndexerDecodeError";
-  readonly txHash?: Hex;
-  readonly logIndex?: number;
-  readonly blockNumber?: bigint;
-  constructor(log: { transactionHash?: Hex | null; logIndex?: number | null; blockNumber?: bigint | null }, cause: unknown) {
-    super(
-      `cannot decode the wallet log at block ${log.blockNumber}, tx ${log.transactionHash}, log index ${log.logIndex}`,
-      {
-        cause,
-        fix: "The wallet emitted an event its ABI does not know: check that the address is a TierGuard wallet and regenerate the ABI (npm run abi) if the contract changed. The sync stopped before this range.",
-      },
-    );
-    this.txHash = log.transactionHash ?? undefined;
-    this.logIndex = log.logIndex ?? undefined;
-    this.blockNumber = log.blockNumber ?? undefined;
-  }
-}
-
-/** An RPC fault that retries did not overcome. */
-export class IndexerRpcError extends TierGuardError {
-  override name = "IndexerRpcError";
-  readonly operation: string;
-  readonly attempts: number;
-  constructor(operation: string, attempts: number, cause: unknown) {
-    const inner = decodeError(cause);
-    super(`${operation} failed after ${attempts} attempt(s): ${inner.shortMessage}`, {
-      cause,
-      fix: "Check the RPC endpoint. The sync stopped after the last committed range; run it again to resume.",
-    });
-    this.operation = operation;
-    this.attempts = attempts;
-  }
-}
+import { tierGuardWalletAbi } from "../../abi/TierGuardWallet";
+import { TierGuardError } from "../../errors";
+import {
+  IndexerDecodeError,
+  IndexerRpcError,
+  RangeTooLargeError,
+  RetryableError,
+  rpcFault,
+} from "../errors";
+import type { Checkpoint, Store, StoredBlock, StoredLog } from "../store/types";
 
 export interface SyncProgress {
   /** the range just committed (inclusive) */
@@ -146,36 +116,10 @@ export interface SyncResult {
   rangeSize: bigint;
 }
 
-/** The node refused a range because of its size (or timed out on it). */
-class RangeTooLarge extends Error {}
 /** The chain changed while a range was read: read it again. */
 class RangeUnstable extends Error {}
 /** The range does not connect to the stored checkpoint: a reorg below it. */
 class CheckpointOrphaned extends Error {}
-
-const RANGE_ERROR =
-  /block range|range (is )?too (large|big|wide)|too many (results|blocks|logs)|more than \d+ (results|logs|blocks)|exceed|limit(ed)? (is|to|exceeded)|response (size|is too)|query returned|timed? ?out|timeout/i;
-
-export const isRangeError = (e: unknown): boolean => {
-  const parts: string[] = [];
-  let code: number | undefined;
-  let cur: unknown = e;
-  for (let i = 0; cur && i < 6; i++) {
-    const x = cur as { message?: unknown; details?: unknown; shortMessage?: unknown; code?: unknown; cause?: unknown };
-    for (const v of [x.message, x.details, x.shortMessage]) if (typeof v === "string") parts.push(v);
-    if (x.code === -32005) code = -32005;
-    if ((x as { status?: unknown }).status === 429) return false;
-    cur = x.cause;
-  }
-  const text = parts.join("\n");
-  if (RATE_LIMIT.test(text)) return false;
-  return code === -32005 || RANGE_ERROR.test(text);
-};
-
-/** Rate limiting is a fault to back off from, not a reason to shrink the range. */
-const RATE_LIMIT = /rate.?limit|too many requests|\b429\b|request rate|capacity|throttl/i;
-
-const NETWORK_ERROR = /ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|socket|network|fetch failed|HTTP (429|5\d\d)/i;
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -193,23 +137,18 @@ interface Ctx {
   maxBackoffMs: number;
 }
 
-/** Runs a read with bounded exponential backoff. `rangeAware`: size errors are thrown as `RangeTooLarge`. */
-async function rpc<T>(ctx: Ctx, operation: string, fn: () => Promise<T>, rangeAware = false): Promise<T> {
+/** Runs a read with bounded exponential backoff. `rangeRead`: a size complaint is thrown as `RangeTooLargeError`. */
+async function rpc<T>(ctx: Ctx, operation: string, fn: () => Promise<T>, rangeRead = false): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (e) {
       if (e instanceof BlockNotFoundError || e instanceof TierGuardError) throw e;
-      if (rangeAware && isRangeError(e)) throw new RangeTooLarge("range too large", { cause: e });
-      const err = decodeError(e);
-      const retryable =
-        (err instanceof RpcError && err.retryable) ||
-        NETWORK_ERROR.test(err.message) ||
-        RATE_LIMIT.test(err.message) ||
-        isRangeError(e); // a timeout on a single-block or header read
-      const willRetry = retryable && attempt <= ctx.retries && !ctx.opts.signal?.aborted;
+      const fault = rpcFault(e, rangeRead);
+      if (fault instanceof RangeTooLargeError && rangeRead) throw fault;
+      const willRetry = fault instanceof RetryableError && attempt <= ctx.retries && !ctx.opts.signal?.aborted;
       const delayMs = Math.min(ctx.maxBackoffMs, ctx.backoffMs * 2 ** (attempt - 1));
-      ctx.opts.onError?.({ operation, error: err, attempt, willRetry, delayMs: willRetry ? delayMs : 0 });
+      ctx.opts.onError?.({ operation, error: fault, attempt, willRetry, delayMs: willRetry ? delayMs : 0 });
       if (!willRetry) throw new IndexerRpcError(operation, attempt, e);
       await sleep(delayMs, ctx.opts.signal);
     }
@@ -249,7 +188,7 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R
 
 const eqHash = (a?: string | null, b?: string | null) => !!a && !!b && a.toLowerCase() === b.toLowerCase();
 
-/** Reads and decodes one range. Throws RangeTooLarge, RangeUnstable, CheckpointOrphaned or a decode/RPC error. */
+/** Reads and decodes one range. Throws RangeTooLargeError, RangeUnstable, CheckpointOrphaned or a decode/RPC error. */
 async function readRange(
   ctx: Ctx,
   from: bigint,
@@ -397,7 +336,7 @@ export async function syncOnce(opts: SyncOptions): Promise<SyncResult> {
     try {
       range = await (ahead ?? readRange(ctx, start, end, checkpoint));
     } catch (e) {
-      if (e instanceof RangeTooLarge) {
+      if (e instanceof RangeTooLargeError) {
         if (end - start + 1n > minRange) {
           const half = (end - start + 1n) / 2n;
           size = half < minRange ? minRange : half;
@@ -405,10 +344,9 @@ export async function syncOnce(opts: SyncOptions): Promise<SyncResult> {
         }
         // already at the smallest range: a plain fault
         unstable++;
-        const err = decodeError(e.cause);
         const willRetry = unstable <= ctx.retries;
         const delayMs = Math.min(ctx.maxBackoffMs, ctx.backoffMs * 2 ** (unstable - 1));
-        opts.onError?.({ operation: "getLogs", error: err, attempt: unstable, willRetry, delayMs });
+        opts.onError?.({ operation: "getLogs", error: e, attempt: unstable, willRetry, delayMs });
         if (!willRetry) throw new IndexerRpcError("getLogs", unstable, e.cause);
         await sleep(delayMs, opts.signal);
         continue;

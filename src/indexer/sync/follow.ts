@@ -14,8 +14,9 @@
  * decode, a store failure, an `onLogs` that throws) stops the follower and rejects.
  */
 import type { Address } from "viem";
-import type { Store, StoredLog } from "./store";
-import { IndexerRpcError, syncOnce, type SyncOptions, type SyncResult } from "./sync";
+import type { Store, StoredLog } from "../store/types";
+import { IndexerRpcError } from "../errors";
+import { syncOnce, type SyncOptions, type SyncResult } from "./historical";
 
 export type FollowPhase = "backfill" | "follow";
 

@@ -17,8 +17,9 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { isAddress, type Address, type Hex, type PublicClient } from "viem";
-import { loadTrail, loadTrails, type IntentTrail, type TrailStatus } from "./trail";
-import { toJson, type Store } from "./store";
+import { loadTrail, loadTrails, type IntentTrail, type TrailStatus } from "../model/trail";
+import { toJson } from "../store/sql";
+import type { Store } from "../store/types";
 
 export interface ApiOptions {
   store: Store;

@@ -20,10 +20,10 @@
  * `report-html.ts`.
  */
 import { decodeEventLog, hexToString, type Address, type Hex } from "viem";
-import { tierGuardWalletAbi } from "../abi/TierGuardWallet";
-import { TIER_NAMES, auditIdFor, type ReasonName, type TierName } from "../client/intents";
-import type { Store, StoredLog } from "./store";
-import type { IntentTrail, TrailStep } from "./trail";
+import { tierGuardWalletAbi } from "../../abi/TierGuardWallet";
+import { TIER_NAMES, auditIdFor, type ReasonName, type TierName } from "../../client/intents";
+import type { Store, StoredLog } from "../store/types";
+import type { IntentTrail, TrailStep } from "../model/trail";
 
 /** A moment: unix seconds (number or bigint) or a Date. */
 export type ReportTime = number | bigint | Date;
