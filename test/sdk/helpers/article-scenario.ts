@@ -31,7 +31,20 @@ export interface Scenario {
   ownerClient(i: number): OwnerClient;
 }
 
-export async function runArticleScenario(opts: { extra?: number } = {}): Promise<Scenario> {
+/** The article's wallet, configured and funded, before any intent: 2-of-3 owners, mock USDC, one agent key. */
+export interface ArticleWallet {
+  c: Clients;
+  wallet: Address;
+  usdc: Address;
+  /** first block after the node's state before the wallet's deployment */
+  fromBlock: bigint;
+  owners: ReturnType<typeof account>[];
+  recipients: Record<"embeddings" | "compute" | "analysisAgent" | "casino", Address>;
+  agentClient(): AgentClient;
+  ownerClient(i: number): OwnerClient;
+}
+
+export async function setupArticleWallet(): Promise<ArticleWallet> {
   const c = clients();
   const owners = [account(0), account(1), account(2)];
   const agentKey = account(3);
@@ -76,7 +89,21 @@ export async function runArticleScenario(opts: { extra?: number } = {}): Promise
     ],
     owners.slice(0, 2).map((o) => c.walletFor(o)),
   );
+  return {
+    c,
+    wallet,
+    usdc,
+    fromBlock,
+    owners,
+    recipients: { embeddings, compute, analysisAgent, casino },
+    agentClient,
+    ownerClient,
+  };
+}
 
+export async function runArticleScenario(opts: { extra?: number } = {}): Promise<Scenario> {
+  const { c, wallet, usdc, fromBlock, owners, recipients, agentClient, ownerClient } = await setupArticleWallet();
+  const { embeddings, compute, analysisAgent, casino } = recipients;
   const agent = agentClient();
   const ids = {} as Scenario["ids"];
   ids.emb = (
