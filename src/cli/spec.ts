@@ -488,6 +488,35 @@ export const COMMANDS = {
     schema: z.object({ db: z.string().min(1).optional(), port: zCount("a port").default(8787) }),
   }),
 
+  console: define({
+    summary: "the owners' console: a local web app (queue, wallet, activity, intent pages) acting through your browser wallet; Ctrl-C stops",
+    details: [
+      "Follows the chain into the store (like audit follow) and serves pages and a JSON API on 127.0.0.1.",
+      "Owners connect MetaMask, Rabby or any EIP-1193 wallet: approvals are EIP-712 signatures collected by the",
+      "console; veto, reject, execute, expire and pause are transactions from the owner's wallet. The console holds no key.",
+      "--policy reads recipient labels from a policy file (with --var for its placeholders).",
+    ],
+    positionals: [],
+    options: {
+      db: { type: "string", value: "<dir|postgres-url>", desc: "the store (default .tierguard/db)" },
+      port: { type: "string", value: "<n>", desc: "port (default 8788; 0: a free one)" },
+      host: { type: "string", value: "<address>", desc: "interface to listen on (default 127.0.0.1; the console has no login)" },
+      policy: { type: "string", value: "<file>", desc: "policy file whose recipient labels the pages show" },
+      var: varOption,
+      confirmations: { type: "string", value: "<n>", desc: "blocks to stay behind the head (default 0)" },
+    },
+    examples: ["tierguard console --config tierguard.json --policy examples/policy.yaml --port 8788"],
+    needs: ["rpc", "wallet"],
+    schema: z.object({
+      db: z.string().min(1).optional(),
+      port: zCount("a port").default(8788),
+      host: z.string().min(1).default("127.0.0.1"),
+      policy: z.string().min(1).optional(),
+      var: zVars,
+      confirmations: zCount("a number of blocks").default(0),
+    }),
+  }),
+
   demo: define({
     summary: "the article's story end to end on a local chain (starts a hardhat node unless --rpc is given), then the audit reports",
     details: [

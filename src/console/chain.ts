@@ -28,6 +28,8 @@ export interface ChainSnapshot {
   head: bigint | null;
   /** the head block's timestamp (unix seconds): countdowns run on chain time */
   headTime: number | null;
+  /** when this head was first seen (ms since epoch, server clock): chain time advances from there */
+  headSeenAt: number;
   balances: (TokenMeta & { balance: bigint })[];
   budgets: BudgetUse[];
   /** set when the last read failed */
@@ -37,7 +39,7 @@ export interface ChainSnapshot {
 const TIERS = ["autonomous", "supervised", "collaborative"] as const;
 
 export class ChainReader {
-  private last: ChainSnapshot = { readAt: 0, head: null, headTime: null, balances: [], budgets: [] };
+  private last: ChainSnapshot = { readAt: 0, head: null, headTime: null, headSeenAt: 0, balances: [], budgets: [] };
   private inflight: Promise<ChainSnapshot> | undefined;
   private meta = new Map<string, TokenMeta>();
 
@@ -118,7 +120,9 @@ export class ChainReader {
           }),
         ),
       ]);
-      this.last = { readAt: Date.now(), head: block.number, headTime: Number(block.timestamp), balances, budgets };
+      // A chain that mines only on demand (a dev node) keeps its head for long: its time still runs.
+      const headSeenAt = block.number === this.last.head ? this.last.headSeenAt : Date.now();
+      this.last = { readAt: Date.now(), head: block.number, headTime: Number(block.timestamp), headSeenAt, balances, budgets };
     } catch (e) {
       this.last = { ...this.last, readAt: Date.now(), error: (e as Error).message.split("\n")[0] };
     }

@@ -79,7 +79,7 @@ export function money(s: string): string {
 
 /** The chain's time now, from the last head read plus the time since it was read. */
 export const chainNow = (chain: ChainSnapshot): number =>
-  chain.headTime === null ? Math.floor(Date.now() / 1000) : chain.headTime + Math.floor((Date.now() - chain.readAt) / 1000);
+  chain.headTime === null ? Math.floor(Date.now() / 1000) : chain.headTime + Math.floor((Date.now() - chain.headSeenAt) / 1000);
 
 function whyText(t: IntentTrail): string {
   const s = t.submitted!;

@@ -118,7 +118,7 @@ async function withStore<T>(ctx: Context, db: string | undefined, fn: (s: { stor
 }
 
 /** Resolves when SIGINT/SIGTERM arrives (the returned signal aborts then too). */
-function untilInterrupted(): { signal: AbortSignal; done: Promise<void> } {
+export function untilInterrupted(): { signal: AbortSignal; done: Promise<void> } {
   const ctl = new AbortController();
   const done = new Promise<void>((resolve) => {
     const stop = () => {

@@ -2,6 +2,7 @@
 import type { Context, Output } from "../context";
 import type { Command, CommandArgs, CommandName } from "../spec";
 import { auditFollow, auditReport, auditServe, auditSync, auditVerify } from "./audit";
+import { consoleCommand } from "./console";
 import { demo } from "./demo";
 import { deploy } from "./deploy";
 import { policyApply, policyPlan, policyShow, policyValidate } from "./policy";
@@ -39,6 +40,7 @@ export const HANDLERS: Handlers = {
   "audit verify": auditVerify,
   "audit follow": auditFollow,
   "audit serve": auditServe,
+  console: consoleCommand,
   demo,
 };
 
