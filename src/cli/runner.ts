@@ -8,10 +8,6 @@
  */
 import { ZodError } from "zod";
 import { TierGuardError } from "../errors";
-import { ContractError } from "../client/errors";
-import { PolicyError } from "../policy/schema";
-import { Context } from "./context";
-import { execute } from "./commands/index";
 import type { Env } from "./connection";
 import { EXIT, UsageError } from "./errors";
 import { helpText } from "./help";
@@ -41,8 +37,9 @@ export function describeError(e: unknown): {
 } {
   if (e instanceof TierGuardError) {
     const extra: Record<string, unknown> = {};
-    if (e instanceof PolicyError) extra.problems = e.problems;
-    if (e instanceof ContractError) Object.assign(extra, { errorName: e.errorName, args: e.args });
+    // By shape, not by class: importing the classes would load viem's clients before any command runs.
+    if ("problems" in e) extra.problems = e.problems; // PolicyError
+    if ("errorName" in e && "args" in e) Object.assign(extra, { errorName: e.errorName, args: e.args }); // ContractError
     return {
       name: e.name,
       message: e.shortMessage,
@@ -104,6 +101,8 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       io.stdout(json ? `${toJson({ version: VERSION })}\n` : `tierguard ${VERSION}\n`);
       return EXIT.ok;
     }
+    // Loaded here, not at the top: `--help` and `--version` never pay for the SDK, viem's clients or the indexer.
+    const [{ Context }, { execute }] = await Promise.all([import("./context"), import("./commands/index")]);
     const ctx = new Context(parsed.globals, io.env, io.cwd);
     const out = await execute(parsed, ctx);
     io.stdout(json ? `${toJson({ ok: true, command: parsed.name, result: out.json })}\n` : `${out.text.join("\n")}\n`);

@@ -23,10 +23,11 @@ import { reportFromStore, syncStore, writeReportFiles } from "./audit";
 import type { Context, Output } from "../context";
 import { connect } from "../connection";
 import { ConfigError } from "../errors";
+import { packageRoot } from "../paths";
 import type { CommandArgs } from "../spec";
 
 export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
-const ROOT = path.resolve(__dirname, "../../..");
+const ROOT = packageRoot();
 const POLICY = path.join(ROOT, "examples/policy.yaml");
 
 const VENDORS = {

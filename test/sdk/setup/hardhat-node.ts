@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
+import { ensureBuilt } from "../helpers/build";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -43,6 +44,8 @@ async function waitForRpc(url: string, child: ChildProcess, ms: number) {
 }
 
 export default async function setup(project: TestProject) {
+  // Tests spawn bin/tierguard.js, which runs the compiled CLI when there is one: never a stale one.
+  ensureBuilt("cli");
   const port = await freePort();
   const root = path.resolve(__dirname, "../../..");
   const bin = path.join(root, "node_modules", ".bin", "hardhat");
