@@ -4,6 +4,7 @@
  * hundreds of dependency files on every start would cost more than the CLI's own work. PGlite and node-postgres
  * stay external (PGlite ships WebAssembly files beside its code; both are loaded only by audit commands).
  */
+import { cpSync } from "node:fs";
 import { defineConfig } from "tsup";
 
 export default defineConfig({
@@ -20,5 +21,7 @@ export default defineConfig({
   shims: true,
   clean: true,
   // Bundled CommonJS dependencies may call require(): give the ESM chunks one.
+  // The console's page assets are read from beside its code at run time.
+  onSuccess: async () => cpSync("src/console/assets", "dist/cli/assets", { recursive: true }),
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
