@@ -427,8 +427,10 @@ export const COMMANDS = {
       out: { type: "string", value: "<dir>", desc: "output directory (default ./tierguard-report)" },
       format: { type: "string", value: "<list>", desc: "formats, comma-separated: html,json,csv,md (default all)" },
       "no-sync": { type: "boolean", desc: "use the store as it is; do not sync first" },
+      policy: { type: "string", value: "<file>", desc: "policy file whose recipient labels, token names and currency the report uses" },
+      var: varOption,
     },
-    examples: ["tierguard audit report --from 2026-06-01 --to 2026-07-01 --out audit-june --format html,csv"],
+    examples: ["tierguard audit report --from 2026-06-01 --to 2026-07-01 --out audit-june --format html,csv --policy examples/policy.yaml"],
     needs: ["rpc", "wallet"],
     schema: z.object({
       db: z.string().min(1).optional(),
@@ -441,6 +443,8 @@ export const COMMANDS = {
         .transform((s) => [...new Set(s.split(",").map((x) => x.trim().toLowerCase()).filter(Boolean))])
         .pipe(z.array(z.enum(["html", "json", "csv", "md"], { message: "must be html, json, csv or md" })).min(1)),
       noSync: z.boolean().default(false),
+      policy: z.string().min(1).optional(),
+      var: zVars,
     }),
   }),
 
@@ -460,12 +464,13 @@ export const COMMANDS = {
   }),
 
   "audit follow": define({
-    summary: "follow the head, printing alerts (blocked attempts, vetoes) as they are indexed; Ctrl-C stops",
+    summary: "follow the head; alert once on blocked attempts, vetoes, withdrawals, pauses, policy changes and budget thresholds; Ctrl-C stops",
     positionals: [],
     options: {
       db: { type: "string", value: "<dir|postgres-url>", desc: "the store (default .tierguard/db)" },
-      webhook: { type: "string", value: "<url>", desc: "also POST each batch of alerts to this URL" },
+      webhook: { type: "string", value: "<url>", desc: "also POST each batch of alerts to this URL (retried with backoff until it answers 2xx)" },
       confirmations: { type: "string", value: "<n>", desc: "blocks to stay behind the head (default 0)" },
+      from: { type: "string", value: "<start|now>", desc: "a new store's first alerts: everything indexed (start, default) or only what comes after now" },
     },
     examples: ["tierguard audit follow --webhook https://hooks.example.com/tierguard"],
     needs: ["rpc", "wallet"],
@@ -473,6 +478,7 @@ export const COMMANDS = {
       db: z.string().min(1).optional(),
       webhook: z.string().regex(/^https?:\/\/\S+$/, { message: "must be an http(s):// URL" }).optional(),
       confirmations: zCount("a number of blocks").default(0),
+      from: z.enum(["start", "now"], { message: "must be start or now" }).default("start"),
     }),
   }),
 

@@ -73,43 +73,55 @@ export {
   type WalletState,
 } from "./model/state";
 export { verify, type Difference, type VerifyOptions, type VerifyResult } from "./verify/verify";
+export { buildReport, contentHashOf, type ReportInput } from "./report/build";
+export { loadReport, type LoadReportOptions } from "./report/load";
+export { PolicyHistory, describeChanges, type PolicySnapshot } from "./report/history";
+export { buildGovernance, type Governance, type GovernanceAction, type FundMovement } from "./report/governance";
+export { createLabels, type Labels, type LabelSource } from "./report/labels";
+export { formatReferenceUnits, parseReferenceUnits, agentLabel, isoUtc, type ReportTime } from "./report/format";
+export { reportTables, type Column, type ColumnKind, type Table } from "./report/columns";
+export { renderReportJson, renderReportCsv, renderReportMarkdown, parseCsv, csvField, mdCell } from "./report/render-text";
+export { renderReportHtml, type HtmlOptions } from "./report/render-html";
 export {
-  buildReport,
-  renderReportJson,
-  renderReportCsv,
-  renderReportMarkdown,
-  categoryNamesFromLogs,
-  loadCategoryNames,
-  formatReferenceUnits,
-  parseReferenceUnits,
-  parseCsv,
-  agentLabel,
   AUDIT_DEPTH,
   type AuditReport,
-  type ReportInput,
-  type ReportTime,
+  type ReportMeta,
   type CategoryNames,
   type AutonomousDay,
+  type IntentIdentity,
+  type IntentRecord,
   type SupervisedRecord,
   type CollaborativeRecord,
   type BlockedRecord,
   type TierTotals,
   type ActorTotals,
-} from "./report/report";
-export { renderReportHtml } from "./report/html";
+} from "./report/model";
 export {
-  alertsFromTrails,
-  alertsFromLogs,
-  collectAlerts,
-  dispatchAlerts,
-  stdoutSink,
-  webhookSink,
-  formatAlertLine,
-  webhookPayload,
+  detectAlerts,
+  initialDetectorState,
+  BUDGET_THRESHOLDS,
   type Alert,
-  type AlertCursor,
   type AlertKind,
-  type AlertSink,
-  type SinkResult,
+  type AlertSeverity,
+  type DetectorState,
+} from "./alerts/detect";
+export {
+  openAlertOutbox,
+  backoffMs,
+  ALERT_MIGRATIONS,
+  type AlertOutbox,
+  type AlertChannel,
+  type AlertCursor,
+  type ChannelResult,
+  type DeliveryResult,
+  type DeliveryStatus,
+  type ProduceResult,
+  type BackoffOptions,
+} from "./alerts/outbox";
+export {
+  stdoutChannel,
+  webhookChannel,
+  webhookPayload,
+  formatAlertLine,
   type WebhookOptions,
-} from "./alerts/alerts";
+} from "./alerts/channels";

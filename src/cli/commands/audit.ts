@@ -6,14 +6,13 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Address, PublicClient } from "viem";
 import { TierGuardError } from "../../errors";
+import type { Policy } from "../../policy/schema";
 import {
-  buildReport,
-  collectAlerts,
-  dispatchAlerts,
+  createLabels,
   follow,
   isPostgresUrl,
-  loadCategoryNames,
-  loadTrails,
+  loadReport,
+  openAlertOutbox,
   openStore,
   redactUrl,
   renderReportCsv,
@@ -21,12 +20,11 @@ import {
   renderReportJson,
   renderReportMarkdown,
   startApi,
-  stdoutSink,
+  stdoutChannel,
   syncOnce,
   verify,
-  webhookSink,
-  type AlertCursor,
-  type AlertSink,
+  webhookChannel,
+  type AlertChannel,
   type AuditReport,
   type OwnedStore,
   type Store,
@@ -34,7 +32,8 @@ import {
   type SyncResult,
   type VerifyResult,
 } from "../../indexer";
-import type { Context, Output } from "../context";
+import { loadPolicy, type Context, type Output } from "../context";
+import { VERSION } from "../runner";
 import type { CommandArgs } from "../spec";
 
 export const DEFAULT_DB = ".tierguard/db";
@@ -153,7 +152,10 @@ export async function auditSync(args: CommandArgs<"audit sync">, ctx: Context): 
   });
 }
 
-/** Builds the report from the store for [from, to) (defaults: everything up to the latest block). */
+/**
+ * Builds the report from the store for [from, to) (defaults: from the first record to just after the latest
+ * block), labelled with the policy's names for recipients and tokens when a policy is given.
+ */
 export async function reportFromStore(opts: {
   publicClient: PublicClient;
   store: Store;
@@ -161,10 +163,20 @@ export async function reportFromStore(opts: {
   from?: number;
   to?: number;
   title?: string;
+  policy?: Policy;
 }): Promise<AuditReport> {
-  const to = opts.to ?? Number((await opts.publicClient.getBlock({ blockTag: "latest" })).timestamp) + 1;
-  const [trails, categories] = await Promise.all([loadTrails(opts.store, opts.wallet), loadCategoryNames(opts.store, opts.wallet)]);
-  return buildReport({ trails, categories, wallet: opts.wallet, from: opts.from ?? 0, to, title: opts.title });
+  const [head, chainId] = await Promise.all([opts.publicClient.getBlock({ blockTag: "latest" }), opts.publicClient.getChainId()]);
+  const to = opts.to ?? Number(head.timestamp) + 1;
+  return loadReport({
+    store: opts.store,
+    wallet: opts.wallet,
+    from: opts.from,
+    to,
+    title: opts.title,
+    chainId,
+    labels: createLabels({ policy: opts.policy }),
+    toolVersion: VERSION,
+  });
 }
 
 export async function auditReport(args: CommandArgs<"audit report">, ctx: Context): Promise<Output> {
@@ -174,7 +186,8 @@ export async function auditReport(args: CommandArgs<"audit report">, ctx: Contex
   }
   return withStore(ctx, args.db, async ({ store }) => {
     if (!args.noSync) await syncStore({ publicClient: c.publicClient, wallet, store, fromBlock: ctx.settings.fromBlock });
-    const report = await reportFromStore({ publicClient: c.publicClient, store, wallet, from: args.from, to: args.to });
+    const policy = args.policy ? await loadPolicy(ctx, args.policy, args.var) : undefined;
+    const report = await reportFromStore({ publicClient: c.publicClient, store, wallet, from: args.from, to: args.to, policy });
     const dir = ctx.resolvePath(args.out);
     const files = writeReportFiles(report, dir, args.format);
     const t = (name: string) => report.totals.find((x) => x.tier === name);
@@ -208,43 +221,58 @@ export async function auditVerify(args: CommandArgs<"audit verify">, ctx: Contex
   });
 }
 
+/**
+ * Follows the head; alerts go through the store's outbox: produced once per log, delivered to each channel
+ * (stdout, and the webhook if given) until it accepts them, retried with backoff, never re-sent on a restart.
+ */
 export async function auditFollow(args: CommandArgs<"audit follow">, ctx: Context): Promise<Output> {
   const [c, wallet] = await Promise.all([ctx.conn(), ctx.wallet()]);
-  const json = ctx.globals.json;
-  const sinks: AlertSink[] = json ? [] : [stdoutSink()];
-  if (args.webhook) sinks.push(webhookSink({ url: args.webhook }));
+  const channels: AlertChannel[] = [stdoutChannel({ format: ctx.globals.json ? "json" : "text" })];
+  if (args.webhook) channels.push(webhookChannel({ url: args.webhook, wallet }));
   return withStore(ctx, args.db, async ({ store, where }) => {
     const { signal } = untilInterrupted();
-    let cursor: AlertCursor | undefined;
-    let alerts = 0;
-    stderr(`following wallet ${wallet} into ${where}; Ctrl-C stops\n`);
-    const categories = await loadCategoryNames(store, wallet);
-    const r = await follow({
-      publicClient: c.publicClient,
-      wallet,
-      store,
-      fromBlock: ctx.settings.fromBlock,
-      confirmations: args.confirmations,
-      pollIntervalMs: 1000,
-      signal,
-      onLogs: async (logs, info) => {
-        if (logs.length === 0) return;
-        const got = await collectAlerts(store, wallet, { after: cursor, categories });
-        cursor = got.cursor;
-        if (got.alerts.length === 0) return;
-        alerts += got.alerts.length;
-        if (json) for (const a of got.alerts) process.stdout.write(`${JSON.stringify(a, (_k, x) => (typeof x === "bigint" ? x.toString() : x))}\n`);
-        for (const res of await dispatchAlerts(got.alerts, sinks)) {
-          if (!res.ok) stderr(`alert sink ${res.sink} failed: ${res.error}\n`);
+    const outbox = await openAlertOutbox(store, wallet);
+    await outbox.registerChannels(channels.map((ch) => ch.name));
+    await outbox.start(args.from);
+    let produced = 0;
+    let delivered = 0;
+    const failing = new Set<string>();
+    // one alert pass at a time: after each committed range, and every second for due retries
+    let pass = Promise.resolve();
+    const alertPass = () =>
+      (pass = pass.then(async () => {
+        produced += (await outbox.produce()).produced.length;
+        for (const r of await outbox.deliver(channels)) {
+          delivered += r.delivered;
+          if (r.failed > 0 && !failing.has(r.channel)) stderr(`alerts: ${r.channel} failed (${r.error}); retrying with backoff\n`);
+          if (r.failed > 0) failing.add(r.channel);
+          else if (r.delivered > 0) failing.delete(r.channel);
         }
-        void info;
-      },
-      onSyncError: (e, n) => stderr(`follow: ${e.shortMessage} (${n} in a row)\n`),
-    });
-    return {
-      text: [`stopped at block ${r.checkpoint ?? "none"}: ${r.events} events indexed, ${alerts} alert${alerts === 1 ? "" : "s"}`],
-      json: { wallet, checkpoint: r.checkpoint ?? null, events: r.events, alerts, runs: r.runs, reorgs: r.reorgs },
-    };
+      }));
+    const timer = setInterval(() => void alertPass().catch((e) => stderr(`alerts: ${(e as Error).message}\n`)), 1000);
+    stderr(`following wallet ${wallet} into ${where}; alerts from ${args.from}; Ctrl-C stops\n`);
+    try {
+      const r = await follow({
+        publicClient: c.publicClient,
+        wallet,
+        store,
+        fromBlock: ctx.settings.fromBlock,
+        confirmations: args.confirmations,
+        pollIntervalMs: 1000,
+        signal,
+        onLogs: async () => alertPass(),
+        onSyncError: (e, n) => stderr(`follow: ${e.shortMessage} (${n} in a row)\n`),
+      });
+      clearInterval(timer);
+      await alertPass();
+      return {
+        text: [`stopped at block ${r.checkpoint ?? "none"}: ${r.events} events indexed, ${produced} new alert${produced === 1 ? "" : "s"}, ${delivered} deliver${delivered === 1 ? "y" : "ies"}`],
+        json: { wallet, checkpoint: r.checkpoint ?? null, events: r.events, alerts: produced, delivered, runs: r.runs, reorgs: r.reorgs },
+      };
+    } finally {
+      clearInterval(timer);
+      await pass.catch(() => undefined);
+    }
   });
 }
 

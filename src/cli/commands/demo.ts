@@ -192,7 +192,7 @@ export async function demo(args: CommandArgs<"demo">, ctx: Context): Promise<Out
         });
       }
       verified = { blockNumber: v.blockNumber, checked: v.checked };
-      const report = await reportFromStore({ publicClient: pc, store, wallet, from: 0, title: "TierGuard demo: procurement-agent-prod" });
+      const report = await reportFromStore({ publicClient: pc, store, wallet, title: "TierGuard demo: procurement-agent-prod", policy });
       files = writeReportFiles(report, ctx.resolvePath(args.out), ["html", "json", "csv", "md"]);
       const tier = (n: string) => report.totals.find((t) => t.tier === n)!;
       counts = {
