@@ -1,5 +1,8 @@
 import { subtask, type HardhatUserConfig } from "hardhat/config";
-import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import {
+  TASK_COMPILE_SOLIDITY_EMIT_ARTIFACTS,
+  TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD,
+} from "hardhat/builtin-tasks/task-names";
 import "@nomicfoundation/hardhat-toolbox";
 
 /** The one place that pins the compiler and its settings (the npm `solc` package must match). */
@@ -16,6 +19,23 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
     version: SOLC_VERSION,
     longVersion: solc.version(),
   };
+});
+
+type AbiItem = { type: string; name?: string };
+type SolcOutput = { contracts?: Record<string, Record<string, { abi: AbiItem[] }>> };
+
+// The wallet serves its read-only views from a lens (TierGuardViews) through its fallback, to stay under the
+// EIP-170 size limit. Its artifact's ABI is the union of both, so that every client (ethers, viem, typechain,
+// Ignition, src/abi) sees one wallet with all of its functions.
+subtask(TASK_COMPILE_SOLIDITY_EMIT_ARTIFACTS, async (args: { output: SolcOutput }, _hre, runSuper) => {
+  const wallet = args.output.contracts?.["contracts/TierGuardWallet.sol"]?.TierGuardWallet;
+  const views = args.output.contracts?.["contracts/TierGuardViews.sol"]?.TierGuardViews;
+  if (wallet && views) {
+    const key = (i: AbiItem) => `${i.type}:${i.name ?? ""}`;
+    const have = new Set(wallet.abi.map(key));
+    wallet.abi = [...wallet.abi, ...views.abi.filter((i) => i.type === "function" && !have.has(key(i)))];
+  }
+  return runSuper(args);
 });
 
 const config: HardhatUserConfig = {

@@ -3,9 +3,11 @@ pragma solidity ^0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {OwnerManager} from "./base/OwnerManager.sol";
 import {PolicyManager} from "./base/PolicyManager.sol";
 import {ITierGuardWallet} from "./interfaces/ITierGuardWallet.sol";
+import {TierGuardViews} from "./TierGuardViews.sol";
 import {Words} from "./libraries/Words.sol";
 
 /// @title TierGuardWallet
@@ -16,18 +18,41 @@ import {Words} from "./libraries/Words.sol";
 /// `Classifier` <- `PolicyManager` (policy, keys, views) <- this contract (intents and funds).
 contract TierGuardWallet is OwnerManager, PolicyManager {
     using SafeERC20 for IERC20;
+    using EnumerableSet for EnumerableSet.AddressSet;
 
     bytes32 internal constant APPROVAL_TYPEHASH = keccak256(
         "Approval(bytes32 intentId,address token,uint256 amount,address recipient,uint256 deadline)"
     );
 
+    /// @dev Size of an ABI-encoded PendingIntent: 13 static fields of one word each.
+    uint256 private constant PENDING_INTENT_SIZE = 13 * 32;
+
+    /// @dev The lens serving the views of `ITierGuardViews` (see the fallback).
+    address private immutable _views;
+
     /// @param initialOwners the owners (EOAs or ERC-1271 contract wallets), at most 16, no duplicates
     /// @param threshold_ M, the number of distinct owner approvals required
-    constructor(address[] memory initialOwners, uint8 threshold_) OwnerManager(initialOwners, threshold_) {}
+    constructor(address[] memory initialOwners, uint8 threshold_) OwnerManager(initialOwners, threshold_) {
+        // The lens's creation code is part of this constructor only, not of the wallet's runtime bytecode.
+        _views = address(new TierGuardViews());
+    }
 
     /// @notice Accepts ETH deposits.
     receive() external payable {
         emit Deposited(msg.sender, msg.value);
+    }
+
+    /// @notice Serves the views of `ITierGuardViews` by delegating to the wallet's lens, which has view functions
+    /// only (it reads this wallet's storage and cannot write it). Unknown selectors revert there, without data.
+    fallback() external {
+        address views = _views;
+        assembly ("memory-safe") {
+            calldatacopy(0, 0, calldatasize())
+            let ok := delegatecall(gas(), views, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) { revert(0, returndatasize()) }
+            return(0, returndatasize())
+        }
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -63,10 +88,10 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
         tier = Tier(uint8(details >> Words.D_TIER));
 
         // Effects: the agent's counters (and its nonce, from which the id derives) and the tier's budget.
-        uint256 nonce = agentWord >> 216;
+        uint256 nonce = agentWord >> Words.A_NONCE;
         intentId = _intentId(agentId, nonce);
         unchecked {
-            _agents[agentId] = (agentWord & ~(Words.M40 << 216)) | ((nonce + 1) << 216);
+            _agents[agentId] = (agentWord & ~(Words.M40 << Words.A_NONCE)) | ((nonce + 1) << Words.A_NONCE);
         }
         if (budgetWord != 0) _budgets[uint8(tier)] = budgetWord;
 
@@ -113,12 +138,14 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
             amount: amount,
             recipient: recipient,
             value: value,
-            budgeted: details & Words.D_BUDGETED_BIT != 0 ? value : 0,
             category: uint8(details),
             tier: tier,
             submittedAt: uint40(block.timestamp),
             notBefore: notBefore,
-            deadline: deadline
+            deadline: deadline,
+            policyVersion: uint32(details >> Words.D_VERSION),
+            budgetEpoch: uint24(details >> Words.D_EPOCH),
+            trust: Trust(uint8(details >> Words.D_TRUST) & 0xf)
         });
         _intents[intentId] = _commit(keccak256(abi.encode(p)), status);
         details |= (uint256(notBefore) << Words.D_NOT_BEFORE) | (uint256(deadline) << Words.D_DEADLINE);
@@ -166,10 +193,12 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
         uint256 bit = uint256(1) << (slot - 1);
         if (bitmap & bit != 0) revert TierGuardAlreadyApproved(intentId, msg.sender);
         bitmap |= bit;
-        _intents[intentId] = _withApprovals(w, bitmap);
+        w = _withApprovals(w, bitmap);
+        _intents[intentId] = w;
         emit IntentApproved(intentId, msg.sender);
-        if (_popcount(bitmap) >= uint8(_hot >> Words.H_THRESHOLD)) {
-            executed = _settle(intentId, intent);
+        uint256 h = _hot;
+        if (_popcount(bitmap) >= uint8(h >> Words.H_THRESHOLD)) {
+            executed = _settle(intentId, intent, w, false, h);
         }
     }
 
@@ -197,29 +226,57 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
                 emit IntentApproved(intentId, signer);
             }
         }
-        uint256 threshold = uint8(_hot >> Words.H_THRESHOLD);
+        uint256 h = _hot;
+        uint256 threshold = uint8(h >> Words.H_THRESHOLD);
         uint256 count = _popcount(bitmap);
         if (count < threshold) revert TierGuardNotEnoughApprovals(count, threshold);
-        // Record the signed approvals first: if the payment is refused for a retryable reason, `execute` can
-        // retry it later without the signatures.
-        if (bitmap != stored) _intents[intentId] = _withApprovals(w, bitmap);
-        executed = _settle(intentId, intent);
+        // If the payment is refused for a retryable reason, the signed approvals are recorded so that `execute`
+        // can retry it later without the signatures.
+        executed = _settle(intentId, intent, _withApprovals(w, bitmap), bitmap != stored, h);
     }
 
     /// @inheritdoc ITierGuardWallet
     function execute(bytes32 intentId, PendingIntent calldata intent) external nonReentrant returns (bool executed) {
-        Status status = _status(intentId, intent);
+        uint256 w = _load(intentId, intent);
+        Status status = Status(uint8(w));
+        uint256 h = _hot;
         if (status == Status.Queued) {
             if (block.timestamp < intent.notBefore) revert TierGuardVetoWindowOpen(intentId, intent.notBefore);
             if (block.timestamp >= intent.deadline) revert TierGuardDeadlinePassed(intentId, intent.deadline);
         } else {
             // AwaitingApproval: storage holds only waiting intents.
             if (block.timestamp >= intent.deadline) revert TierGuardDeadlinePassed(intentId, intent.deadline);
-            uint256 count = _popcount(_onchainApprovals(_intents[intentId]));
-            uint256 threshold = uint8(_hot >> Words.H_THRESHOLD);
+            uint256 count = _popcount(_onchainApprovals(w));
+            uint256 threshold = uint8(h >> Words.H_THRESHOLD);
             if (count < threshold) revert TierGuardNotEnoughApprovals(count, threshold);
         }
-        return _settle(intentId, intent);
+        return _settle(intentId, intent, w, false, h);
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function freezeAgent(bytes32 agentId, QueuedIntent[] calldata queued) external nonReentrant {
+        if (msg.sender != address(this)) _requireOwner();
+        if (agentId == bytes32(0) || uint256(agentId) & Words.M40 != 0) revert TierGuardInvalidAgent();
+        _agents[agentId] |= Words.A_FROZEN_BIT;
+        // Revoke every key of the agent. Walking the set backwards keeps removal (swap with last) safe.
+        uint256 revoked;
+        for (uint256 i = _keySet.length(); i > 0; --i) {
+            address key = _keySet.at(i - 1);
+            if (bytes32(_keys[key] & ~Words.M40) == agentId) {
+                delete _keys[key];
+                _keySet.remove(key);
+                emit SessionKeyRevoked(agentId, key, msg.sender);
+                ++revoked;
+            }
+        }
+        for (uint256 i; i < queued.length; ++i) {
+            PendingIntent calldata intent = queued[i].intent;
+            bytes32 intentId = queued[i].intentId;
+            _load(intentId, intent);
+            if (intent.agentId != agentId) revert TierGuardUnknownIntent(intentId);
+            emit IntentRefused(intentId, Refusal.AgentFrozen, true, _close(intentId, intent));
+        }
+        emit AgentFrozen(agentId, msg.sender, revoked, queued.length);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -239,84 +296,90 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc ITierGuardWallet
-    function intentStatus(bytes32 intentId) external view returns (Status) {
-        return Status(uint8(_intents[intentId]));
-    }
-
-    /// @inheritdoc ITierGuardWallet
-    function approvals(bytes32 intentId) external view returns (address[] memory list) {
-        uint256 bitmap = _onchainApprovals(_intents[intentId]);
-        list = new address[](_popcount(bitmap));
-        uint256 j;
-        for (uint256 i; i < MAX_OWNERS; ++i) {
-            if ((bitmap >> i) & 1 != 0) list[j++] = _ownerSlots[i];
-        }
-    }
-
-    /// @inheritdoc ITierGuardWallet
     function approvalDigest(bytes32 intentId, PendingIntent calldata intent) external view returns (bytes32) {
         return _approvalDigest(intentId, intent);
-    }
-
-    /// @inheritdoc ITierGuardWallet
-    function intentIdFor(bytes32 agentId, uint40 nonce) external pure returns (bytes32) {
-        if (uint256(agentId) & Words.M40 != 0) revert TierGuardInvalidAgent();
-        return _intentId(agentId, nonce);
     }
 
     /*//////////////////////////////////////////////////////////////
                                 INTERNALS
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev Pays a queued intent after re-checking what may have changed since it was queued. Refusals are
-    /// recorded, not reverted: final ones (recipient blocked, token delisted) close the intent, retryable ones
-    /// (paused, not enough balance) leave it queued.
-    function _settle(bytes32 intentId, PendingIntent calldata intent) internal returns (bool) {
-        if (_hot & 1 != 0) {
+    /// @dev Pays a queued intent after re-checking every prohibition, as the policy stands now. Refusals are
+    /// recorded, not reverted: final ones (agent frozen, recipient blocked, category or trust prohibited, token
+    /// delisted) close the intent, retryable ones (paused, not enough balance) leave it queued.
+    /// @param w the intent's commitment word as it stands (with any approvals of this call)
+    /// @param unsaved whether `w` still has to be written to keep the intent queued after a retryable refusal
+    /// @param h the hot word (read by the caller)
+    function _settle(
+        bytes32 intentId,
+        PendingIntent calldata intent,
+        uint256 w,
+        bool unsaved,
+        uint256 h
+    ) internal returns (bool) {
+        if (h & 1 != 0) {
+            if (unsaved) _intents[intentId] = w;
             emit IntentRefused(intentId, Refusal.Paused, false, 0);
             return false;
         }
-        Trust trust = _trust[intent.recipient];
-        Refusal refusal;
-        bool refused;
-        if (trust == Trust.Blocked) (refused, refusal) = (true, Refusal.RecipientBlocked);
-        else if (_tokenWords[intent.token] == 0) (refused, refusal) = (true, Refusal.TokenNotAccepted);
-        if (refused) {
-            uint64 released = _close(intentId, intent);
-            emit IntentRefused(intentId, refusal, true, released);
+        uint256 a = _agents[intent.agentId];
+        Trust trust = intent.trust;
+        Refusal refusal = Refusal.Paused; // Paused here means "not refused"
+        if (a & Words.A_FROZEN_BIT != 0) {
+            refusal = Refusal.AgentFrozen;
+        } else if (uint32(h >> Words.H_VERSION) != intent.policyVersion) {
+            // Every prohibition is policy, and every policy change bumps the version: when it is the version the
+            // intent was submitted under, nothing below can have changed and three cold reads are saved.
+            trust = _trust[intent.recipient];
+            if (trust == Trust.Blocked) refusal = Refusal.RecipientBlocked;
+            else if ((h >> (Words.H_PROHIBITED_TRUST + uint8(trust))) & 1 != 0) refusal = Refusal.TrustProhibited;
+            else if ((_settings >> (Words.S_PROHIBITED_CATEGORIES + intent.category)) & 1 != 0) {
+                refusal = Refusal.CategoryProhibited;
+            } else if (_tokenWords[intent.token] == 0) refusal = Refusal.TokenNotAccepted;
+        }
+        if (refusal != Refusal.Paused) {
+            emit IntentRefused(intentId, refusal, true, _close(intentId, intent));
             return false;
         }
         // Effects before the interaction; undone (and the refusal recorded) if the wallet cannot pay now.
-        uint256 w = _intents[intentId];
         delete _intents[intentId];
+        _agents[intent.agentId] = a - (uint256(1) << Words.A_OPEN);
         if (!_tryPay(intent.token, intent.recipient, intent.amount)) {
             _intents[intentId] = w;
+            _agents[intent.agentId] = a;
             emit IntentRefused(intentId, Refusal.TransferFailed, false, 0);
             return false;
         }
         emit IntentExecuted(intentId, msg.sender);
-        if (intent.tier == Tier.Collaborative && trust == Trust.Unknown) _promote(intent.recipient);
+        if (intent.tier == Tier.Collaborative && trust == Trust.Unknown) _promote(intent.recipient, h);
         return true;
     }
 
-    /// @dev After an owner-approved payment, an Unknown recipient becomes Known if the policy says so.
-    function _promote(address recipient) private {
+    /// @dev After an owner-approved payment, an Unknown recipient becomes Known if the policy says so, and never
+    /// out of or into a prohibited trust level.
+    function _promote(address recipient, uint256 h) private {
         if ((_settings >> Words.S_AUTO_PROMOTE) & 1 == 0) return;
+        if ((h >> Words.H_PROHIBITED_TRUST) & 3 != 0) return;
+        // The trust recorded at submission may be out of date (an earlier payment promoted the recipient).
+        if (_trust[recipient] != Trust.Unknown) return;
         _setTrust(recipient, Trust.Known);
         emit RecipientTrustSet(recipient, Trust.Known, true, _version());
     }
 
     /// @dev Closes a queued intent without paying (its commitment is deleted: storage holds only intents that
-    /// still wait, and the refund makes deciding cheaper) and gives its budgeted value back to the tier's budget if
-    /// the budget window it was counted in is still the current one.
+    /// still wait, and the refund makes deciding cheaper), takes it off its agent's open intents and gives its
+    /// budgeted value back to the tier's budget, only if the budget window it was counted in is still the
+    /// current one (same epoch: a window that opened since, even in the same second, is never credited).
     function _close(bytes32 intentId, PendingIntent calldata intent) private returns (uint64 released) {
         delete _intents[intentId];
-        uint64 budgeted = intent.budgeted;
-        if (budgeted == 0) return 0;
+        _agents[intent.agentId] -= uint256(1) << Words.A_OPEN;
+        uint256 epoch = intent.budgetEpoch;
+        if (epoch == 0) return 0;
         uint256 b = _budgets[uint8(intent.tier)];
+        if (uint64(b) == 0 || b >> Words.B_EPOCH != epoch) return 0;
         uint256 spent = Words.get(b, 136, Words.M96);
-        if (b == 0 || Words.get(b, 96, Words.M40) > intent.submittedAt) return 0;
-        released = spent < budgeted ? uint64(spent) : budgeted;
+        uint64 value = intent.value;
+        released = spent < value ? uint64(spent) : value;
         _budgets[uint8(intent.tier)] = Words.set(b, 136, Words.M96, spent - released);
     }
 
@@ -346,7 +409,7 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
     /// @dev The intent's commitment word, after checking that `intent` is exactly what was queued.
     function _load(bytes32 intentId, PendingIntent calldata intent) private view returns (uint256 w) {
         w = _intents[intentId];
-        if (w == 0 || (w >> 64) != (uint256(keccak256(abi.encode(intent))) >> 64)) {
+        if (w == 0 || (w >> 64) != (uint256(_hashIntent(intent)) >> 64)) {
             revert TierGuardUnknownIntent(intentId);
         }
     }
@@ -363,13 +426,6 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
     function _expectOpenApproval(bytes32 intentId, PendingIntent calldata intent) private view returns (uint256 w) {
         w = _expectStatus(intentId, intent, Status.AwaitingApproval);
         if (block.timestamp >= intent.deadline) revert TierGuardDeadlinePassed(intentId, intent.deadline);
-    }
-
-    /// @dev On-chain approvals still valid: those recorded before an owner was removed are void.
-    function _onchainApprovals(uint256 w) private view returns (uint256) {
-        uint256 bitmap = (w >> 8) & Words.M16;
-        if (bitmap == 0) return 0;
-        return uint32(w >> 24) == _ownerEpoch ? bitmap : 0;
     }
 
     function _withApprovals(uint256 w, uint256 bitmap) private view returns (uint256) {
@@ -392,18 +448,21 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
             );
     }
 
+    /// @dev keccak256(abi.encode(intent)) straight from calldata: PendingIntent has only static fields, so its ABI
+    /// encoding is its 13 words as they sit in calldata. This skips decoding every field; a non-canonical encoding
+    /// (dirty high bits) hashes differently from the commitment and is refused as an unknown intent.
+    function _hashIntent(PendingIntent calldata intent) private pure returns (bytes32 hash) {
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            calldatacopy(ptr, intent, PENDING_INTENT_SIZE)
+            hash := keccak256(ptr, PENDING_INTENT_SIZE)
+        }
+    }
+
     /// @dev A fresh commitment: the hash's upper 192 bits and a status, no approvals.
     function _commit(bytes32 hash, Status status) private pure returns (uint256) {
         return ((uint256(hash) >> 64) << 64) | uint8(status);
     }
 
-    /// @dev An agent id has its low 40 bits clear and nonces are 40 bits wide, so the id is the agent id with
-    /// the agent's sequence number in its last 5 bytes: unique per wallet, readable, and free to compute.
-    function _intentId(bytes32 agentId, uint256 nonce) private pure returns (bytes32) {
-        return agentId | bytes32(nonce);
-    }
 
-    function _popcount(uint256 x) private pure returns (uint256 n) {
-        for (; x != 0; x &= x - 1) ++n;
-    }
 }

@@ -12,12 +12,16 @@ import {Words} from "../libraries/Words.sol";
 abstract contract Classifier is WalletStorage {
     /// @dev Classifies an intent. Reverts on invalid input (the same errors for `spend` and `preview`);
     /// never reverts for a prohibited intent. Semantics, in order: prohibited category, blocked recipient,
-    /// prohibited trust; then the tiers in order, the first whose conditions all hold wins; else unmatched.
+    /// prohibited trust; then the tiers in order, the first whose conditions all hold wins; else unmatched, which
+    /// goes to Prohibited or to Collaborative, then counted against (and blocked when it would exceed) the
+    /// collaborative tier's frequency and budget. An intent bound for a queued tier is blocked
+    /// (TooManyOpenIntents) when its agent already has the policy's maximum of open intents.
     /// Fast path: when the autonomous tier allows the category, the category is defined and not prohibited
     /// (setters keep tier and prohibited categories disjoint), so the cold settings word is not read.
     /// @return d the verdict in `IntentSubmitted.details` layout (category, reason, misses, tier, budgeted, value;
     /// no version or timing yet)
-    /// @return agentWord the agent's counters with the matched tier's frequency window advanced (nonce untouched)
+    /// @return agentWord the agent's counters with the matched tier's frequency window advanced and, for a queued
+    /// tier, one more open intent (nonce untouched)
     /// @return budgetWord the matched tier's budget word with the value added (when d's budgeted bit is set)
     function _classify(
         uint256 h,
@@ -77,32 +81,73 @@ abstract contract Classifier is WalletStorage {
             value = _value(token, amount);
             d |= (value << Words.D_VALUE) | (uint256(uint8(Reason.CategoryNotAllowed)) << Words.D_MISSES);
         }
-        for (uint256 t = 1; t < 3; ++t) {
+        return _queuedTiers(d, s, category, value, trust, agentWord);
+    }
+
+    /// @dev The tiers after Autonomous (the caller put the autonomous miss in `d`), then the unmatched policy and the
+    /// open-intents bound. Kept out of `_classify` so that the autonomous fast path keeps its variables on the stack.
+    function _queuedTiers(
+        uint256 d,
+        uint256 s,
+        uint256 category,
+        uint256 value,
+        uint256 trust,
+        uint256 agentWord
+    ) private view returns (uint256, uint256, uint256 budgetWord) {
+        uint256 miss;
+        uint256 advanced;
+        uint256 t = 1;
+        uint256 reason;
+        for (;; ++t) {
+            // Pass 3 escalates an unmatched intent into Collaborative, unless the policy prohibits unmatched intents:
+            // that tier's frequency and budget hold on this path too (not its categories, amount or trust, which
+            // are what left the intent unmatched).
+            uint256 tier = t;
+            if (t == 3) {
+                reason = uint8(Reason.NoTierMatched);
+                if ((s >> Words.S_UNMATCHED) & Words.M8 == uint8(Tier.Prohibited)) break;
+                tier = 2;
+            }
             miss = uint8(Reason.CategoryNotAllowed);
-            if ((s >> (Words.S_TIER_CATEGORIES + 64 * (t - 1) + category)) & 1 != 0) {
-                uint256 rules = _tiers[t];
+            if (t == 3 || (s >> (Words.S_TIER_CATEGORIES + 64 * (t - 1) + category)) & 1 != 0) {
+                uint256 rules = _tiers[tier];
                 (miss, advanced, budgetWord) = _check(
-                    t,
+                    tier,
                     value,
                     trust,
-                    (s >> (Words.S_BUDGET_TIERS + t)) & 1 != 0,
-                    uint64(rules >> 64),
-                    uint8(rules >> 248),
+                    (s >> (Words.S_BUDGET_TIERS + tier)) & 1 != 0,
+                    t == 3 ? type(uint64).max : uint64(rules >> 64),
+                    t == 3 ? 0 : uint8(rules >> 248),
                     uint32(rules >> 128),
                     uint32(rules >> 160),
                     agentWord
                 );
-                if (miss == 0) {
-                    d |= (t << Words.D_TIER) | (budgetWord == 0 ? 0 : Words.D_BUDGETED_BIT);
-                    return (d, advanced, budgetWord);
-                }
+                if (miss == 0) break;
+            }
+            if (t == 3) {
+                reason = miss;
+                break;
             }
             d |= miss << (Words.D_MISSES + 4 * t);
         }
-        d |=
-            (((s >> Words.S_UNMATCHED) & Words.M8) << Words.D_TIER) |
-            (uint256(uint8(Reason.NoTierMatched)) << Words.D_REASON);
-        return (d, agentWord, 0);
+        if (t == 3) {
+            if (reason != uint8(Reason.NoTierMatched) || miss != 0) {
+                // unmatched intents prohibited, or the escalation would exceed collaborative's frequency or budget
+                return (d | (reason << Words.D_REASON) | (uint256(uint8(Tier.Prohibited)) << Words.D_TIER), agentWord, 0);
+            }
+            t = 2;
+        }
+        // A queued tier: the agent's open intents are bounded so that it cannot flood the owners' queue.
+        if ((agentWord >> Words.A_OPEN) & Words.M16 >= (s >> Words.S_MAX_OPEN) & Words.M16) {
+            reason = uint8(Reason.TooManyOpenIntents);
+            return (d | (reason << Words.D_REASON) | (uint256(uint8(Tier.Prohibited)) << Words.D_TIER), agentWord, 0);
+        }
+        d |= (reason << Words.D_REASON) | (t << Words.D_TIER) | (trust << Words.D_TRUST);
+        if (budgetWord != 0) d |= Words.D_BUDGETED_BIT | ((budgetWord >> Words.B_EPOCH) << Words.D_EPOCH);
+        unchecked {
+            // open < maxOpen <= 65535, so the 16-bit field cannot overflow
+            return (d, advanced + (uint256(1) << Words.A_OPEN), budgetWord);
+        }
     }
 
     /// @dev The Reason code (0 = not prohibited) for a recipient's trust level.
@@ -138,29 +183,34 @@ abstract contract Classifier is WalletStorage {
         if (trust < minTrust) return (uint8(Reason.TrustTooLow), agentWord, 0);
         unchecked {
             if (period != 0) {
-                uint256 off = 72 * t;
+                // count < maxCount <= 2**24 - 1 (checked when configured), so count + 1 fits its 24 bits
+                uint256 off = 64 * t;
                 uint256 start = (agentWord >> off) & Words.M40;
-                uint256 count = (agentWord >> (off + 40)) & Words.M32;
+                uint256 count = (agentWord >> (off + 40)) & Words.M24;
                 if (block.timestamp >= start + period) {
                     start = block.timestamp;
                     count = 0;
                 }
                 if (count >= maxCount) return (uint8(Reason.FrequencyExceeded), agentWord, 0);
-                agentWord =
-                    (agentWord & ~(((uint256(1) << 72) - 1) << off)) |
-                    (start << off) |
-                    ((count + 1) << (off + 40));
+                agentWord = (agentWord & ~(Words.M64 << off)) | (start << off) | ((count + 1) << (off + 40));
             }
             if (hasBudget) {
                 uint256 b = _budgets[t];
                 uint256 start = (b >> 96) & Words.M40;
                 uint256 spent = (b >> 136) & Words.M96;
+                uint256 epoch = b >> Words.B_EPOCH;
                 if (block.timestamp >= start + ((b >> 64) & Words.M32)) {
+                    // A new window: a new generation, so that nothing counted before is released into it.
                     start = block.timestamp;
                     spent = 0;
+                    epoch = (epoch % Words.M24) + 1; // 1..2**24-1: 0 means "not counted" in an intent
                 }
                 if (spent + value > uint64(b)) return (uint8(Reason.BudgetExceeded), agentWord, 0);
-                budgetWord = (b & ((uint256(1) << 96) - 1)) | (start << 96) | ((spent + value) << 136);
+                budgetWord =
+                    (b & ((uint256(1) << 96) - 1)) |
+                    (start << 96) |
+                    ((spent + value) << 136) |
+                    (epoch << Words.B_EPOCH);
             }
         }
         return (0, agentWord, budgetWord);

@@ -14,7 +14,7 @@ import {Words} from "../libraries/Words.sol";
 /// way to reach the wallet's self-only configuration functions.
 /// @dev Like a Safe, configuration setters are callable only by the wallet itself; `ownerAction` calls them after
 /// checking M distinct owners' EIP-712 signatures bound to this wallet, this chain, a nonce and a deadline.
-abstract contract OwnerManager is WalletStorage, EIP712, ReentrancyGuardTransient {
+abstract contract OwnerManager is WalletStorage, EIP712, ReentrancyGuardTransient, ITierGuardWallet {
     bytes32 internal constant OWNER_ACTION_TYPEHASH = keccak256(
         "OwnerAction(bytes[] calls,uint256 nonce,uint256 deadline)"
     );
@@ -26,7 +26,9 @@ abstract contract OwnerManager is WalletStorage, EIP712, ReentrancyGuardTransien
             _addOwner(initialOwners[i]);
         }
         // Unmatched intents are prohibited until the policy says otherwise.
-        _settings |= uint256(uint8(Tier.Prohibited)) << Words.S_UNMATCHED;
+        _settings |=
+            (uint256(uint8(Tier.Prohibited)) << Words.S_UNMATCHED) |
+            (DEFAULT_MAX_OPEN_INTENTS << Words.S_MAX_OPEN);
         _setThreshold(threshold_);
     }
 
@@ -62,11 +64,6 @@ abstract contract OwnerManager is WalletStorage, EIP712, ReentrancyGuardTransien
         uint256 deadline
     ) external view returns (bytes32) {
         return _ownerActionDigest(calls, nonce, deadline);
-    }
-
-    /// @inheritdoc ITierGuardWallet
-    function ownerNonce() external view returns (uint256) {
-        return _ownerNonce;
     }
 
     function _ownerActionDigest(
@@ -168,31 +165,6 @@ abstract contract OwnerManager is WalletStorage, EIP712, ReentrancyGuardTransien
         if (guardian == address(0)) revert TierGuardInvalidOwner(guardian);
         _guardians[guardian] = enabled;
         emit GuardianSet(guardian, enabled);
-    }
-
-    /*//////////////////////////////////////////////////////////////
-                                 VIEWS
-    //////////////////////////////////////////////////////////////*/
-
-    /// @inheritdoc ITierGuardWallet
-    function owners() external view returns (address[] memory list) {
-        uint256 count = uint8(_settings >> Words.S_OWNER_COUNT);
-        list = new address[](count);
-        uint256 j;
-        for (uint256 i; i < MAX_OWNERS && j < count; ++i) {
-            address o = _ownerSlots[i];
-            if (o != address(0)) list[j++] = o;
-        }
-    }
-
-    /// @inheritdoc ITierGuardWallet
-    function isOwner(address account) external view returns (bool) {
-        return _isOwner(account);
-    }
-
-    /// @inheritdoc ITierGuardWallet
-    function isGuardian(address account) external view returns (bool) {
-        return _guardians[account];
     }
 
     /*//////////////////////////////////////////////////////////////

@@ -12,7 +12,7 @@ import {Words} from "../libraries/Words.sol";
 /// @notice The policy's setters (self-only: reached through an owner action), session keys, and the views that
 /// let an SDK, a planner or an auditor read the whole configuration back.
 /// @dev Each policy setter bumps the policy version once per owner action and emits its change with the version.
-abstract contract PolicyManager is Classifier {
+abstract contract PolicyManager is Classifier, ITierGuardWallet {
     using EnumerableSet for EnumerableSet.AddressSet;
 
     /*//////////////////////////////////////////////////////////////
@@ -50,9 +50,16 @@ abstract contract PolicyManager is Classifier {
         if (conflict != 0) revert TierGuardCategoryConflict(conflict);
         if (rules.categories != 0 && rules.maxValue == 0) revert TierGuardInvalidTierRules(tier, "maxValue");
         if (rules.minTrust > uint8(Trust.Verified)) revert TierGuardInvalidTierRules(tier, "minTrust");
-        if (rules.period != 0 && rules.maxCount == 0) revert TierGuardInvalidTierRules(tier, "maxCount");
-        if (tier == Tier.Autonomous && rules.window != 0) revert TierGuardInvalidTierRules(tier, "window");
-        if (tier == Tier.Collaborative && rules.window == 0) revert TierGuardInvalidTierRules(tier, "window");
+        // Counts are 24-bit in the agent word.
+        if ((rules.period != 0 && rules.maxCount == 0) || rules.maxCount > Words.M24) {
+            revert TierGuardInvalidTierRules(tier, "maxCount");
+        }
+        // A supervised tier with no veto window would be autonomous in all but name (payable next block).
+        if (
+            tier == Tier.Autonomous
+                ? rules.window != 0
+                : rules.window == 0 && (tier == Tier.Collaborative || rules.categories != 0)
+        ) revert TierGuardInvalidTierRules(tier, "window");
         // A supervised tier that allows anything needs a grace period (else nothing could ever execute); the
         // collaborative window is required even when the tier is disabled: it times out escalated intents.
         if (tier == Tier.Supervised ? (rules.categories != 0 && rules.grace == 0) : rules.grace != 0) {
@@ -72,7 +79,10 @@ abstract contract PolicyManager is Classifier {
     function setBudget(Tier tier, uint64 max, uint32 period) external onlySelf {
         if (tier == Tier.Prohibited) revert TierGuardInvalidTier(uint8(tier));
         if (max == 0) {
-            delete _budgets[uint8(tier)];
+            // Removing a budget discards its window: a new epoch, so that nothing counted before is released into
+            // a budget set later.
+            uint256 epoch = ((_budgets[uint8(tier)] >> Words.B_EPOCH) % Words.M24) + 1;
+            _budgets[uint8(tier)] = epoch << Words.B_EPOCH;
             _setBudgetFlag(tier, false);
         } else {
             if (period == 0) revert TierGuardInvalidTierRules(tier, "budget.period");
@@ -106,6 +116,12 @@ abstract contract PolicyManager is Classifier {
     function setAutoPromote(bool enabled) external onlySelf {
         _settings = Words.set(_settings, Words.S_AUTO_PROMOTE, 1, enabled ? 1 : 0);
         emit AutoPromoteSet(enabled, _touchPolicy());
+    }
+
+    /// @inheritdoc ITierGuardWallet
+    function setMaxOpenIntents(uint16 maxOpenIntents) external onlySelf {
+        _settings = Words.set(_settings, Words.S_MAX_OPEN, Words.M16, maxOpenIntents);
+        emit MaxOpenIntentsSet(maxOpenIntents, _touchPolicy());
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -159,6 +175,7 @@ abstract contract PolicyManager is Classifier {
         if (agentId == bytes32(0) || uint256(agentId) & Words.M40 != 0) revert TierGuardInvalidAgent();
         bytes32 current = bytes32(_keys[key] & ~Words.M40);
         if (current != bytes32(0) && current != agentId) revert TierGuardKeyBelongsToOtherAgent(key, current);
+        if (_agents[agentId] & Words.A_FROZEN_BIT != 0) revert TierGuardAgentFrozen(agentId);
         _keys[key] = uint256(agentId) | validUntil;
         _keySet.add(key);
         emit SessionKeyGranted(agentId, key, validUntil);
@@ -174,91 +191,14 @@ abstract contract PolicyManager is Classifier {
         emit SessionKeyRevoked(agentId, key, msg.sender);
     }
 
-    /*//////////////////////////////////////////////////////////////
-                                 VIEWS
-    //////////////////////////////////////////////////////////////*/
-
     /// @inheritdoc ITierGuardWallet
-    function preview(
-        bytes32 agentId,
-        address token,
-        uint256 amount,
-        address recipient,
-        uint8 category
-    ) external view returns (Tier tier, Reason reason, uint16 misses, uint64 value) {
-        (uint256 d, , ) = _classify(_hot, agentId, token, amount, recipient, category);
-        return (
-            Tier(uint8(d >> Words.D_TIER)),
-            Reason(uint8(d >> Words.D_REASON)),
-            uint16(d >> Words.D_MISSES),
-            uint64(d >> Words.D_VALUE)
-        );
-    }
-
-    /// @inheritdoc ITierGuardWallet
-    function quote(address token, uint256 amount) external view returns (uint64 value) {
-        return _value(token, amount);
-    }
-
-    /// @inheritdoc ITierGuardWallet
-    function settings() external view returns (Settings memory) {
-        return Words.decodeSettings(_hot, _settings, _definedCategories);
-    }
-
-    /// @inheritdoc ITierGuardWallet
-    function tierRules(Tier tier) external view returns (TierRules memory) {
-        if (tier == Tier.Prohibited) revert TierGuardInvalidTier(uint8(tier));
-        if (tier == Tier.Autonomous) return Words.decodeHotTier(_hot);
-        TierRules memory r = Words.decodeTier(_tiers[uint8(tier)]);
-        r.categories = uint64(_settings >> _tierCategoriesOffset(tier));
-        return r;
-    }
-
-    /// @inheritdoc ITierGuardWallet
-    function budget(Tier tier) external view returns (Budget memory) {
-        if (tier == Tier.Prohibited) revert TierGuardInvalidTier(uint8(tier));
-        return Words.decodeBudget(_budgets[uint8(tier)]);
-    }
-
-    /// @inheritdoc ITierGuardWallet
-    function tokenConfig(address token) external view returns (TokenConfig memory) {
-        return Words.decodeToken(_tokenWords[token]);
-    }
-
-    /// @inheritdoc ITierGuardWallet
-    function tokens() external view returns (address[] memory) {
-        return _tokenSet.values();
-    }
-
-    /// @inheritdoc ITierGuardWallet
-    function categoryName(uint8 category) external view returns (bytes32) {
-        return _categoryNames[category];
-    }
-
-    /// @inheritdoc ITierGuardWallet
-    function recipientTrust(address recipient) external view returns (Trust) {
-        return _trust[recipient];
-    }
-
-    /// @inheritdoc ITierGuardWallet
-    function recipientList() external view returns (address[] memory) {
-        return _recipientSet.values();
-    }
-
-    /// @inheritdoc ITierGuardWallet
-    function sessionKey(address key) external view returns (SessionKey memory) {
-        uint256 w = _keys[key];
-        return SessionKey(bytes32(w & ~Words.M40), uint40(w));
-    }
-
-    /// @inheritdoc ITierGuardWallet
-    function sessionKeys() external view returns (address[] memory) {
-        return _keySet.values();
-    }
-
-    /// @inheritdoc ITierGuardWallet
-    function agentState(bytes32 agentId) external view returns (AgentState memory) {
-        return Words.decodeAgent(_agents[agentId]);
+    function unfreezeAgent(bytes32 agentId) external onlySelf {
+        uint256 a = _agents[agentId];
+        if (a & Words.A_FROZEN_BIT == 0) revert TierGuardAgentNotFrozen(agentId);
+        uint256 open = (a >> Words.A_OPEN) & Words.M16;
+        if (open != 0) revert TierGuardAgentHasOpenIntents(agentId, open);
+        _agents[agentId] = a & ~Words.A_FROZEN_BIT;
+        emit AgentUnfrozen(agentId);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -274,7 +214,7 @@ abstract contract PolicyManager is Classifier {
             uint64(s >> (Words.S_TIER_CATEGORIES + 64));
     }
 
-    function _tierCategoriesOffset(Tier tier) private pure returns (uint256) {
+    function _tierCategoriesOffset(Tier tier) internal pure returns (uint256) {
         return Words.S_TIER_CATEGORIES + 64 * (uint8(tier) - 1);
     }
 

@@ -2,14 +2,14 @@
 pragma solidity ^0.8.28;
 
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
-import {ITierGuardWallet} from "../interfaces/ITierGuardWallet.sol";
+import {ITierGuardBase} from "../interfaces/ITierGuardBase.sol";
 import {Words} from "../libraries/Words.sol";
 
 /// @title WalletStorage
 /// @notice The wallet's state, shared by its parts (owners, policy, intents). All of it is private to the
 /// wallet's own code: there is no upgradeability and no delegatecall.
 /// @dev Hot words are packed by hand (layouts in `Words`); cold configuration uses ordinary types.
-abstract contract WalletStorage is ITierGuardWallet {
+abstract contract WalletStorage is ITierGuardBase {
     using EnumerableSet for EnumerableSet.AddressSet;
 
     /// @dev Most owners a wallet can have: on-chain approvals are a 16-bit bitmap over owner slots.
@@ -21,6 +21,8 @@ abstract contract WalletStorage is ITierGuardWallet {
     uint256 internal constant VALUE_DECIMALS = 6;
     /// @dev Token and price decimals above this are refused (keeps 10**x scaling in range).
     uint8 internal constant MAX_DECIMALS = 36;
+    /// @dev Open (queued) intents one agent may have until the policy sets another bound.
+    uint256 internal constant DEFAULT_MAX_OPEN_INTENTS = 64;
 
     /// @dev Hot word: pause, threshold, policy version, prohibited trust and the autonomous tier's rules (see
     /// `Words`). Everything an autonomous payment needs from the policy, in one SLOAD.
@@ -90,5 +92,23 @@ abstract contract WalletStorage is ITierGuardWallet {
             _hot = Words.set(h, Words.H_VERSION, Words.M32, version);
             emit PolicyVersionChanged(version);
         }
+    }
+
+    /// @dev On-chain approvals of an intent's commitment word still valid: those recorded before an owner was
+    /// removed are void.
+    function _onchainApprovals(uint256 w) internal view returns (uint256) {
+        uint256 bitmap = (w >> 8) & Words.M16;
+        if (bitmap == 0) return 0;
+        return uint32(w >> 24) == _ownerEpoch ? bitmap : 0;
+    }
+
+    function _popcount(uint256 x) internal pure returns (uint256 n) {
+        for (; x != 0; x &= x - 1) ++n;
+    }
+
+    /// @dev An agent id has its low 40 bits clear and nonces are 40 bits wide, so the id is the agent id with
+    /// the agent's sequence number in its last 5 bytes: unique per wallet, readable, and free to compute.
+    function _intentId(bytes32 agentId, uint256 nonce) internal pure returns (bytes32) {
+        return agentId | bytes32(nonce);
     }
 }

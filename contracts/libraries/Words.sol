@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {ITierGuardWallet as I} from "../interfaces/ITierGuardWallet.sol";
+import {ITierGuardBase as I} from "../interfaces/ITierGuardBase.sol";
 
 /// @title Words
 /// @notice Bit layouts of the wallet's storage words. An autonomous payment reads five words (session key, hot
@@ -14,14 +14,17 @@ import {ITierGuardWallet as I} from "../interfaces/ITierGuardWallet.sol";
 ///            categories 192..255 (on top, so that a category id >= 64 reads as "not allowed" for free)
 /// settings:  ownerCount 0..7 | unmatchedTier 8..15 | budget flags of tiers 1, 2 at bits 17, 18 | autoPromote 24
 ///            | prohibitedCategories 32..95 | supervised categories 96..159 | collaborative categories 160..223
+///            | maxOpenIntents 224..239
 ///            (a tier's categories sit here, not in its rules word, so a tier that does not allow the intent's
 ///            category costs no SLOAD)
 /// tier:      (categories 0..63: unused, always 0) | maxValue 64..127 | maxCount 128..159 | period 160..191
 ///            | window 192..223 | grace 224..247 | minTrust 248..255          (supervised and collaborative tiers)
 /// key:       validUntil 0..39 | agentId (its upper 27 bytes) 40..255
 /// token:     kind 0..7 | decimals 8..15 | priceDecimals 16..23 | maxStaleness 24..55 | source 56..215
-/// agent:     for tier t in 0..2: windowStart 72t..72t+39, count 72t+40..72t+71 | nonce 216..255
-/// budget:    max 0..63 | period 64..95 | windowStart 96..135 | spent 136..231
+/// agent:     for tier t in 0..2: windowStart 64t..64t+39, count 64t+40..64t+63 | open intents 192..207
+///            | frozen 208 | nonce 216..255
+/// budget:    max 0..63 | period 64..95 | windowStart 96..135 | spent 136..231 | epoch 232..255 (bumped whenever
+///            the running window is discarded: a new window opens or the budget is removed)
 /// intent:    status 0..7 | on-chain approvals (owner-slot bitmap) 8..23 | owner epoch of those approvals 24..55
 ///            | upper 192 bits of keccak256(abi.encode(PendingIntent)) 64..255
 library Words {
@@ -29,6 +32,7 @@ library Words {
     uint256 internal constant M16 = 0xffff;
     uint256 internal constant M32 = 0xffffffff;
     uint256 internal constant M40 = 0xffffffffff;
+    uint256 internal constant M24 = 0xffffff;
     uint256 internal constant M64 = 0xffffffffffffffff;
     uint256 internal constant M96 = 0xffffffffffffffffffffffff;
 
@@ -54,7 +58,17 @@ library Words {
     uint256 internal constant D_DEADLINE = 104;
     uint256 internal constant D_TIER = 144;
     uint256 internal constant D_BUDGETED_BIT = uint256(1) << 152;
+    uint256 internal constant D_TRUST = 156;
     uint256 internal constant D_VALUE = 160;
+    uint256 internal constant D_EPOCH = 224;
+
+    // agent word
+    uint256 internal constant A_OPEN = 192;
+    uint256 internal constant A_FROZEN_BIT = uint256(1) << 208;
+    uint256 internal constant A_NONCE = 216;
+
+    // budget word
+    uint256 internal constant B_EPOCH = 232;
 
     // settings word
     uint256 internal constant S_OWNER_COUNT = 0;
@@ -64,6 +78,7 @@ library Words {
     uint256 internal constant S_PROHIBITED_CATEGORIES = 32;
     /// @dev tier t's (t = 1, 2) categories start at S_TIER_CATEGORIES + 64 * (t - 1)
     uint256 internal constant S_TIER_CATEGORIES = 96;
+    uint256 internal constant S_MAX_OPEN = 224;
 
     /// @dev Returns `w` with the `mask`-wide field at `offset` replaced by `value` (which must fit the mask).
     function set(uint256 w, uint256 offset, uint256 mask, uint256 value) internal pure returns (uint256) {
@@ -85,6 +100,7 @@ library Words {
         s.policyVersion = uint32(hot >> H_VERSION);
         s.categories = defined;
         s.prohibitedCategories = uint64(w >> S_PROHIBITED_CATEGORIES);
+        s.maxOpenIntents = uint16(w >> S_MAX_OPEN);
     }
 
     /// @dev The autonomous tier's rules as they sit in the hot word (window and grace are always 0).
@@ -133,12 +149,14 @@ library Words {
 
     function decodeAgent(uint256 w) internal pure returns (I.AgentState memory a) {
         a.start0 = uint40(w);
-        a.count0 = uint32(w >> 40);
-        a.start1 = uint40(w >> 72);
-        a.count1 = uint32(w >> 112);
-        a.start2 = uint40(w >> 144);
-        a.count2 = uint32(w >> 184);
-        a.nonce = uint40(w >> 216);
+        a.count0 = uint24(w >> 40);
+        a.start1 = uint40(w >> 64);
+        a.count1 = uint24(w >> 104);
+        a.start2 = uint40(w >> 128);
+        a.count2 = uint24(w >> 168);
+        a.nonce = uint40(w >> A_NONCE);
+        a.openIntents = uint16(w >> A_OPEN);
+        a.frozen = w & A_FROZEN_BIT != 0;
     }
 
     function decodeBudget(uint256 w) internal pure returns (I.Budget memory b) {
@@ -146,5 +164,6 @@ library Words {
         b.period = uint32(w >> 64);
         b.windowStart = uint40(w >> 96);
         b.spent = uint96(w >> 136);
+        b.epoch = uint24(w >> B_EPOCH);
     }
 }

@@ -31,6 +31,7 @@ export const Reason = {
   RecipientBlocked: 7,
   TrustProhibited: 8,
   NoTierMatched: 9,
+  TooManyOpenIntents: 10,
 } as const;
 export const PriceKind = { None: 0, Fixed: 1, Feed: 2 } as const;
 
@@ -151,12 +152,14 @@ export interface PendingIntentStruct {
   amount: bigint;
   recipient: string;
   value: bigint;
-  budgeted: bigint;
   category: number;
   tier: number;
   submittedAt: number;
   notBefore: number;
   deadline: number;
+  policyVersion: number;
+  budgetEpoch: number;
+  trust: number;
 }
 
 export interface Submitted {
@@ -200,7 +203,9 @@ export function decodeDetails(details: bigint) {
     deadline: bits(104, 40),
     tier: bits(144, 8),
     budgeted: bits(152, 1) === 1,
+    trust: bits(156, 4),
     value: (details >> 160n) & ((1n << 64n) - 1n),
+    budgetEpoch: bits(224, 24),
   };
 }
 
@@ -231,12 +236,14 @@ export async function decodeSubmission(
         amount: a.amount,
         recipient: a.recipient,
         value: d.value,
-        budgeted: d.budgeted ? d.value : 0n,
         category: d.category,
         tier,
         submittedAt: block!.timestamp,
         notBefore: d.notBefore,
         deadline: d.deadline,
+        policyVersion: d.policyVersion,
+        budgetEpoch: d.budgetEpoch,
+        trust: d.trust,
       },
     };
   }

@@ -69,6 +69,44 @@ export const tierGuardWalletAbi = [
     "inputs": [
       {
         "internalType": "bytes32",
+        "name": "agentId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "TierGuardAgentFrozen",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "agentId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "openIntents",
+        "type": "uint256"
+      }
+    ],
+    "name": "TierGuardAgentHasOpenIntents",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "agentId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "TierGuardAgentNotFrozen",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
         "name": "intentId",
         "type": "bytes32"
       },
@@ -267,7 +305,7 @@ export const tierGuardWalletAbi = [
   {
     "inputs": [
       {
-        "internalType": "enum ITierGuardWallet.Tier",
+        "internalType": "enum ITierGuardBase.Tier",
         "name": "tier",
         "type": "uint8"
       },
@@ -627,7 +665,7 @@ export const tierGuardWalletAbi = [
         "type": "bytes32"
       },
       {
-        "internalType": "enum ITierGuardWallet.Status",
+        "internalType": "enum ITierGuardBase.Status",
         "name": "status",
         "type": "uint8"
       }
@@ -639,6 +677,50 @@ export const tierGuardWalletAbi = [
     "inputs": [],
     "name": "TierGuardZeroAmount",
     "type": "error"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "agentId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "by",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "keysRevoked",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "intentsVoided",
+        "type": "uint256"
+      }
+    ],
+    "name": "AgentFrozen",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "agentId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "AgentUnfrozen",
+    "type": "event"
   },
   {
     "anonymous": false,
@@ -664,7 +746,7 @@ export const tierGuardWalletAbi = [
     "inputs": [
       {
         "indexed": true,
-        "internalType": "enum ITierGuardWallet.Tier",
+        "internalType": "enum ITierGuardBase.Tier",
         "name": "tier",
         "type": "uint8"
       },
@@ -827,7 +909,7 @@ export const tierGuardWalletAbi = [
       },
       {
         "indexed": false,
-        "internalType": "enum ITierGuardWallet.Status",
+        "internalType": "enum ITierGuardBase.Status",
         "name": "status",
         "type": "uint8"
       },
@@ -852,7 +934,7 @@ export const tierGuardWalletAbi = [
       },
       {
         "indexed": false,
-        "internalType": "enum ITierGuardWallet.Refusal",
+        "internalType": "enum ITierGuardBase.Refusal",
         "name": "refusal",
         "type": "uint8"
       },
@@ -981,6 +1063,25 @@ export const tierGuardWalletAbi = [
     "anonymous": false,
     "inputs": [
       {
+        "indexed": false,
+        "internalType": "uint16",
+        "name": "maxOpenIntents",
+        "type": "uint16"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "policyVersion",
+        "type": "uint32"
+      }
+    ],
+    "name": "MaxOpenIntentsSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
         "indexed": true,
         "internalType": "uint256",
         "name": "nonce",
@@ -1102,7 +1203,7 @@ export const tierGuardWalletAbi = [
       },
       {
         "indexed": false,
-        "internalType": "enum ITierGuardWallet.Trust",
+        "internalType": "enum ITierGuardBase.Trust",
         "name": "trust",
         "type": "uint8"
       },
@@ -1190,7 +1291,7 @@ export const tierGuardWalletAbi = [
     "inputs": [
       {
         "indexed": true,
-        "internalType": "enum ITierGuardWallet.Tier",
+        "internalType": "enum ITierGuardBase.Tier",
         "name": "tier",
         "type": "uint8"
       },
@@ -1233,7 +1334,7 @@ export const tierGuardWalletAbi = [
           }
         ],
         "indexed": false,
-        "internalType": "struct ITierGuardWallet.TierRules",
+        "internalType": "struct ITierGuardBase.TierRules",
         "name": "rules",
         "type": "tuple"
       },
@@ -1259,7 +1360,7 @@ export const tierGuardWalletAbi = [
       {
         "components": [
           {
-            "internalType": "enum ITierGuardWallet.PriceKind",
+            "internalType": "enum ITierGuardBase.PriceKind",
             "name": "kind",
             "type": "uint8"
           },
@@ -1285,7 +1386,7 @@ export const tierGuardWalletAbi = [
           }
         ],
         "indexed": false,
-        "internalType": "struct ITierGuardWallet.TokenConfig",
+        "internalType": "struct ITierGuardBase.TokenConfig",
         "name": "config",
         "type": "tuple"
       },
@@ -1323,7 +1424,7 @@ export const tierGuardWalletAbi = [
     "inputs": [
       {
         "indexed": false,
-        "internalType": "enum ITierGuardWallet.Tier",
+        "internalType": "enum ITierGuardBase.Tier",
         "name": "tier",
         "type": "uint8"
       },
@@ -1369,6 +1470,10 @@ export const tierGuardWalletAbi = [
     "type": "event"
   },
   {
+    "stateMutability": "nonpayable",
+    "type": "fallback"
+  },
+  {
     "inputs": [
       {
         "internalType": "address",
@@ -1379,62 +1484,6 @@ export const tierGuardWalletAbi = [
     "name": "addOwner",
     "outputs": [],
     "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "bytes32",
-        "name": "agentId",
-        "type": "bytes32"
-      }
-    ],
-    "name": "agentState",
-    "outputs": [
-      {
-        "components": [
-          {
-            "internalType": "uint40",
-            "name": "start0",
-            "type": "uint40"
-          },
-          {
-            "internalType": "uint32",
-            "name": "count0",
-            "type": "uint32"
-          },
-          {
-            "internalType": "uint40",
-            "name": "start1",
-            "type": "uint40"
-          },
-          {
-            "internalType": "uint32",
-            "name": "count1",
-            "type": "uint32"
-          },
-          {
-            "internalType": "uint40",
-            "name": "start2",
-            "type": "uint40"
-          },
-          {
-            "internalType": "uint32",
-            "name": "count2",
-            "type": "uint32"
-          },
-          {
-            "internalType": "uint40",
-            "name": "nonce",
-            "type": "uint40"
-          }
-        ],
-        "internalType": "struct ITierGuardWallet.AgentState",
-        "name": "",
-        "type": "tuple"
-      }
-    ],
-    "stateMutability": "view",
     "type": "function"
   },
   {
@@ -1472,17 +1521,12 @@ export const tierGuardWalletAbi = [
             "type": "uint64"
           },
           {
-            "internalType": "uint64",
-            "name": "budgeted",
-            "type": "uint64"
-          },
-          {
             "internalType": "uint8",
             "name": "category",
             "type": "uint8"
           },
           {
-            "internalType": "enum ITierGuardWallet.Tier",
+            "internalType": "enum ITierGuardBase.Tier",
             "name": "tier",
             "type": "uint8"
           },
@@ -1500,9 +1544,24 @@ export const tierGuardWalletAbi = [
             "internalType": "uint40",
             "name": "deadline",
             "type": "uint40"
+          },
+          {
+            "internalType": "uint32",
+            "name": "policyVersion",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint24",
+            "name": "budgetEpoch",
+            "type": "uint24"
+          },
+          {
+            "internalType": "enum ITierGuardBase.Trust",
+            "name": "trust",
+            "type": "uint8"
           }
         ],
-        "internalType": "struct ITierGuardWallet.PendingIntent",
+        "internalType": "struct ITierGuardBase.PendingIntent",
         "name": "intent",
         "type": "tuple"
       }
@@ -1524,25 +1583,6 @@ export const tierGuardWalletAbi = [
         "internalType": "bytes32",
         "name": "intentId",
         "type": "bytes32"
-      }
-    ],
-    "name": "approvals",
-    "outputs": [
-      {
-        "internalType": "address[]",
-        "name": "list",
-        "type": "address[]"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "bytes32",
-        "name": "intentId",
-        "type": "bytes32"
       },
       {
         "components": [
@@ -1572,17 +1612,12 @@ export const tierGuardWalletAbi = [
             "type": "uint64"
           },
           {
-            "internalType": "uint64",
-            "name": "budgeted",
-            "type": "uint64"
-          },
-          {
             "internalType": "uint8",
             "name": "category",
             "type": "uint8"
           },
           {
-            "internalType": "enum ITierGuardWallet.Tier",
+            "internalType": "enum ITierGuardBase.Tier",
             "name": "tier",
             "type": "uint8"
           },
@@ -1600,9 +1635,24 @@ export const tierGuardWalletAbi = [
             "internalType": "uint40",
             "name": "deadline",
             "type": "uint40"
+          },
+          {
+            "internalType": "uint32",
+            "name": "policyVersion",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint24",
+            "name": "budgetEpoch",
+            "type": "uint24"
+          },
+          {
+            "internalType": "enum ITierGuardBase.Trust",
+            "name": "trust",
+            "type": "uint8"
           }
         ],
-        "internalType": "struct ITierGuardWallet.PendingIntent",
+        "internalType": "struct ITierGuardBase.PendingIntent",
         "name": "intent",
         "type": "tuple"
       }
@@ -1653,17 +1703,12 @@ export const tierGuardWalletAbi = [
             "type": "uint64"
           },
           {
-            "internalType": "uint64",
-            "name": "budgeted",
-            "type": "uint64"
-          },
-          {
             "internalType": "uint8",
             "name": "category",
             "type": "uint8"
           },
           {
-            "internalType": "enum ITierGuardWallet.Tier",
+            "internalType": "enum ITierGuardBase.Tier",
             "name": "tier",
             "type": "uint8"
           },
@@ -1681,9 +1726,24 @@ export const tierGuardWalletAbi = [
             "internalType": "uint40",
             "name": "deadline",
             "type": "uint40"
+          },
+          {
+            "internalType": "uint32",
+            "name": "policyVersion",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint24",
+            "name": "budgetEpoch",
+            "type": "uint24"
+          },
+          {
+            "internalType": "enum ITierGuardBase.Trust",
+            "name": "trust",
+            "type": "uint8"
           }
         ],
-        "internalType": "struct ITierGuardWallet.PendingIntent",
+        "internalType": "struct ITierGuardBase.PendingIntent",
         "name": "intent",
         "type": "tuple"
       },
@@ -1700,7 +1760,7 @@ export const tierGuardWalletAbi = [
             "type": "bytes"
           }
         ],
-        "internalType": "struct ITierGuardWallet.OwnerSignature[]",
+        "internalType": "struct ITierGuardBase.OwnerSignature[]",
         "name": "signatures",
         "type": "tuple[]"
       }
@@ -1719,72 +1779,12 @@ export const tierGuardWalletAbi = [
   {
     "inputs": [
       {
-        "internalType": "enum ITierGuardWallet.Tier",
-        "name": "tier",
-        "type": "uint8"
-      }
-    ],
-    "name": "budget",
-    "outputs": [
-      {
-        "components": [
-          {
-            "internalType": "uint64",
-            "name": "max",
-            "type": "uint64"
-          },
-          {
-            "internalType": "uint32",
-            "name": "period",
-            "type": "uint32"
-          },
-          {
-            "internalType": "uint40",
-            "name": "windowStart",
-            "type": "uint40"
-          },
-          {
-            "internalType": "uint96",
-            "name": "spent",
-            "type": "uint96"
-          }
-        ],
-        "internalType": "struct ITierGuardWallet.Budget",
-        "name": "",
-        "type": "tuple"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint8",
-        "name": "category",
-        "type": "uint8"
-      }
-    ],
-    "name": "categoryName",
-    "outputs": [
-      {
-        "internalType": "bytes32",
-        "name": "",
-        "type": "bytes32"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
         "internalType": "address",
         "name": "token",
         "type": "address"
       },
       {
-        "internalType": "enum ITierGuardWallet.PriceKind",
+        "internalType": "enum ITierGuardBase.PriceKind",
         "name": "kind",
         "type": "uint8"
       },
@@ -1900,17 +1900,12 @@ export const tierGuardWalletAbi = [
             "type": "uint64"
           },
           {
-            "internalType": "uint64",
-            "name": "budgeted",
-            "type": "uint64"
-          },
-          {
             "internalType": "uint8",
             "name": "category",
             "type": "uint8"
           },
           {
-            "internalType": "enum ITierGuardWallet.Tier",
+            "internalType": "enum ITierGuardBase.Tier",
             "name": "tier",
             "type": "uint8"
           },
@@ -1928,9 +1923,24 @@ export const tierGuardWalletAbi = [
             "internalType": "uint40",
             "name": "deadline",
             "type": "uint40"
+          },
+          {
+            "internalType": "uint32",
+            "name": "policyVersion",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint24",
+            "name": "budgetEpoch",
+            "type": "uint24"
+          },
+          {
+            "internalType": "enum ITierGuardBase.Trust",
+            "name": "trust",
+            "type": "uint8"
           }
         ],
-        "internalType": "struct ITierGuardWallet.PendingIntent",
+        "internalType": "struct ITierGuardBase.PendingIntent",
         "name": "intent",
         "type": "tuple"
       }
@@ -1981,17 +1991,12 @@ export const tierGuardWalletAbi = [
             "type": "uint64"
           },
           {
-            "internalType": "uint64",
-            "name": "budgeted",
-            "type": "uint64"
-          },
-          {
             "internalType": "uint8",
             "name": "category",
             "type": "uint8"
           },
           {
-            "internalType": "enum ITierGuardWallet.Tier",
+            "internalType": "enum ITierGuardBase.Tier",
             "name": "tier",
             "type": "uint8"
           },
@@ -2009,14 +2014,126 @@ export const tierGuardWalletAbi = [
             "internalType": "uint40",
             "name": "deadline",
             "type": "uint40"
+          },
+          {
+            "internalType": "uint32",
+            "name": "policyVersion",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint24",
+            "name": "budgetEpoch",
+            "type": "uint24"
+          },
+          {
+            "internalType": "enum ITierGuardBase.Trust",
+            "name": "trust",
+            "type": "uint8"
           }
         ],
-        "internalType": "struct ITierGuardWallet.PendingIntent",
+        "internalType": "struct ITierGuardBase.PendingIntent",
         "name": "intent",
         "type": "tuple"
       }
     ],
     "name": "expire",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "agentId",
+        "type": "bytes32"
+      },
+      {
+        "components": [
+          {
+            "internalType": "bytes32",
+            "name": "intentId",
+            "type": "bytes32"
+          },
+          {
+            "components": [
+              {
+                "internalType": "bytes32",
+                "name": "agentId",
+                "type": "bytes32"
+              },
+              {
+                "internalType": "address",
+                "name": "token",
+                "type": "address"
+              },
+              {
+                "internalType": "uint256",
+                "name": "amount",
+                "type": "uint256"
+              },
+              {
+                "internalType": "address",
+                "name": "recipient",
+                "type": "address"
+              },
+              {
+                "internalType": "uint64",
+                "name": "value",
+                "type": "uint64"
+              },
+              {
+                "internalType": "uint8",
+                "name": "category",
+                "type": "uint8"
+              },
+              {
+                "internalType": "enum ITierGuardBase.Tier",
+                "name": "tier",
+                "type": "uint8"
+              },
+              {
+                "internalType": "uint40",
+                "name": "submittedAt",
+                "type": "uint40"
+              },
+              {
+                "internalType": "uint40",
+                "name": "notBefore",
+                "type": "uint40"
+              },
+              {
+                "internalType": "uint40",
+                "name": "deadline",
+                "type": "uint40"
+              },
+              {
+                "internalType": "uint32",
+                "name": "policyVersion",
+                "type": "uint32"
+              },
+              {
+                "internalType": "uint24",
+                "name": "budgetEpoch",
+                "type": "uint24"
+              },
+              {
+                "internalType": "enum ITierGuardBase.Trust",
+                "name": "trust",
+                "type": "uint8"
+              }
+            ],
+            "internalType": "struct ITierGuardBase.PendingIntent",
+            "name": "intent",
+            "type": "tuple"
+          }
+        ],
+        "internalType": "struct ITierGuardBase.QueuedIntent[]",
+        "name": "queued",
+        "type": "tuple[]"
+      }
+    ],
+    "name": "freezeAgent",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -2042,6 +2159,729 @@ export const tierGuardWalletAbi = [
     "name": "grantSessionKey",
     "outputs": [],
     "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes[]",
+        "name": "calls",
+        "type": "bytes[]"
+      },
+      {
+        "internalType": "uint256",
+        "name": "deadline",
+        "type": "uint256"
+      },
+      {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "signer",
+            "type": "address"
+          },
+          {
+            "internalType": "bytes",
+            "name": "signature",
+            "type": "bytes"
+          }
+        ],
+        "internalType": "struct ITierGuardBase.OwnerSignature[]",
+        "name": "signatures",
+        "type": "tuple[]"
+      }
+    ],
+    "name": "ownerAction",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes[]",
+        "name": "calls",
+        "type": "bytes[]"
+      },
+      {
+        "internalType": "uint256",
+        "name": "nonce",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "deadline",
+        "type": "uint256"
+      }
+    ],
+    "name": "ownerActionDigest",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "pause",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "intentId",
+        "type": "bytes32"
+      },
+      {
+        "components": [
+          {
+            "internalType": "bytes32",
+            "name": "agentId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "address",
+            "name": "token",
+            "type": "address"
+          },
+          {
+            "internalType": "uint256",
+            "name": "amount",
+            "type": "uint256"
+          },
+          {
+            "internalType": "address",
+            "name": "recipient",
+            "type": "address"
+          },
+          {
+            "internalType": "uint64",
+            "name": "value",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint8",
+            "name": "category",
+            "type": "uint8"
+          },
+          {
+            "internalType": "enum ITierGuardBase.Tier",
+            "name": "tier",
+            "type": "uint8"
+          },
+          {
+            "internalType": "uint40",
+            "name": "submittedAt",
+            "type": "uint40"
+          },
+          {
+            "internalType": "uint40",
+            "name": "notBefore",
+            "type": "uint40"
+          },
+          {
+            "internalType": "uint40",
+            "name": "deadline",
+            "type": "uint40"
+          },
+          {
+            "internalType": "uint32",
+            "name": "policyVersion",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint24",
+            "name": "budgetEpoch",
+            "type": "uint24"
+          },
+          {
+            "internalType": "enum ITierGuardBase.Trust",
+            "name": "trust",
+            "type": "uint8"
+          }
+        ],
+        "internalType": "struct ITierGuardBase.PendingIntent",
+        "name": "intent",
+        "type": "tuple"
+      }
+    ],
+    "name": "reject",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      }
+    ],
+    "name": "removeOwner",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      }
+    ],
+    "name": "removeToken",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "key",
+        "type": "address"
+      }
+    ],
+    "name": "revokeSessionKey",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bool",
+        "name": "enabled",
+        "type": "bool"
+      }
+    ],
+    "name": "setAutoPromote",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "enum ITierGuardBase.Tier",
+        "name": "tier",
+        "type": "uint8"
+      },
+      {
+        "internalType": "uint64",
+        "name": "max",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint32",
+        "name": "period",
+        "type": "uint32"
+      }
+    ],
+    "name": "setBudget",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "guardian",
+        "type": "address"
+      },
+      {
+        "internalType": "bool",
+        "name": "enabled",
+        "type": "bool"
+      }
+    ],
+    "name": "setGuardian",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint16",
+        "name": "maxOpenIntents",
+        "type": "uint16"
+      }
+    ],
+    "name": "setMaxOpenIntents",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "categories",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint8",
+        "name": "trustMask",
+        "type": "uint8"
+      }
+    ],
+    "name": "setProhibitions",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "recipient",
+        "type": "address"
+      },
+      {
+        "internalType": "enum ITierGuardBase.Trust",
+        "name": "trust",
+        "type": "uint8"
+      }
+    ],
+    "name": "setRecipientTrust",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint8",
+        "name": "threshold",
+        "type": "uint8"
+      }
+    ],
+    "name": "setThreshold",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "enum ITierGuardBase.Tier",
+        "name": "tier",
+        "type": "uint8"
+      },
+      {
+        "components": [
+          {
+            "internalType": "uint64",
+            "name": "categories",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "maxValue",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint32",
+            "name": "maxCount",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint32",
+            "name": "period",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint32",
+            "name": "window",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint24",
+            "name": "grace",
+            "type": "uint24"
+          },
+          {
+            "internalType": "uint8",
+            "name": "minTrust",
+            "type": "uint8"
+          }
+        ],
+        "internalType": "struct ITierGuardBase.TierRules",
+        "name": "rules",
+        "type": "tuple"
+      }
+    ],
+    "name": "setTierRules",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "enum ITierGuardBase.Tier",
+        "name": "tier",
+        "type": "uint8"
+      }
+    ],
+    "name": "setUnmatchedTier",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "recipient",
+        "type": "address"
+      },
+      {
+        "internalType": "uint8",
+        "name": "category",
+        "type": "uint8"
+      },
+      {
+        "internalType": "string",
+        "name": "justification",
+        "type": "string"
+      }
+    ],
+    "name": "spend",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "intentId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "enum ITierGuardBase.Tier",
+        "name": "tier",
+        "type": "uint8"
+      },
+      {
+        "internalType": "enum ITierGuardBase.Status",
+        "name": "status",
+        "type": "uint8"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint8",
+        "name": "category",
+        "type": "uint8"
+      }
+    ],
+    "name": "undefineCategory",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "agentId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "unfreezeAgent",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "unpause",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "intentId",
+        "type": "bytes32"
+      },
+      {
+        "components": [
+          {
+            "internalType": "bytes32",
+            "name": "agentId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "address",
+            "name": "token",
+            "type": "address"
+          },
+          {
+            "internalType": "uint256",
+            "name": "amount",
+            "type": "uint256"
+          },
+          {
+            "internalType": "address",
+            "name": "recipient",
+            "type": "address"
+          },
+          {
+            "internalType": "uint64",
+            "name": "value",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint8",
+            "name": "category",
+            "type": "uint8"
+          },
+          {
+            "internalType": "enum ITierGuardBase.Tier",
+            "name": "tier",
+            "type": "uint8"
+          },
+          {
+            "internalType": "uint40",
+            "name": "submittedAt",
+            "type": "uint40"
+          },
+          {
+            "internalType": "uint40",
+            "name": "notBefore",
+            "type": "uint40"
+          },
+          {
+            "internalType": "uint40",
+            "name": "deadline",
+            "type": "uint40"
+          },
+          {
+            "internalType": "uint32",
+            "name": "policyVersion",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint24",
+            "name": "budgetEpoch",
+            "type": "uint24"
+          },
+          {
+            "internalType": "enum ITierGuardBase.Trust",
+            "name": "trust",
+            "type": "uint8"
+          }
+        ],
+        "internalType": "struct ITierGuardBase.PendingIntent",
+        "name": "intent",
+        "type": "tuple"
+      }
+    ],
+    "name": "veto",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "to",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "withdraw",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "stateMutability": "payable",
+    "type": "receive"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "agentId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "agentState",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint40",
+            "name": "start0",
+            "type": "uint40"
+          },
+          {
+            "internalType": "uint32",
+            "name": "count0",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint40",
+            "name": "start1",
+            "type": "uint40"
+          },
+          {
+            "internalType": "uint32",
+            "name": "count1",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint40",
+            "name": "start2",
+            "type": "uint40"
+          },
+          {
+            "internalType": "uint32",
+            "name": "count2",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint40",
+            "name": "nonce",
+            "type": "uint40"
+          },
+          {
+            "internalType": "uint16",
+            "name": "openIntents",
+            "type": "uint16"
+          },
+          {
+            "internalType": "bool",
+            "name": "frozen",
+            "type": "bool"
+          }
+        ],
+        "internalType": "struct ITierGuardBase.AgentState",
+        "name": "",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "intentId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "approvals",
+    "outputs": [
+      {
+        "internalType": "address[]",
+        "name": "list",
+        "type": "address[]"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "enum ITierGuardBase.Tier",
+        "name": "tier",
+        "type": "uint8"
+      }
+    ],
+    "name": "budget",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint64",
+            "name": "max",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint32",
+            "name": "period",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint40",
+            "name": "windowStart",
+            "type": "uint40"
+          },
+          {
+            "internalType": "uint96",
+            "name": "spent",
+            "type": "uint96"
+          },
+          {
+            "internalType": "uint24",
+            "name": "epoch",
+            "type": "uint24"
+          }
+        ],
+        "internalType": "struct ITierGuardBase.Budget",
+        "name": "",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint8",
+        "name": "category",
+        "type": "uint8"
+      }
+    ],
+    "name": "categoryName",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   },
   {
@@ -2079,7 +2919,7 @@ export const tierGuardWalletAbi = [
     "name": "intentStatus",
     "outputs": [
       {
-        "internalType": "enum ITierGuardWallet.Status",
+        "internalType": "enum ITierGuardBase.Status",
         "name": "",
         "type": "uint8"
       }
@@ -2126,70 +2966,6 @@ export const tierGuardWalletAbi = [
     "type": "function"
   },
   {
-    "inputs": [
-      {
-        "internalType": "bytes[]",
-        "name": "calls",
-        "type": "bytes[]"
-      },
-      {
-        "internalType": "uint256",
-        "name": "deadline",
-        "type": "uint256"
-      },
-      {
-        "components": [
-          {
-            "internalType": "address",
-            "name": "signer",
-            "type": "address"
-          },
-          {
-            "internalType": "bytes",
-            "name": "signature",
-            "type": "bytes"
-          }
-        ],
-        "internalType": "struct ITierGuardWallet.OwnerSignature[]",
-        "name": "signatures",
-        "type": "tuple[]"
-      }
-    ],
-    "name": "ownerAction",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "bytes[]",
-        "name": "calls",
-        "type": "bytes[]"
-      },
-      {
-        "internalType": "uint256",
-        "name": "nonce",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "deadline",
-        "type": "uint256"
-      }
-    ],
-    "name": "ownerActionDigest",
-    "outputs": [
-      {
-        "internalType": "bytes32",
-        "name": "",
-        "type": "bytes32"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
     "inputs": [],
     "name": "ownerNonce",
     "outputs": [
@@ -2213,13 +2989,6 @@ export const tierGuardWalletAbi = [
       }
     ],
     "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [],
-    "name": "pause",
-    "outputs": [],
-    "stateMutability": "nonpayable",
     "type": "function"
   },
   {
@@ -2253,12 +3022,12 @@ export const tierGuardWalletAbi = [
     "name": "preview",
     "outputs": [
       {
-        "internalType": "enum ITierGuardWallet.Tier",
+        "internalType": "enum ITierGuardBase.Tier",
         "name": "tier",
         "type": "uint8"
       },
       {
-        "internalType": "enum ITierGuardWallet.Reason",
+        "internalType": "enum ITierGuardBase.Reason",
         "name": "reason",
         "type": "uint8"
       },
@@ -2324,126 +3093,12 @@ export const tierGuardWalletAbi = [
     "name": "recipientTrust",
     "outputs": [
       {
-        "internalType": "enum ITierGuardWallet.Trust",
+        "internalType": "enum ITierGuardBase.Trust",
         "name": "",
         "type": "uint8"
       }
     ],
     "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "bytes32",
-        "name": "intentId",
-        "type": "bytes32"
-      },
-      {
-        "components": [
-          {
-            "internalType": "bytes32",
-            "name": "agentId",
-            "type": "bytes32"
-          },
-          {
-            "internalType": "address",
-            "name": "token",
-            "type": "address"
-          },
-          {
-            "internalType": "uint256",
-            "name": "amount",
-            "type": "uint256"
-          },
-          {
-            "internalType": "address",
-            "name": "recipient",
-            "type": "address"
-          },
-          {
-            "internalType": "uint64",
-            "name": "value",
-            "type": "uint64"
-          },
-          {
-            "internalType": "uint64",
-            "name": "budgeted",
-            "type": "uint64"
-          },
-          {
-            "internalType": "uint8",
-            "name": "category",
-            "type": "uint8"
-          },
-          {
-            "internalType": "enum ITierGuardWallet.Tier",
-            "name": "tier",
-            "type": "uint8"
-          },
-          {
-            "internalType": "uint40",
-            "name": "submittedAt",
-            "type": "uint40"
-          },
-          {
-            "internalType": "uint40",
-            "name": "notBefore",
-            "type": "uint40"
-          },
-          {
-            "internalType": "uint40",
-            "name": "deadline",
-            "type": "uint40"
-          }
-        ],
-        "internalType": "struct ITierGuardWallet.PendingIntent",
-        "name": "intent",
-        "type": "tuple"
-      }
-    ],
-    "name": "reject",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "owner",
-        "type": "address"
-      }
-    ],
-    "name": "removeOwner",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "token",
-        "type": "address"
-      }
-    ],
-    "name": "removeToken",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "key",
-        "type": "address"
-      }
-    ],
-    "name": "revokeSessionKey",
-    "outputs": [],
-    "stateMutability": "nonpayable",
     "type": "function"
   },
   {
@@ -2469,7 +3124,7 @@ export const tierGuardWalletAbi = [
             "type": "uint40"
           }
         ],
-        "internalType": "struct ITierGuardWallet.SessionKey",
+        "internalType": "struct ITierGuardBase.SessionKey",
         "name": "",
         "type": "tuple"
       }
@@ -2488,177 +3143,6 @@ export const tierGuardWalletAbi = [
       }
     ],
     "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "bool",
-        "name": "enabled",
-        "type": "bool"
-      }
-    ],
-    "name": "setAutoPromote",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "enum ITierGuardWallet.Tier",
-        "name": "tier",
-        "type": "uint8"
-      },
-      {
-        "internalType": "uint64",
-        "name": "max",
-        "type": "uint64"
-      },
-      {
-        "internalType": "uint32",
-        "name": "period",
-        "type": "uint32"
-      }
-    ],
-    "name": "setBudget",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "guardian",
-        "type": "address"
-      },
-      {
-        "internalType": "bool",
-        "name": "enabled",
-        "type": "bool"
-      }
-    ],
-    "name": "setGuardian",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint64",
-        "name": "categories",
-        "type": "uint64"
-      },
-      {
-        "internalType": "uint8",
-        "name": "trustMask",
-        "type": "uint8"
-      }
-    ],
-    "name": "setProhibitions",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "recipient",
-        "type": "address"
-      },
-      {
-        "internalType": "enum ITierGuardWallet.Trust",
-        "name": "trust",
-        "type": "uint8"
-      }
-    ],
-    "name": "setRecipientTrust",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint8",
-        "name": "threshold",
-        "type": "uint8"
-      }
-    ],
-    "name": "setThreshold",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "enum ITierGuardWallet.Tier",
-        "name": "tier",
-        "type": "uint8"
-      },
-      {
-        "components": [
-          {
-            "internalType": "uint64",
-            "name": "categories",
-            "type": "uint64"
-          },
-          {
-            "internalType": "uint64",
-            "name": "maxValue",
-            "type": "uint64"
-          },
-          {
-            "internalType": "uint32",
-            "name": "maxCount",
-            "type": "uint32"
-          },
-          {
-            "internalType": "uint32",
-            "name": "period",
-            "type": "uint32"
-          },
-          {
-            "internalType": "uint32",
-            "name": "window",
-            "type": "uint32"
-          },
-          {
-            "internalType": "uint24",
-            "name": "grace",
-            "type": "uint24"
-          },
-          {
-            "internalType": "uint8",
-            "name": "minTrust",
-            "type": "uint8"
-          }
-        ],
-        "internalType": "struct ITierGuardWallet.TierRules",
-        "name": "rules",
-        "type": "tuple"
-      }
-    ],
-    "name": "setTierRules",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "enum ITierGuardWallet.Tier",
-        "name": "tier",
-        "type": "uint8"
-      }
-    ],
-    "name": "setUnmatchedTier",
-    "outputs": [],
-    "stateMutability": "nonpayable",
     "type": "function"
   },
   {
@@ -2683,7 +3167,7 @@ export const tierGuardWalletAbi = [
             "type": "uint8"
           },
           {
-            "internalType": "enum ITierGuardWallet.Tier",
+            "internalType": "enum ITierGuardBase.Tier",
             "name": "unmatchedTier",
             "type": "uint8"
           },
@@ -2716,9 +3200,14 @@ export const tierGuardWalletAbi = [
             "internalType": "uint64",
             "name": "prohibitedCategories",
             "type": "uint64"
+          },
+          {
+            "internalType": "uint16",
+            "name": "maxOpenIntents",
+            "type": "uint16"
           }
         ],
-        "internalType": "struct ITierGuardWallet.Settings",
+        "internalType": "struct ITierGuardBase.Settings",
         "name": "",
         "type": "tuple"
       }
@@ -2729,56 +3218,7 @@ export const tierGuardWalletAbi = [
   {
     "inputs": [
       {
-        "internalType": "address",
-        "name": "token",
-        "type": "address"
-      },
-      {
-        "internalType": "uint256",
-        "name": "amount",
-        "type": "uint256"
-      },
-      {
-        "internalType": "address",
-        "name": "recipient",
-        "type": "address"
-      },
-      {
-        "internalType": "uint8",
-        "name": "category",
-        "type": "uint8"
-      },
-      {
-        "internalType": "string",
-        "name": "justification",
-        "type": "string"
-      }
-    ],
-    "name": "spend",
-    "outputs": [
-      {
-        "internalType": "bytes32",
-        "name": "intentId",
-        "type": "bytes32"
-      },
-      {
-        "internalType": "enum ITierGuardWallet.Tier",
-        "name": "tier",
-        "type": "uint8"
-      },
-      {
-        "internalType": "enum ITierGuardWallet.Status",
-        "name": "status",
-        "type": "uint8"
-      }
-    ],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "enum ITierGuardWallet.Tier",
+        "internalType": "enum ITierGuardBase.Tier",
         "name": "tier",
         "type": "uint8"
       }
@@ -2823,7 +3263,7 @@ export const tierGuardWalletAbi = [
             "type": "uint8"
           }
         ],
-        "internalType": "struct ITierGuardWallet.TierRules",
+        "internalType": "struct ITierGuardBase.TierRules",
         "name": "",
         "type": "tuple"
       }
@@ -2844,7 +3284,7 @@ export const tierGuardWalletAbi = [
       {
         "components": [
           {
-            "internalType": "enum ITierGuardWallet.PriceKind",
+            "internalType": "enum ITierGuardBase.PriceKind",
             "name": "kind",
             "type": "uint8"
           },
@@ -2869,7 +3309,7 @@ export const tierGuardWalletAbi = [
             "type": "uint160"
           }
         ],
-        "internalType": "struct ITierGuardWallet.TokenConfig",
+        "internalType": "struct ITierGuardBase.TokenConfig",
         "name": "",
         "type": "tuple"
       }
@@ -2889,129 +3329,7 @@ export const tierGuardWalletAbi = [
     ],
     "stateMutability": "view",
     "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint8",
-        "name": "category",
-        "type": "uint8"
-      }
-    ],
-    "name": "undefineCategory",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [],
-    "name": "unpause",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "bytes32",
-        "name": "intentId",
-        "type": "bytes32"
-      },
-      {
-        "components": [
-          {
-            "internalType": "bytes32",
-            "name": "agentId",
-            "type": "bytes32"
-          },
-          {
-            "internalType": "address",
-            "name": "token",
-            "type": "address"
-          },
-          {
-            "internalType": "uint256",
-            "name": "amount",
-            "type": "uint256"
-          },
-          {
-            "internalType": "address",
-            "name": "recipient",
-            "type": "address"
-          },
-          {
-            "internalType": "uint64",
-            "name": "value",
-            "type": "uint64"
-          },
-          {
-            "internalType": "uint64",
-            "name": "budgeted",
-            "type": "uint64"
-          },
-          {
-            "internalType": "uint8",
-            "name": "category",
-            "type": "uint8"
-          },
-          {
-            "internalType": "enum ITierGuardWallet.Tier",
-            "name": "tier",
-            "type": "uint8"
-          },
-          {
-            "internalType": "uint40",
-            "name": "submittedAt",
-            "type": "uint40"
-          },
-          {
-            "internalType": "uint40",
-            "name": "notBefore",
-            "type": "uint40"
-          },
-          {
-            "internalType": "uint40",
-            "name": "deadline",
-            "type": "uint40"
-          }
-        ],
-        "internalType": "struct ITierGuardWallet.PendingIntent",
-        "name": "intent",
-        "type": "tuple"
-      }
-    ],
-    "name": "veto",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "token",
-        "type": "address"
-      },
-      {
-        "internalType": "address",
-        "name": "to",
-        "type": "address"
-      },
-      {
-        "internalType": "uint256",
-        "name": "amount",
-        "type": "uint256"
-      }
-    ],
-    "name": "withdraw",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  },
-  {
-    "stateMutability": "payable",
-    "type": "receive"
   }
 ] as const;
 
-export const tierGuardWalletBytecode = "0x61016080604052346103db57615e92803803809161001d8285610413565b83398101906040818303126103db5780516001600160401b0381116103db57810182601f820112156103db578051926001600160401b0384116103ff578360051b91604051946100706020850187610413565b85526020808601938201019182116103db57602001915b8183106103df57602084015160ff8116868183036103db576040516100ad604082610413565b600f815260208101906e151a595c91dd585c9915d85b1b195d608a1b8252604051916100da604084610413565b600183526020830191603160f81b83526100f381610436565b6101205261010084610436565b61014052519020918260e05251902080610100524660a0526040519060208201927f8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f8452604083015260608201524660808201523060a082015260a0815261016960c082610413565b5190206080523060c0528051906010821161038d575f905b8282106102525750505060ff61030060015417806001551681158015610249575b610233577f541ae612d90d592d7865e446bfd28eb8c1de1ced93c6f992a6df36c9e7bd33ff6020838561ff0080195f54169160081b16175f55604051908152a16040516159f090816104a28239608051816156b6015260a05181615773015260c05181615680015260e051816157050152610100518161572b0152610120518161177d015261014051816117a60152f35b9063a87bdf3560e01b5f5260045260245260445ffd5b508082116101a2565b90919293815183101561037957600583901b8201602001516001600160a01b031694851580156103d2575b6103bf57855f52601f60205260ff60405f2054166103ac576010945f5b60108110156103a157600f8101546001600160a01b0316156102be5760010161029a565b929691955093905b6010831461038d57601083101561037957600f830180546001600160a01b031916821790556001830180841161036557815f52601f60205260ff60405f20911660ff19825416179055600154600160ff82160160ff8111610365576001947fe3be4131d4bcad6c311ea26504ef40591dc3a545c626f3f09d2be4dbe6aba4619260ff602093169060ff191617865560ff60405191168152a20190610181565b634e487b7160e01b5f52601160045260245ffd5b634e487b7160e01b5f52603260045260245ffd5b631232f2d760e11b5f52601060045260245ffd5b5093909491956102c6565b8563687be7f760e11b5f5260045260245ffd5b856304098e4360e01b5f5260045260245ffd5b5030861461027d565b5f80fd5b82516001600160a01b03811681036103db57815260209283019201610087565b634e487b7160e01b5f52604160045260245ffd5b601f909101601f19168101906001600160401b038211908210176103ff57604052565b601f815111610461576020815191015160208210610452571790565b5f198260200360031b1b161790565b604460209160405192839163305a27a960e01b83528160048401528051918291826024860152018484015e5f828201840152601f01601f19168101030190fdfe60806040526004361015610046575b3615610018575f80fd5b6040513481527f2da466a7b24304f47e87fa2e1e5a81b9831ce54fec19055ce277ca2f39ba42c460203392a2005b5f3560e01c806301a300f714612eed5780630c68ba2114612eb05780630f2ebed314612e0157806316c85dac14612d39578063173825d914612c135780631bd7971d1461297757806322fc447614612837578063265fee931461278a5780632b8a1c5a146126f45780632d15cf18146126c25780632f54bf6e1461267b5780633f4ba83a1461261e57806349a116e3146125ad5780634a7ea6ca1461256e5780635c35eac3146124935780635c6741c0146124585780635fa7b584146123d65780635fe9d70614612199578063655dfbb1146120c45780636c0f5ba014611f845780637065cb4814611e2e57806372daf88514611de35780637a532e45146118ba5780638456cb591461185d57806384b0196e1461176557806384f4fc6a146116bb57806386c8b17a146115f75780638c0e1e22146115b35780638f79306e146115795780639d63848a146115055780639dbaee14146113de578063a5fb70bd14611345578063aa2a7963146111e4578063abc480f614610e28578063afb4c13e14610db4578063affe39c114610d1f578063b015a85a14610bb5578063b507382e14610b0e578063bf7c213114610a7a578063c0f8da6c146109ee578063c876d43e146109d1578063cbe9bd8714610929578063d97999ea1461081a578063d9caed1214610762578063dd5ef99314610675578063dfcbe063146105e2578063e06174e41461049a578063e5a9860314610405578063f67284a6146103295763fe136c4e0361000e573461032557602036600319011261032557610289613174565b610291613bf9565b506001600160a01b03165f908152600860205260409020546102b1613bf9565b60ff8216916003831015610311576102cb60a09383613c33565b60ff8160081c16602083015260ff8160101c16604083015263ffffffff8160181c166060830152600180841b039060381c16608082015261030f60405180926132aa565bf35b634e487b7160e01b5f52602160045260245ffd5b5f80fd5b34610325576040366003190112610325576103426131b4565b602435903033036103f25760ff1690604082108015906103ea575b6103d75760407fe47a6328aadecdf6c4738be3329a092bba7ed1b0ab04f67dd150eb824ed74b8691600e546001600160401b036001861b166001600160401b03821617906001600160401b03191617600e55835f52600d60205280825f205563ffffffff6103c96148ac565b8351928352166020820152a2005b5063075a61ed60e21b5f5260045260245ffd5b50801561035d565b6381a6f9f760e01b5f523360045260245ffd5b346103255760203660031901126103255761041e6131b4565b3033036103f25760ff6001541660ff82169081158015610491575b61047b577f541ae612d90d592d7865e446bfd28eb8c1de1ced93c6f992a6df36c9e7bd33ff6020838561ff0080195f54169160081b16175f55604051908152a1005b9063a87bdf3560e01b5f5260045260245260445ffd5b50808211610439565b34610325575f366003190112610325576104b2613cfe565b505f54600154600e546001600160401b03166104cc613cfe565b926001811615158452602084018160081c60ff1681526040850160ff851681528460081c60ff166104fc816131c4565b606087019061050a816131c4565b815260808701908460011c600716825260a08801928560041c6001168860101c60061617845260c08901948860181c6001161515865260e08a019660101c63ffffffff1687526101008a019788526101208a019860201c6001600160401b03168952604051995115158a525160ff1660208a01525160ff16604089015251610591816131c4565b60608801525160ff1660808701525160ff1660a086015251151560c08501525163ffffffff1660e0840152516001600160401b0316610100830152516001600160401b031661012082015261014090f35b346103255760203660031901126103255760043580151590818103610325573033036103f2577fa51eac5585c66b859f2b0968024b10d83ab885a404e7270ea04b0a1ac5ea1c6d91604091600154905f1461066a5763ff00000060015b60181b1690630100000019161760015563ffffffff61065c6148ac565b8351928352166020820152a1005b63ff0000005f61063f565b346103255760203660031901126103255760043560048110156103255761069a613cca565b506106a4816131c4565b60038114610743576106b5816131c4565b600381101561072f57608090600501546001600160601b036106d5613cca565b9164ffffffffff6001600160401b0382169384815263ffffffff60208201818560401c16815285606060408501948688831c168652019560881c168552604051968752511660208601525116604084015251166060820152f35b634e487b7160e01b5f52603260045260245ffd5b8061074f60ff926131c4565b631815c14160e01b5f521660045260245ffd5b346103255760603660031901126103255761077b613174565b61078361318a565b604435903033036103f2576001600160a01b0381169283158015610811575b6107fe5782156107ef576040518381526107ed94906001600160a01b038316907fd1c19fbcd4551a5edfb66d43d2e337c04837afda3482b42bdf569a8fccdae5fb90602090a3614214565b005b634296b16560e11b5f5260045ffd5b8363718bdcf560e11b5f5260045260245ffd5b503084146107a2565b34610325576020366003190112610325576108336131b4565b3033036103f25760ff600e5491169060408210801590610913575b610900576001805460201c61087c6001546001600160401b035f5460c01c818360601c16179160a01c161790565b17831c166108ed576001600160401b03806001841b1619821616906001600160401b03191617600e55805f52600d6020525f60408120557ff904fa15edccc4f790305858818cfec9dfcd7f57fa07d022751867f5cecf215a60206108de6148ac565b63ffffffff60405191168152a2005b506330fcb90b60e21b5f5260045260245ffd5b506308020b2b60e11b5f5260045260245ffd5b5060016001600160401b038216831c161561084e565b3461032557610937366131d8565b906109406149a3565b61094a8282614a8e565b5061014082019164ffffffffff6109608461397a565b164210156109aa5761097290826147ac565b906001600160401b03604051921682527f7c12498775675cdb09ab5af2771ca2bf7f00642433eb8d4a24dd8aa014c6263f60203393a3005b506109ba64ffffffffff9261397a565b90632f95e05d60e01b5f526004521660245260445ffd5b34610325575f366003190112610325576020602154604051908152f35b34610325575f3660031901126103255760405180602060255491828152019060255f527f401968ff42a154441da5f6c4c935ac46b8671f0e062baaa62a7545ba53bb6e4c905f5b818110610a6457610a6085610a4c8187038261338d565b60405191829160208352602083019061326e565b0390f35b8254845260209093019260019283019201610a35565b34610325576020366003190112610325576004355f52600c602052610aa260405f205461430d565b610ab3610aae826143f0565b613c76565b5f905f5b6010811015610af8578060018581931c16610ad3575b01610ab7565b818060a01b0381600f015416610af2610aeb86613ca8565b9585613cb6565b52610acd565b60405160208082528190610a609082018561326e565b3461032557610b1c366131d8565b90610b2561495a565b610b2f8282614a37565b5061012082019164ffffffffff610b458461397a565b16421015610b8f57610b5790826147ac565b906001600160401b03604051921682527fb12a67a13a297cb61e8d2b8c1b1d23a1c0bf6b9861eaee1de4cd43c32faa41a260203393a3005b50610b9f64ffffffffff9261397a565b90629ed1f360e11b5f526004521660245260445ffd5b3461032557610bc3366131d8565b610bcb613d59565b5f90335f52601f60205260ff60405f2054168015610d0c57610bed8285614a8e565b90610140830164ffffffffff610c028261397a565b16421015610cfc5750610c148261430d565b905f198101908111610ce8576001901b90818116610cd15791610c5e610c95926020979417809266ffffffff00000060205460181b169160081b9066ffffffffffff001916171790565b835f52600c875260405f205533837f880a5e518541edf91dc2286c0d23fc6b5d45953de6a45a4a395b732f0f1d690a5f80a36143f0565b60ff5f5460081c161115610cc0575b50505f5f51602061597b5f395f51905f525d6040519015158152f35b610cca92506145ef565b8280610ca4565b85631c9c6f3360e01b5f526004523360245260445ffd5b634e487b7160e01b5f52601160045260245ffd5b856109ba64ffffffffff9261397a565b630bf242c360e41b5f523360045260245ffd5b34610325575f3660031901126103255760ff60015416610d3e81613c76565b905f5f5b601081108080610dab575b15610d95571561072f57600f810154610d7691906001600160a01b031680610d7b575b50613ca8565b610d42565b610d8e610d8785613ca8565b9487613cb6565b5285610d70565b60405160208082528190610a609082018861326e565b50838310610d4d565b34610325575f3660031901126103255760405180602060275491828152019060275f527f98a476f1687bc3d60a2da2adbcba2c46958e61fa2fb4042cd7bc5816a710195b905f5b818110610e1257610a6085610a4c8187038261338d565b8254845260209093019260019283019201610dfb565b3461032557608036600319011261032557610e41613174565b602435906003821015610325576044356001600160a01b038116929083900361032557610e6c613237565b913033036103f257610e7c613bf9565b90610e878383613c33565b608082018581526001600160a01b0382169590949086611112576012945b60ff6020860196168652600181145f14610fd7575015610fa35763ffffffff16610f825750601260408201525b8051926003841015610311577fa91f3d3b74d44faa5e08f06c3e419b8851ec50ed5638fed0bde389b3c9dcd4829360ff61ff0060c0955160081b1691161762ff0000604084015160101b16179066ffffffff000000606084015160181b1690670100000000000000600160d81b03905160381b161717845f52600860205260405f2055610f5e84615297565b5063ffffffff610f6c6148ac565b610f7960405180946132aa565b1660a0820152a2005b6040516308403f8f60e01b8152908190610f9f9060048301613c3f565b0390fd5b608486604051906308403f8f60e01b82526004820152604060248201526005604482015264707269636560d81b6064820152fd5b92959493929091906002036110df5763ffffffff1680156110c4576060830152803b156110a95760206004916040519283809263313ce56760e01b82525afa5f9181611078575b5061103e576040516308403f8f60e01b815280610f9f8760048301614a08565b60ff90949192939416906024821161105b57506040820152610ed2565b6040516308403f8f60e01b8152908190610f9f9060048301614a08565b61109b91925060203d6020116110a2575b611093818361338d565b8101906149bc565b908761101e565b503d611089565b6040516308403f8f60e01b815280610f9f8760048301614a08565b6040516308403f8f60e01b815280610f9f8860048301613c3f565b608487604051906308403f8f60e01b825260048201526040602482015260046044820152631ada5b9960e21b6064820152fd5b9194939291853b156111ae5760405163313ce56760e01b81526020816004818b5afa5f918161118d575b5061115c576040516308403f8f60e01b815280610f9f89600483016149d5565b9592939495602460ff8216116111725794610ea5565b6040516308403f8f60e01b815280610f9f86600483016149d5565b6111a791925060203d6020116110a257611093818361338d565b908961113c565b608487604051906308403f8f60e01b825260048201526040602482015260076044820152666164647265737360c81b6064820152fd5b34610325576040366003190112610325576004356001600160401b038116908181036103255760243560ff811691828203610325573033036103f2576001600160401b0380600e54161982161661130b57600783116112f8576001600160401b036112686001546001600160401b035f5460c01c818360601c16179160a01c161790565b821616806112e6577f8567f1766e5313848f695a86dadfba0e197df826c159cbfc9643f518ec4d198960608663ffffffff8787876bffffffffffffffff000000008019600154169160201b16176001556101fe600e195f54169160011b16175f556112d16148ac565b906040519384526020840152166040820152a1005b6349092b7b60e11b5f5260045260245ffd5b826303f1f7c360e31b5f5260045260245ffd5b604051632972f83560e21b81528060036004608493015260406024820152600a60448201526963617465676f7269657360b01b6064820152fd5b346103255760203660031901126103255760043560048110156103255761136d60e091613af1565b60ff60c0604051926001600160401b0381511684526001600160401b03602082015116602085015263ffffffff604082015116604085015263ffffffff606082015116606085015263ffffffff608082015116608085015262ffffff60a08201511660a085015201511660c0820152f35b34610325576040366003190112610325576113f7613174565b602435906004821015610325573033036103f2576001600160a01b031690811580156114fc575b6114e95761142b816131c4565b60ff8116600381116114ce577f3173da990d93360b8269b49aae1547fc98ff5cfcf885f26f6866e2f6a9361f5c91606091845f52600960205260405f2090611472836131c4565b815460ff1916179055611484816131c4565b806114bf576114928461519c565b505b63ffffffff6114a16148ac565b604051926114ae816131c4565b83525f6020840152166040820152a2005b6114c8846152e7565b50611494565b6114d7826131c4565b6303f1f7c360e31b5f5260045260245ffd5b5063718bdcf560e11b5f5260045260245ffd5b5030821461141e565b34610325575f3660031901126103255760405180602060235491828152019060235f527fd57b2b5166478fd4318d2acc6cc2c704584312bdd8781b32d5d06abda57f4230905f5b81811061156357610a6085610a4c8187038261338d565b825484526020909301926001928301920161154c565b346103255760403660031901126103255760206115a0611597613174565b60243590615375565b90506001600160401b0360405191168152f35b34610325576020366003190112610325576001600160a01b036115d4613174565b165f526009602052602060ff60405f205416604051906115f3816131c4565b8152f35b3461032557602036600319011261032557611610613abb565b506004355f52600b60205260e060405f205464ffffffffff611630613abb565b9163ffffffff828216938481528360208201838560281c1681528360408401838760481c168152836060860191838960701c168352836080880195838b60901c16875260c060a08a0199838d60b81c168b52019a60d81c8b526040519c8d52511660208c0152511660408a01525116606088015251166080860152511660a0840152511660c0820152f35b34610325576020366003190112610325576116d4613174565b303303611758575b6001600160a01b03165f818152600a602052604090205464ffffffffff1916801561174557815f52600a6020525f6040812055611718826150f1565b507fb0bc11bf357d3c4d9200140807e9e60001de7004f7454868d458ec98d2c51be46020604051338152a3005b5063fb758c8f60e01b5f5260045260245ffd5b6117606149a3565b6116dc565b34610325575f366003190112610325576118016117a17f0000000000000000000000000000000000000000000000000000000000000000615337565b6117ca7f0000000000000000000000000000000000000000000000000000000000000000615337565b602061180f604051926117dd838561338d565b5f84525f368137604051958695600f60f81b875260e08588015260e087019061324a565b90858203604087015261324a565b4660608501523060808501525f60a085015283810360c08501528180845192838152019301915f5b82811061184657505050500390f35b835185528695509381019392810192600101611837565b34610325575f3660031901126103255761187561495a565b5f54600181166118ab576001175f55337f62e78cea01bee320cd4e420270b5ea74000d11b0c9f74754ebdbfc544b05a2585f80a2005b636149a7a960e01b5f5260045ffd5b34610325576101003660031901126103255760043560048110156103255760e0366023190112610325573033036103f2576118f4816131c4565b60038114610743576001600160401b0361190c61398c565b81600e5416191616611da25761192061398c565b6001600160401b03600154918260201c1616806112e657506001600160401b0361194861398c565b16151580611d85575b611d455760e43560ff8116918282036103255760028311611d05576084359063ffffffff8216908183036103255781151580611ceb575b611cab57611995866131c4565b85158080611c95575b611c65576119ab876131c4565b6002871480611c80575b611c65576119c2876131c4565b60018703611c51576001600160401b036119da61398c565b16151580611c3d575b611c00576119f0876131c4565b15611b2d575065ffffffffffff5f5416611a09366139f6565b6001600160401b0360c01b815160c01b166dffffffffffffffff000000000000602083015160301b161763ffffffff60701b604083015160701b1663ffffffff60901b606084015160901b1617179060c060ff60b01b91015160b01b1617175f555b611a736148ac565b90611a7d866131c4565b604051926001600160401b03611a9161320d565b1684526044356001600160401b03811680910361032557602085015263ffffffff611aba613237565b16604085015250606083015260a43563ffffffff811680910361032557608083015260c4359062ffffff8216809203610325577f5052d16a82b1523518e9e18fc431cbdab73a98db8fae3c061d37072353403ac7946101009463ffffffff9360a08601525060c08401521660e0820152a2005b611b3686614928565b906001600160401b0380611b4861398c565b16831b921b191617600155611b5c366139f6565b6001600160401b038151166fffffffffffffffff0000000000000000602083015160401b161763ffffffff60801b604083015160801b161763ffffffff60a01b606083015160a01b1663ffffffff60c01b608084015160c01b161762ffffff60e01b60a084015160e01b1617179060c060ff60f81b91015160f81b16906001600160401b03191617611bed866131c4565b600386101561072f578560020155611a6b565b604051632972f83560e21b815260849088611c1a816131c4565b6004820152604060248201526005604482015264677261636560d81b6064820152fd5b5062ffffff611c4a6139e4565b16156119e3565b62ffffff611c5d6139e4565b1615156119e3565b604051632972f83560e21b815280610f9f89600483016139b5565b5063ffffffff611c8e6139a2565b16156119b5565b5063ffffffff611ca36139a2565b16151561199e565b604051632972f83560e21b815260849087611cc5816131c4565b60048201526040602482015260086044820152671b585e10dbdd5b9d60c21b6064820152fd5b5060643563ffffffff811690818103610325575015611988565b604051632972f83560e21b815260849085611d1f816131c4565b60048201526040602482015260086044820152671b5a5b951c9d5cdd60c21b6064820152fd5b604051632972f83560e21b815260849083611d5f816131c4565b60048201526040602482015260086044820152676d617856616c756560c01b6064820152fd5b506044356001600160401b03811690818103610325575015611951565b604051632972f83560e21b8152608491611dbb816131c4565b600482015260406024820152600a60448201526963617465676f7269657360b01b6064820152fd5b34610325576060366003190112610325576004356001600160401b03811161032557611e26611e186020923690600401613144565b906044359160243591613d8e565b604051908152f35b3461032557602036600319011261032557611e47613174565b3033036103f2576001600160a01b031680158015611f7b575b611f6957805f52601f60205260ff60405f205416611f575760105f5b6010811015611f5157600f8101546001600160a01b031615611ea057600101611e7c565b90505b60108114611f3d57601081101561072f57600f810180546001600160a01b0319168317905560018101808211610ce857825f52601f60205260ff60405f20911660ff1982541617905560015490600160ff8316019060ff8211610ce8577fe3be4131d4bcad6c311ea26504ef40591dc3a545c626f3f09d2be4dbe6aba4619260ff602093169060ff19161760015560ff60405191168152a2005b631232f2d760e11b5f52601060045260245ffd5b50611ea3565b63687be7f760e11b5f5260045260245ffd5b6304098e4360e01b5f5260045260245ffd5b50308114611e60565b3461032557606036600319011261032557611f9d613174565b6024356044359164ffffffffff8316809303610325573033036103f2576001600160a01b031691821580156120bb575b6120a8574281111561208e578115801561207e575b61206f57825f52600a60205264ffffffffff1960405f20541680151580612065575b61204f575060207f53369f02b9405a3be28228db3bada232da4a6c1aca62aa7a3836e73587a2953491845f52600a825280841760405f205561204585615247565b50604051908152a3005b83632f70700360e01b5f5260045260245260445ffd5b5082811415612004565b63a101623960e01b5f5260045ffd5b5064ffffffffff82161515611fe2565b826343808b0160e01b5f526004526024524260445260645ffd5b826311a6544960e11b5f5260045260245ffd5b50308314611fcd565b34610325576020366003190112610325576004356004811015610325573033036103f2576120f1816131c4565b600281141580612185575b6121665760407f37cc3adb4ff8c59657e53b651ba94c8ee11ba1c8813324a819616357da272fa591600154612130826131c4565b61ff001916600882901b61ff00161760015563ffffffff61214f6148ac565b83519261215b816131c4565b8352166020820152a1005b8061217260ff926131c4565b631d4bd6db60e21b5f521660045260245ffd5b5061218f816131c4565b60038114156120fc565b34610325576060366003190112610325576004356004811015610325576121be61320d565b60443563ffffffff811691828203610325573033036103f2576121e0846131c4565b600384146123ca576001600160401b031690816122c45750612201836131c4565b600383101561072f575f83600501555f61221a846131c4565b83612282579063ffffffff5f51602061599b5f395f51905f52938360609454815f1461227957610ff060015b60041b1690601019161790555b61225b6148ac565b90612265876131c4565b6040519384526020840152166040820152a2005b610ff05f612246565b5060015490612290846131c4565b60ff841660100180601011610ce8575f51602061599b5f395f51905f5293606093600163ffffffff931b1916600155612253565b8215612385576122d3846131c4565b600384101561072f5783600501906bffffffff0000000000000000836001600160601b0319845416179160401b16179061230c856131c4565b55612316836131c4565b826123415760609063ffffffff5f51602061599b5f395f51905f529360105f54811916175f55612253565b6001549061234e846131c4565b60ff841660100180601011610ce8575f51602061599b5f395f51905f5293606093600163ffffffff931b9081191617600155612253565b604051632972f83560e21b81526084908561239f816131c4565b600482015260406024820152600d60448201526c189d5919d95d0b9c195c9a5bd9609a1b6064820152fd5b60ff8461074f816131c4565b34610325576020366003190112610325576123ef613174565b3033036103f2576001600160a01b03166124088161501c565b1561244657805f5260086020525f60408120557f84e493ac03650a2f345a874a4b6656428cfb0601a667a317d2f03d203b1476e960206108de6148ac565b63f63b4b6d60e01b5f5260045260245ffd5b34610325576020366003190112610325576004355f52600c602052602060ff60405f205416612486816131ce565b604051906115f3816131ce565b34610325576124a1366131d8565b60ff6124ad8284614eba565b166124b7816131ce565b610140820164ffffffffff6124cb8261397a565b16421061254757507fdc3dea99cf5f93f2f7f82c9dcec5e096442f91c329b7290a1ebd8875972a1c1f916001604092612503816131ce565b03612534576001600160401b0361251d6007925b866147ac565b835192612529816131ce565b8352166020820152a2005b6001600160401b0361251d600692612517565b8361255764ffffffffff9261397a565b9063216cba3f60e11b5f526004521660245260445ffd5b34610325576040366003190112610325576004356024359064ffffffffff82168092036103255764ffffffffff811661206f5760209160405191178152f35b34610325576020366003190112610325576125c6613174565b5f60206040516125d581613343565b828152015260018060a01b03165f52600a6020526040805f205464ffffffffff8019821691816020855161260881613343565b8581520191168152835192835251166020820152f35b34610325575f366003190112610325573033036103f2575f54600181161561266c57600119165f557fa45f47fdea8a1efdd9029a5691c7f759c32b7c698632b563573e155625d169335f80a1005b63e550625b60e01b5f5260045ffd5b346103255760203660031901126103255760206126b8612699613174565b6001600160a01b03165f908152601f602052604090205460ff16151590565b6040519015158152f35b346103255760203660031901126103255760ff6126dd6131b4565b165f52600d602052602060405f2054604051908152f35b346103255760403660031901126103255761270d613174565b60243590811515809203610325573033036103f2576001600160a01b03169081156127775760207fc4459d655e1efe034a75446f1f4db087f75d23bdfabccffafa6384cdb23a154491835f526022825260405f2060ff1981541660ff8316179055604051908152a2005b506304098e4360e01b5f5260045260245ffd5b34610325576020611e2661279d366131d8565b6127a8848201613959565b906127b560608201613959565b604064ffffffffff6127ca610140850161397a565b1692815194888601967ffd8f5fe14cdd86c2b2a200429528d8b463665fc9195eea35f46a7bef8624e68e88528387015260018060a01b031660608601520135608084015260018060a01b031660a083015260c082015260c0815261282f60e08261338d565b519020614abe565b3461032557612845366131d8565b9061284e613d59565b600160ff61285c8484614eba565b16612866816131ce565b61286f816131ce565b0361290a57610120820164ffffffffff6128888261397a565b1642106128e35750610140820164ffffffffff6128a48261397a565b164210156128d357506020916128b9916145ef565b5f5f51602061597b5f395f51905f525d6040519015158152f35b906109ba64ffffffffff9261397a565b906128f364ffffffffff9261397a565b906357ee9aed60e01b5f526004521660245260445ffd5b610140820164ffffffffff61291e8261397a565b164210156128d35750805f52600c60205261294461293f60405f205461430d565b6143f0565b60ff5f5460081c16908181106129625750506020916128b9916145ef565b63db0d44b360e01b5f5260045260245260445ffd5b34610325576101a03660031901126103255760043561016036602319011261032557610184356001600160401b038111610325576129b9903690600401613144565b906129c2613d59565b6129cd602484614a8e565b916101643564ffffffffff811680821415806103255781421015612bfc576044356001600160a01b038116929083810361032557506084356001600160a01b0381169290838103610325575061032557612a7a93506040519160208301937ffd8f5fe14cdd86c2b2a200429528d8b463665fc9195eea35f46a7bef8624e68e85528960408501526060840152606435608084015260a083015260c082015260c0815261282f60e08261338d565b91612a848461430d565b9283925f915f5b828110612b0057505050505060ff5f5460081c16612aa8836143f0565b8181106129625760206128b9878787878103612ac6575b505061441a565b612aed9166ffffffff00000060205460181b169160081b9066ffffffffffff001916171790565b815f52600c845260405f20558380612abf565b612b13612b0e828588613937565b613959565b936001600160a01b03808616911680821115612be7575084815f52601f60205260ff60405f205416908115612bd45784612b6791612b5f612b55878a8d613937565b60208101906132f6565b929091614340565b15612bc1575f198101908111610ce8576001901b80891615612b8e575b5050600101612a8b565b600192919817978a7f880a5e518541edf91dc2286c0d23fc6b5d45953de6a45a4a395b732f0f1d690a5f80a3908a612b84565b5063ecbef7cd60e01b5f5260045260245ffd5b826363c5bc0b60e11b5f5260045260245ffd5b630102d61960e41b5f5260045260245260445ffd5b5085632f95e05d60e01b5f5260045260245260445ffd5b3461032557602036600319011261032557612c2c613174565b3033036103f2576001600160a01b03165f818152601f602052604090205460ff168015612d265760015460ff612c6381831661390d565b169160ff5f5460081c16838111612d0f5750835f52601f60205260405f2060ff198154169055612c928161390d565b90601082101561072f577fcb6dabc6966a1564bc82f5a31fc166f7665c2c7e0c604c18ea395f77e735be0693602093612d0393600f016001600160601b0360a01b8154169055845463ffffffff612cea81831661391f565b169063ffffffff191617855560ff19161760015561390d565b60ff60405191168152a2005b839063a87bdf3560e01b5f5260045260245260445ffd5b50630bf242c360e41b5f5260045260245ffd5b346103255760a036600319011261032557612d52613174565b604435906001600160a01b03821682036103255760643560ff8116810361032557608435916001600160401b0383116103255736602384011215610325578260040135916001600160401b038311610325573660248486010111610325576060946024612dcc95612dc1613d59565b019260243590613448565b905f5f51602061597b5f395f51905f525d604051928352612dec816131c4565b6020830152612dfa816131ce565b6040820152f35b346103255760a036600319011261032557612e1a61318a565b606435906001600160a01b03821682036103255760843560ff8116810361032557608092612e5092604435906004355f54613ebd565b50506001600160401b0360ff8260901c1691612e6b836131c4565b60ff8160081c16612e7b816131ce565b60405193612e88816131c4565b8452612e93816131ce565b602084015261ffff8160101c16604084015260a01c166060820152f35b34610325576020366003190112610325576001600160a01b03612ed1613174565b165f526022602052602060ff60405f2054166040519015158152f35b34610325576060366003190112610325576004356001600160401b03811161032557612f1d903690600401613144565b6024356044356001600160401b03811161032557612f3f903690600401613144565b612f47613d59565b83156131355782421161311e57612f6360215493848688613d8e565b9160ff5f5460081c168083106131085750612f7d82613c76565b915f805b82821061306a57505050506001830191828411610ce8577f611175b8e2df99797d522e52b8a9b9726ebcbe918758cb5648ab3b6e3ec051f09260215560ff195f5c165f5d612fe1604051928392835260406020840152604083019061326e565b0390a25f5b8181106130075760ff195f5c165f5d5f5f51602061597b5f395f51905f525d005b5f80613014838587613328565b908160405192839283378101838152039082305af16130316133c9565b90156130405750600101612fe6565b90610f9f6040519283926337b264af60e21b8452600484015260406024840152604483019061324a565b613078612b0e838587613937565b906001600160a01b03808316911680821115612be757506001600160a01b0382165f908152601f602052604090205460ff16156130f6576130c86130c0612b55858789613937565b908985614340565b156130e457906001916130db8488613cb6565b52910190612f81565b63ecbef7cd60e01b5f5260045260245ffd5b6363c5bc0b60e11b5f5260045260245ffd5b8263db0d44b360e01b5f5260045260245260445ffd5b82633a8dbb7360e21b5f526004524260245260445ffd5b63668e529960e11b5f5260045ffd5b9181601f84011215610325578235916001600160401b038311610325576020808501948460051b01011161032557565b600435906001600160a01b038216820361032557565b602435906001600160a01b038216820361032557565b35906001600160a01b038216820361032557565b6004359060ff8216820361032557565b6004111561031157565b600a111561031157565b906101806003198301126103255761016060043592602319011261032557602490565b359064ffffffffff8216820361032557565b602435906001600160401b038216820361032557565b35906001600160401b038216820361032557565b6064359063ffffffff8216820361032557565b805180835260209291819084018484015e5f828201840152601f01601f1916010190565b90602080835192838152019201905f5b81811061328b5750505090565b82516001600160a01b031684526020938401939092019160010161327e565b805190600382101561031157608091835260ff602082015116602084015260ff604082015116604084015263ffffffff60608201511660608401528160018060a01b0391015116910152565b903590601e198136030182121561032557018035906001600160401b0382116103255760200191813603831361032557565b9082101561072f5761333f9160051b8101906132f6565b9091565b604081019081106001600160401b0382111761335e57604052565b634e487b7160e01b5f52604160045260245ffd5b60e081019081106001600160401b0382111761335e57604052565b90601f801991011681019081106001600160401b0382111761335e57604052565b6001600160401b03811161335e57601f01601f191660200190565b3d156133f3573d906133da826133ae565b916133e8604051938461338d565b82523d5f602084013e565b606090565b6001600160a01b039182168152911660208201526040810191909152606081019190915260a060808201819052810183905260c09290918190848401375f828201840152601f01601f1916010190565b909592939495335f52600a60205260405f20549264ffffffffff198416156138fa5764ffffffffff8416804210156138e0575061020088116138c75760019761349f5f549783858764ffffffffff198a168c613ebd565b82919a925060ff8260901c16996134b58b6131c4565b8a9b8060d81c9d8e64ffffffffff198c16179e64ffffffffff198c165f52600b6020520160d81b9060018060d81b03161760405f2055816138a1575b67ffffffff00000000915060101b1681179861350c816131c4565b801561383a5750908a949392916135228b6131c4565b60038b0361357f57507f0d09739ce8d13c9bdbff2a94421745c534e0330227a3ec1815aac558b113358a93929161357a9160099a5b6040516001600160a01b039095169964ffffffffff1916989495869533876133f8565b0390a4565b9093929198945061359560ff8660901c166131c4565b6135a460ff8660901c166131c4565b600360ff8660901c16101561072f578460ff8c9660901c166002015464ffffffffff42169283906135da60ff8560901c166131c4565b600160ff8560901c16145f1461381e5761361262ffffff61360760019763ffffffff8760c01c16906142f1565b9460e01c16846142f1565b915b60a085901c6001600160401b031691600160981b81161561381857825b60405192836101608101106001600160401b036101608601111761335e578d948f610160860160405264ffffffffff191685526020850195600160a01b6001900316865260408501938c85526060860193600160a01b600190038d1685526080870192835260a08701906001600160401b0316815260c087019160ff165f17825260e08701928b60901c60ff166136c7906131c4565b8b60901c60ff168452610100880194855261012088019564ffffffffff8c16875261014089019764ffffffffff8c1689526040519a60208c019a518b52600160a01b6001900390511660408c01525160608b0152600160a01b6001900390511660808a0152516001600160401b031660a0890152516001600160401b031660c08801525160ff1660e08701525161375d816131c4565b6101008601525164ffffffffff166101208501525164ffffffffff166101408401525164ffffffffff16610160830152610160825261379e6101808361338d565b9051902067ffffffffffffffff19166137b6856131ce565b885f52600c60205260ff85161760405f205564ffffffffff60681b9060681b169060401b6cffffffffff000000000000000016171790987f0d09739ce8d13c9bdbff2a94421745c534e0330227a3ec1815aac558b113358a9461357a92613557565b5f613631565b61383463ffffffff6002969460c01c16846142f1565b91613614565b9a989261389a989a507f0d09739ce8d13c9bdbff2a94421745c534e0330227a3ec1815aac558b113358a91508992613892604099969897995192839260018060a01b038b169864ffffffffff1916978c8b33876133f8565b0390a4614214565b9190600390565b6138aa8b6131c4565b60038b101561072f5767ffffffff00000000918b600501556134f1565b876302900ee160e31b5f5260045261020060245260445ffd5b6343808b0160e01b5f52336004526024524260445260645ffd5b63fb758c8f60e01b5f523360045260245ffd5b60ff5f199116019060ff8211610ce857565b63ffffffff60019116019063ffffffff8211610ce857565b919081101561072f5760051b81013590603e1981360301821215610325570190565b356001600160a01b03811681036103255790565b91908203918211610ce857565b3564ffffffffff811681036103255790565b6024356001600160401b03811681036103255790565b60a43563ffffffff811681036103255790565b6080916139c1816131c4565b815260406020820152600660408201526577696e646f7760d01b60608201520190565b60c43562ffffff811681036103255790565b60e09060231901126103255760405190613a0f82613372565b816024356001600160401b03811681036103255781526044356001600160401b038116810361032557602082015260643563ffffffff8116810361032557604082015260843563ffffffff8116810361032557606082015260a43563ffffffff8116810361032557608082015260c43562ffffff811681036103255760a082015260e4359060ff821682036103255760c00152565b6001600160401b03811161335e5760051b60200190565b60405190613ac882613372565b5f60c0838281528260208201528260408201528260608201528260808201528260a08201520152565b613af9613abb565b50613b03816131c4565b6003811461074357613b14816131c4565b8015613ba957613b23816131c4565b600381101561072f576001600160401b03816002015491613b42613abb565b928281168452828160401c16602085015263ffffffff8160801c16604085015263ffffffff8160a01c16606085015263ffffffff8160c01c16608085015262ffffff8160e01c1660a085015260f81c60c0840152613ba260015491614928565b1c16815290565b505f5460ff613bb6613abb565b918060c01c83526001600160401b038160301c16602084015263ffffffff8160701c16604084015263ffffffff8160901c16606084015260b01c1660c082015290565b6040519060a082018281106001600160401b0382111761335e576040525f6080838281528260208201528260408201528260608201520152565b60038210156103115752565b6001600160a01b039091168152604060208201819052600c908201526b6d61785374616c656e65737360a01b606082015260800190565b90613c8082613aa4565b613c8d604051918261338d565b8281528092613c9e601f1991613aa4565b0190602036910137565b5f198114610ce85760010190565b805182101561072f5760209160051b010190565b60405190608082018281106001600160401b0382111761335e576040525f6060838281528260208201528260408201520152565b6040519061014082018281106001600160401b0382111761335e576040525f610120838281528260208201528260408201528260608201528260808201528260a08201528260c08201528260e0820152826101008201520152565b5f51602061597b5f395f51905f525c613d7f5760015f51602061597b5f395f51905f525d565b633ee5aeb560e01b5f5260045ffd5b9392919093613d9c85613aa4565b90613daa604051928361338d565b858252613db686613aa4565b602083019690601f19013688375f5b818110613e6657505050604051602081018092519096905f5b818110613e5057505050613dff81613e4d969703601f19810183528261338d565b519020916040519160208301937f963dfe9609d5be675f05cc5b04cab00e271783c55d84c45609bc5d14a3a6020985526040840152606083015260808201526080815261282f60a08261338d565b90565b8251895260209889019890920191600101613dde565b613e71818385613328565b613e7d819392936133ae565b613e8a604051918261338d565b81815260208101913681860111610325576020815f92600197863783010152519020613eb68287613cb6565b5201613dc5565b909195929493600182166118ab5785156107ef576001600160a01b03168015801561420b575b6141f9575f52600960205260ff60405f20541691613f00836131c4565b5f52600b60205260ff60405f205494169485968660c0018060c011610ce85783901c6001161561411657613f348484614ae4565b806140ff5750613f48613fa3928792615375565b9790506001600160401b038816976001600160401b0360a01b9060a01b16179263ffffffff8160901c169063ffffffff8160701c169060ff8160b01c169060016001600160401b038260301c169160041c161515888c614b40565b82156140da57505060101b17926001545b6001945b60038610156140bf576001905f198701878111610ce857600681901b906001600160fa1b03811603610ce857806060019081606011610ce8578a6060910101809111610ce8578383911c16614035575b6001600160fe1b0387168703610ce8578660021b6010019182601011610ce8576001921b17950194613fb8565b9086600201548760100180601011610ce85761408492828b928b8a63ffffffff8b9760a01c169563ffffffff8560801c16958b6001600160401b038760f81c9760401c16951c16151592614c62565b8293929315614094575050614008565b985098509495935050505083155f146140b4575f905b60901b1717929190565b600160981b906140aa565b60889190911b60ff60901b161761090017955093505f925050565b96509650509192505082155f146140f4575f905b17929190565b600160981b906140ee565b925092509294614110949650614b12565b91905f90565b60408796939610156141e6576001549560018760a01c8860601c8960201c1717891c1615806141ce575b6141bb578760200180602011610ce857859088901c600116156141ad57505060065b8061419c5750620100009161417691615375565b9690506001600160401b038716966001600160401b0360a01b9060a01b16171793613fb4565b929750925092946141109450614b12565b6141b691614ae4565b614162565b876308020b2b60e11b5f5260045260245ffd5b5060016001600160401b03600e5416891c1615614140565b866308020b2b60e11b5f5260045260245ffd5b63718bdcf560e11b5f5260045260245ffd5b50308114613ee3565b6001600160a01b03168061427e5782471061426257506001600160a01b03165f80808085855af16142436133c9565b501561424d575050565b63b96b988160e01b5f5260045260245260445ffd5b90504790633dc1e23f60e21b5f5260045260245260445260645ffd5b916040519163a9059cbb60e01b5f5260018060a01b031660045260245260205f60448180865af19060015f51148216156142d0575b604052156142be5750565b635274afe760e01b5f5260045260245ffd5b9060018115166142e857823b15153d151616906142b3565b503d5f823e3d90fd5b9064ffffffffff8091169116019064ffffffffff8211610ce857565b61ffff8160081c1690811561433a5763ffffffff80602054169160181c16145f146143355790565b505f90565b50505f90565b9061434c848483614d80565b50614356816131c4565b1590816143da575b506143d157813b15159283614376575b505050905090565b5f93508460209560649260405194630b135d3f60e11b8652600486015260406024860152816044860152838501378281018201859052601f01601f191601915afa630b135d3f60e11b5f5114601f3d111616805f808061436e565b50505050600190565b6001600160a01b0384811691161490505f61435e565b90815f925b6143fc5750565b9161440690613ca8565b915f19810190808211610ce85716806143f5565b60015f54166145c857608435906001600160a01b038216808303610325575f52600960205260ff60405f205416905f5f614453846131c4565b60038403614597575050600260015b61454e57505f818152600c6020526040812080549190556044356001600160a01b03811681036103255761449b90606435908690614db4565b15614515575033907f7609c4682ba7f8b1ce404cb9cba36c78ce48c73460b8c8d57a1daca1842e80e85f80a3610104356004811015610325576002906144e0816131c4565b149081614503575b506144f4575b50600190565b6144fd90614e3a565b5f6144ee565b905061450e816131c4565b155f6144e8565b91508092505f52600c60205260405f20555f51602061595b5f395f51905f526060604051600181525f60208201525f6040820152a25f90565b8193505f51602061595b5f395f51905f5292506001600160401b0361457660246060946147ac565b60405192614583816131c4565b835260016020840152166040820152a25f90565b6044356001600160a01b0381169081810361032557505f52600860205260405f205461446257505060036001614462565b5f51602061595b5f395f51905f5260606040515f81525f60208201525f6040820152a25f90565b60015f54166147835760608201916001600160a01b0361460e84613959565b165f52600960205260ff60405f205416915f5f61462a856131c4565b60038503614753575050600260015b61472c57505f818152600c602090815260408220805492905561467590614661908501613959565b61466a87613959565b604086013591614db4565b156146f257509060e09133907f7609c4682ba7f8b1ce404cb9cba36c78ce48c73460b8c8d57a1daca1842e80e85f80a301356004811015610325576002906146bc816131c4565b1490816146e0575b506146cf5750600190565b6146db6144fd91613959565b614e3a565b90506146eb816131c4565b155f6146c4565b9250925050815f52600c60205260405f20555f51602061595b5f395f51905f526060604051600181525f60208201525f6040820152a25f90565b9093505f51602061595b5f395f51905f5292506001600160401b03614576606093866147ac565b6001600160a01b0361476760208601613959565b165f52600860205260405f205461463957505060036001614639565b90505f51602061595b5f395f51905f5260606040515f81525f60208201525f6040820152a25f90565b9190915f52600c6020525f604081205560a08201356001600160401b038116908181036103255781156148a55760e0840135916004831015610325576147f1836131c4565b600383101561072f5782600501918254918260881c906001600160601b03821697841590811561487d575b50614872579161485091614868949389105f1461486b576001600160401b03915016965b6001600160401b0388169061396d565b60881b906001600160601b0360881b191617926131c4565b55565b5096614840565b505f96505050505050565b64ffffffffff9150610100614892910161397a565b1664ffffffffff8560601c16115f61481c565b505f925050565b5f549063ffffffff8260101c169160ff5f5c16156148c75750565b916148dc90600160ff195f5c16175f5d61391f565b9165ffffffff00008360101b169065ffffffff00001916175f557fe61acb884fdfd08314e115f2b4e8f20797cc8b8fdd8a6bf32cb41703ff717b7f602060405163ffffffff85168152a1565b61493a90614935816131c4565b61390d565b60061b613fc060c0821691168103610ce85760600180606011610ce85790565b335f908152601f602052604090205460ff16158061498c575b61497957565b6392b12b4360e01b5f523360045260245ffd5b50335f52602260205260ff60405f20541615614973565b335f908152601f602052604090205460ff1615610d0c57565b90816020910312610325575160ff811681036103255790565b6001600160a01b03909116815260406020820181905260089082015267646563696d616c7360c01b606082015260800190565b6001600160a01b039091168152604060208201819052600490820152631999595960e21b606082015260800190565b9190614a439083614eba565b9160ff831690614a52826131ce565b614a5b826131ce565b60018203614a67575050565b614a70826131ce565b6301aee27b60e11b5f52600452614a86816131ce565b60245260445ffd5b9190614a9a9083614eba565b9160ff831690614aa9826131ce565b614ab2826131ce565b60028203614a67575050565b604290614ac961567d565b906040519161190160f01b8352600283015260228201522090565b9060038114614b0b576001019081600111610ce8576001911c16614b06575f90565b600890565b5050600790565b92614b1d91926154ec565b929050600360901b926001600160401b0360a01b9060a01b169160081b17171790565b9397959094919296975f955f988611614c515710614c425780614be3575b5050614b6b575b50929190565b9250505f9160055464ffffffffff8160601c16916001600160601b038260881c1663ffffffff8360401c168401421015614bd9575b016001600160401b0382168111614bcc576001600160601b039060881b9260601b91161717915f614b65565b5050509050600591905f90565b504292505f614ba0565b64ffffffffff889398169163ffffffff8460281c16918301421015614c37575b811015614c275760010160281b9168ffffffffffffffffff19161717945f80614b5e565b5050945050509050600491905f90565b4292505f9150614c03565b50505050509050600391905f90565b505050505050509050600291905f90565b949095919896929397985f988711614c515710614c425781614d0e575b5050614c8e575b50505f929190565b90919250600381101561072f576005015464ffffffffff8160601c16916001600160601b038260881c1663ffffffff8360401c168401421015614d04575b016001600160401b0382168111614cf9576001600160601b039060881b9260601b91161717905f80614c86565b505050600591905f90565b504292505f614ccc565b909196836048029164ffffffffff82841c1693602884019163ffffffff84841c16918601421015614d75575b811015614d635790600168ffffffffffffffffff9201901b93831b921b19161717945f80614c7f565b50509650505050509050600491905f90565b4295505f9150614d3a565b9060418303614daa57614da39250602081013591604082359201355f1a90615799565b9192909190565b50505f9160029190565b6001600160a01b031680614de9575081471061433a575f918291829182916001600160a01b03165af1614de56133c9565b5090565b60405163a9059cbb60e01b5f9081526001600160a01b039093166004526024939093529060209060448180855af19060015f5114821615614e2d575b509060405290565b3b15153d1516165f614e25565b6001805460181c1615614eb7576001600160a01b03165f818152600960205260409020805460ff19166001179055614e71816152e7565b507f3173da990d93360b8269b49aae1547fc98ff5cfcf885f26f6866e2f6a9361f5c606063ffffffff5f5460101c166040519060018252600160208301526040820152a2565b50565b5f818152600c602052604090205492918315908115614eee575b50614edc5750565b630687bc8160e31b5f5260045260245ffd5b905060405160208101918035835260018060a01b03614f0f602083016131a0565b1660408301526040810135606083015260018060a01b03614f32606083016131a0565b1660808301526001600160401b03614f4c60808301613223565b1660a08301526001600160401b03614f6660a08301613223565b1660c083015260c081013560ff811681036103255760ff1660e083015260e081013590600482101561032557610140614fdd9183614fa964ffffffffff956131c4565b61010086015283614fbd61010083016131fb565b1661012086015283614fd261012083016131fb565b1682860152016131fb565b166101608201526101608152614ff56101808261338d565b51902060401c8360401c14155f614ed4565b805482101561072f575f5260205f2001905f90565b5f81815260246020526040902054801561433a575f198101818111610ce8576023545f19810191908211610ce8578181036150a3575b505050602354801561508f575f190161506c816023615007565b8154905f199060031b1b191690556023555f5260246020525f6040812055600190565b634e487b7160e01b5f52603160045260245ffd5b6150db6150b46150c5936023615007565b90549060031b1c9283926023615007565b819391549060031b91821b915f19901b19161790565b90555f52602460205260405f20555f8080615052565b5f81815260286020526040902054801561433a575f198101818111610ce8576027545f19810191908211610ce857818103615164575b505050602754801561508f575f1901615141816027615007565b8154905f199060031b1b191690556027555f5260286020525f6040812055600190565b6151866151756150c5936027615007565b90549060031b1c9283926027615007565b90555f52602860205260405f20555f8080615127565b5f81815260266020526040902054801561433a575f198101818111610ce8576025545f19810191908211610ce85781810361520f575b505050602554801561508f575f19016151ec816025615007565b8154905f199060031b1b191690556025555f5260266020525f6040812055600190565b6152316152206150c5936025615007565b90549060031b1c9283926025615007565b90555f52602660205260405f20555f80806151d2565b805f52602860205260405f2054155f1461433557602754600160401b81101561335e576152806150c58260018594016027556027615007565b9055602754905f52602860205260405f2055600190565b805f52602460205260405f2054155f1461433557602354600160401b81101561335e576152d06150c58260018594016023556023615007565b9055602354905f52602460205260405f2055600190565b805f52602660205260405f2054155f1461433557602554600160401b81101561335e576153206150c58260018594016025556025615007565b9055602554905f52602660205260405f2055600190565b60ff811690601f8211615366576040519161535360408461338d565b6020808452838101919036833783525290565b632cd44ac360e21b5f5260045ffd5b6001600160a01b0381165f8181526008602052604090205460ff811692909183156124465750603882901c6001600160a01b0316926002146154be575b5060ff808260101c169160081c16019060068210155f14615472579091818102818104909214901517908115150291829060051901600a0a82615441575b50505b80158015615431575b6154115750906001600160401b036001921690565b15615429575b631d9a854360e01b5f5260045260245ffd5b505f19615417565b506001600160401b0382116153fc565b809192935015615460576001905f198301040190151502905f806153f0565b634e487b715f5260126020526024601cfd5b61549391600603600a0a909190918281029281159184041417918215150290565b8092826154a2575b50506153f3565b8181028181049092149015179250821515029050905f8061549b565b600190829363ffffffff6154d69460181c1691615826565b9190156154e3575f6153b2565b5050505f905f90565b6001600160a01b0381165f90815260086020526040812054929392909160ff82169190821561567157603882901c6001600160a01b031692849190600214615645575b505060ff808260101c169160081c16019360068510155f1461560057818102818104909214901517908115150293849060051901600a0a826155cf575b50505b801580156155bf575b61558d5750506001600160401b036001921690565b8192939161559e575050505f905f90565b60249350156155b7575b631d9a854360e01b8252600452fd5b505f196155a8565b506001600160401b038411615578565b8091929550156155ee576001905f198301040190151502925f8061556c565b634e487b71835260126020526024601cfd5b938115600691909103600a0a82810292830414179081151502809482615628575b505061556f565b818102818104909214901517801515909102945090505f80615621565b829363ffffffff61565a9460181c1691615826565b91901561566857825f61552f565b50508092509190565b5050505090505f905f90565b307f00000000000000000000000000000000000000000000000000000000000000006001600160a01b03161480615770575b156156d8577f000000000000000000000000000000000000000000000000000000000000000090565b60405160208101907f8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f82527f000000000000000000000000000000000000000000000000000000000000000060408201527f000000000000000000000000000000000000000000000000000000000000000060608201524660808201523060a082015260a0815261576a60c08261338d565b51902090565b507f000000000000000000000000000000000000000000000000000000000000000046146156af565b91907f7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0841161581b579160209360809260ff5f9560405194855216868401526040830152606082015282805260015afa15615810575f516001600160a01b0381161561580657905f905f90565b505f906001905f90565b6040513d5f823e3d90fd5b5050505f9160039190565b9392905f80916040516020810190633fabe5a360e21b82526004815261584d60248261338d565b51915afa9361585a6133c9565b9415801561594f575b6159215760a0858051810103126103255760806040860151950151915f8613156158f157428310806158d9575b61589e575050505060019190565b9091929394506158b1575050505f905f90565b63ffffffff935063459b42bf60e01b5f5260018060a01b03166004526024521660445260645ffd5b506158e4834261396d565b63ffffffff851610615890565b915091509291926159045750505f905f90565b6383bf695b60e01b5f5260018060a01b031660045260245260445ffd5b929350905061593157505f905f90565b6383bf695b60e01b5f5260018060a01b03166004525f60245260445ffd5b5060a085511061586356fe8dbced8e86cb430fe9dd41428d1a094e2f432021eb0bd312ff564c61ba565d669b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f00b49f59d8ecedbf979d889f384d299fd6070e23c34f852b7e2b8b1b51f482186ea2646970667358221220e97086b0221c14364f966bd93280191d838a767778df8c731a0c9748a1ab817164736f6c634300081c0033" as const;
+export const tierGuardWalletBytecode = "0x610180806040523461045957617482803803809161001d828561047d565b83398101906040818303126104595780516001600160401b03811161045957810182601f82011215610459578051926001600160401b03841161029d578360051b9160405194610070602085018761047d565b855260208086019382010191821161045957602001915b81831061045d57602084015160ff811686818303610459576040516100ad60408261047d565b600f815260208101906e151a595c91dd585c9915d85b1b195d608a1b8252604051916100da60408461047d565b600183526020830191603160f81b83526100f3816104a0565b61012052610100846104a0565b61014052519020918260e05251902080610100524660a0526040519060208201927f8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f8452604083015260608201524660808201523060a082015260a0815261016960c08261047d565b5190206080523060c0528051906010821161040b575f905b8282106102d0575050600180547c4000000000000000000000000000000000000000000000000000000300179081905560ff169050811580156102c7575b6102b1577f541ae612d90d592d7865e446bfd28eb8c1de1ced93c6f992a6df36c9e7bd33ff6020838561ff0080195f54169160081b16175f55604051908152a1604051611bb88082016001600160401b0381118382101761029d5782916158ca833903905ff08015610292576001600160a01b0316610160526040516153be908161050c823960805181614d7c015260a05181614e39015260c05181614d46015260e05181614dcb01526101005181614df1015261012051816113bd015261014051816113e60152610160518160230152f35b6040513d5f823e3d90fd5b634e487b7160e01b5f52604160045260245ffd5b9063a87bdf3560e01b5f5260045260245260445ffd5b508082116101bf565b9091929381518310156103f757600583901b8201602001516001600160a01b03169485158015610450575b61043d57855f52601f60205260ff60405f20541661042a576010945f5b601081101561041f57600f8101546001600160a01b03161561033c57600101610318565b929691955093905b6010831461040b5760108310156103f757600f830180546001600160a01b03191682179055600183018084116103e357815f52601f60205260ff60405f20911660ff19825416179055600154600160ff82160160ff81116103e3576001947fe3be4131d4bcad6c311ea26504ef40591dc3a545c626f3f09d2be4dbe6aba4619260ff602093169060ff191617865560ff60405191168152a20190610181565b634e487b7160e01b5f52601160045260245ffd5b634e487b7160e01b5f52603260045260245ffd5b631232f2d760e11b5f52601060045260245ffd5b509390949195610344565b8563687be7f760e11b5f5260045260245ffd5b856304098e4360e01b5f5260045260245ffd5b503086146102fb565b5f80fd5b82516001600160a01b038116810361045957815260209283019201610087565b601f909101601f19168101906001600160401b0382119082101761029d57604052565b601f8151116104cb5760208151910151602082106104bc571790565b5f198260200360031b1b161790565b604460209160405192839163305a27a960e01b83528160048401528051918291826024860152018484015e5f828201840152601f01601f19168101030190fdfe60806040526004361015610087575b3615610059573461005557365f80375f8036817f00000000000000000000000000000000000000000000000000000000000000005af43d5f803e15610051573d5ff35b3d5ffd5b5f80fd5b6040513481527f2da466a7b24304f47e87fa2e1e5a81b9831ce54fec19055ce277ca2f39ba42c460203392a2005b5f3560e01c806301a300f71461295857806310041ee3146128c757806316c85dac146127fc578063173825d9146126d65780631f5cc64e146126315780631f941a81146125195780632b8a1c5a146124835780632eab3d85146123dd5780633992ead2146123365780633f4ba83a146122d95780634be6079c146121675780635fa7b584146120e55780635fe9d70614611e87578063655dfbb114611db25780636c0f5ba014611c565780637065cb4814611b0057806372daf88514611ab55780637a532e45146114fa5780638456cb591461149d57806384b0196e146113a557806384f4fc6a146112fb57806397be93b7146110915780639dbaee1414610f6a578063a7e1ce7614610ef5578063aa2a796314610d94578063abc480f61461097b578063be1fa95914610897578063d97999ea14610788578063d9caed12146106cd578063dfcbe0631461063a578063e5a98603146105a5578063f66f33c1146102d25763f67284a60361000e57346100555760403660031901126100555761020f612c69565b602435903033036102bf5760ff1690604082108015906102b7575b6102a45760407fe47a6328aadecdf6c4738be3329a092bba7ed1b0ab04f67dd150eb824ed74b8691600e546001600160401b036001861b166001600160401b03821617906001600160401b03191617600e55835f52600d60205280825f205563ffffffff61029661418f565b8351928352166020820152a2005b5063075a61ed60e21b5f5260045260245ffd5b50801561022a565b6381a6f9f760e01b5f523360045260245ffd5b34610055576101e0366003190112610055576004356101a0366023190112610055576101c4356001600160401b03811161005557610314903690600401612c00565b919061031e6134aa565b61032960248361363b565b926101443564ffffffffff81168082141580610055578142101561058e576044356001600160a01b038116929083810361005557506084356001600160a01b03811692908381036100555750610055576103de93506040519160208301937ffd8f5fe14cdd86c2b2a200429528d8b463665fc9195eea35f46a7bef8624e68e85528860408501526060840152606435608084015260a083015260c082015260c081526103d660e082612d38565b519020614336565b916103e885613b48565b9283925f915f5b82811061047e5750505050505f549360ff8560081c1661040e84613b7b565b81811061046957602061044f88888888610446828a66ffffffff00000060205460181b169160081b9066ffffffffffff001916171790565b91141591613e82565b5f5f5160206153495f395f51905f525d6040519015158152f35b63db0d44b360e01b5f5260045260245260445ffd5b61049161048c828588613474565b613496565b936001600160a01b03808616911680821115610579575084815f52601f60205260ff60405f20541690811561056657846104e5916104dd6104d3878a8d613474565b6020810190612ceb565b929091614286565b15610553575f19810190811161053f576001901b8089161561050c575b50506001016103ef565b60019291981797897f880a5e518541edf91dc2286c0d23fc6b5d45953de6a45a4a395b732f0f1d690a5f80a3908a610502565b634e487b7160e01b5f52601160045260245ffd5b5063ecbef7cd60e01b5f5260045260245ffd5b826363c5bc0b60e11b5f5260045260245ffd5b630102d61960e41b5f5260045260245260445ffd5b5084632f95e05d60e01b5f5260045260245260445ffd5b34610055576020366003190112610055576105be612c69565b3033036102bf5760ff6001541660ff82169081158015610631575b61061b577f541ae612d90d592d7865e446bfd28eb8c1de1ced93c6f992a6df36c9e7bd33ff6020838561ff0080195f54169160081b16175f55604051908152a1005b9063a87bdf3560e01b5f5260045260245260445ffd5b508082116105d9565b346100555760203660031901126100555760043580151590818103610055573033036102bf577fa51eac5585c66b859f2b0968024b10d83ab885a404e7270ea04b0a1ac5ea1c6d91604091600154905f146106c25763ff00000060015b60181b1690630100000019161760015563ffffffff6106b461418f565b8351928352166020820152a1005b63ff0000005f610697565b34610055576060366003190112610055576106e6612c53565b6024356001600160a01b038116919082810361005557604435913033036102bf578315801561077f575b61076c57821561075d5760405183815261075b94906001600160a01b038316907fd1c19fbcd4551a5edfb66d43d2e337c04837afda3482b42bdf569a8fccdae5fb90602090a36139ff565b005b634296b16560e11b5f5260045ffd5b8363718bdcf560e11b5f5260045260245ffd5b50308414610710565b34610055576020366003190112610055576107a1612c69565b3033036102bf5760ff600e5491169060408210801590610881575b61086e576001805460201c6107ea6001546001600160401b035f5460c01c818360601c16179160a01c161790565b17831c1661085b576001600160401b03806001841b1619821616906001600160401b03191617600e55805f52600d6020525f60408120557ff904fa15edccc4f790305858818cfec9dfcd7f57fa07d022751867f5cecf215a602061084c61418f565b63ffffffff60405191168152a2005b506330fcb90b60e21b5f5260045260245ffd5b506308020b2b60e11b5f5260045260245ffd5b5060016001600160401b038216831c16156107bc565b34610055576108a536612c30565b60ff6108b18284613af8565b16600a81101561096757610120820164ffffffffff6108cf82612da3565b16421061094057507fdc3dea99cf5f93f2f7f82c9dcec5e096442f91c329b7290a1ebd8875972a1c1f9160409160010361092d576001600160401b036109186007925b866136a5565b61092484518094612c91565b166020820152a2005b6001600160401b03610918600692610912565b8361095064ffffffffff92612da3565b9063216cba3f60e11b5f526004521660245260445ffd5b634e487b7160e01b5f52602160045260245ffd5b3461005557608036600319011261005557610994612c53565b602435906003821015610055576044356001600160a01b03811690819003610055576109be612cb4565b913033036102bf576040519060a082018281106001600160401b03821117610d80576040525f825260208201925f845260408301915f835260608401955f875260808501925f845288865280845260018060a01b0383169889155f14610ca85760ff60125b16885260018103610b6f575015610b3b5763ffffffff16610b1a5750601282525b825160038110156109675760ff61ff00865160081b1691161762ff0000835160101b161766ffffffff000000865160181b16670100000000000000600160d81b03835160381b161717865f52600860205260405f2055610aa386614c38565b50610aac61418f565b9060405193516003811015610967577fa91f3d3b74d44faa5e08f06c3e419b8851ec50ed5638fed0bde389b3c9dcd4829660ff63ffffffff958160c09988958a5251166020890152511660408701525116606085015260018060a01b0390511660808401521660a0820152a2005b6040516308403f8f60e01b8152908190610b37906004830161343d565b0390fd5b608488604051906308403f8f60e01b82526004820152604060248201526005604482015264707269636560d81b6064820152fd5b92979695949392909190600203610c755763ffffffff168015610c5a578652803b15610c3f5760206004916040519283809263313ce56760e01b82525afa5f9181610c0e575b50610bd5576040516308403f8f60e01b815280610b378960048301614257565b60ff9096919293949596169060248211610bf157508252610a44565b6040516308403f8f60e01b8152908190610b379060048301614257565b610c3191925060203d602011610c38575b610c298183612d38565b81019061420b565b9089610bb5565b503d610c1f565b6040516308403f8f60e01b815280610b378960048301614257565b6040516308403f8f60e01b815280610b378a6004830161343d565b608489604051906308403f8f60e01b825260048201526040602482015260046044820152631ada5b9960e21b6064820152fd5b92979695949392883b15610d4a5760405163313ce56760e01b81526020816004818e5afa5f9181610d29575b50610cf4576040516308403f8f60e01b815280610b378c60048301614224565b98939495969798602460ff821611610d0e5760ff90610a23565b6040516308403f8f60e01b815280610b378760048301614224565b610d4391925060203d602011610c3857610c298183612d38565b908c610cd4565b60848a604051906308403f8f60e01b825260048201526040602482015260076044820152666164647265737360c81b6064820152fd5b634e487b7160e01b5f52604160045260245ffd5b34610055576040366003190112610055576004356001600160401b038116908181036100555760243560ff811691828203610055573033036102bf576001600160401b0380600e541619821616610ebb5760078311610ea8576001600160401b03610e186001546001600160401b035f5460c01c818360601c16179160a01c161790565b82161680610e96577f8567f1766e5313848f695a86dadfba0e197df826c159cbfc9643f518ec4d198960608663ffffffff8787876bffffffffffffffff000000008019600154169160201b16176001556101fe600e195f54169160011b16175f55610e8161418f565b906040519384526020840152166040820152a1005b6349092b7b60e11b5f5260045260245ffd5b826303f1f7c360e31b5f5260045260245ffd5b604051632972f83560e21b81528060036004608493015260406024820152600a60448201526963617465676f7269657360b01b6064820152fd5b346100555760203660031901126100555760043561ffff811690818103610055573033036102bf577fd6e6fe87bf0b5f4e44fae6644ec7c8a0ba66bdd8d469cb53a8fde27ceccc79729160409161ffff60e01b19600154169061ffff60e01b9060e01b161760015563ffffffff6106b461418f565b3461005557604036600319011261005557610f83612c53565b602435906004821015610055573033036102bf576001600160a01b03169081158015611088575b61107557610fb781612c79565b60ff81166003811161105a577f3173da990d93360b8269b49aae1547fc98ff5cfcf885f26f6866e2f6a9361f5c91606091845f52600960205260405f2090610ffe83612c79565b815460ff191617905561101081612c79565b8061104b5761101e84614b3d565b505b63ffffffff61102d61418f565b6040519261103a81612c79565b83525f6020840152166040820152a2005b61105484614c88565b50611020565b61106382612c79565b6303f1f7c360e31b5f5260045260245ffd5b5063718bdcf560e11b5f5260045260245ffd5b50308214610faa565b34610055576040366003190112610055576024356004356001600160401b03821161005557366023830112156100555781600401356001600160401b038111610055576024830192602436916101c08402010111610055576110f16134aa565b3033036112ee575b811580156112de575b6112cf57815f52600b60205260405f20600160d01b81541790555f92602754805b6111f857505f5b82811061117657505060405192835260208301527f0481571c3e2113323a4afde704fc73d991bac7315ffa4a14be27bc4e1074cd8f60403393a35f5f5160206153495f395f51905f525d005b602061118382858561341f565b0161118f82858561341f565b359061119b8183613af8565b50858135036111e557905f5160206153295f395f51905f5260606111c260019594846136a5565b6001600160401b036040519160068352876020840152166040820152a20161112a565b50630687bc8160e31b5f5260045260245ffd5b5f19810181811161053f5760275411156112bb577f98a476f1687bc3d60a2da2adbcba2c46958e61fa2fb4042cd7bc5816a710195a8101546001600160a01b03165f818152600a602052604090205464ffffffffff19168514611266575b50801561053f575f190180611123565b94856112b492965f52600a6020525f604081205561128381614a92565b50857fb0bc11bf357d3c4d9200140807e9e60001de7004f7454868d458ec98d2c51be46020604051338152a3613411565b9385611256565b634e487b7160e01b5f52603260045260245ffd5b63a101623960e01b5f5260045ffd5b5064ffffffffff82161515611102565b6112f6613622565b6110f9565b3461005557602036600319011261005557611314612c53565b303303611398575b6001600160a01b03165f818152600a602052604090205464ffffffffff1916801561138557815f52600a6020525f604081205561135882614a92565b507fb0bc11bf357d3c4d9200140807e9e60001de7004f7454868d458ec98d2c51be46020604051338152a3005b5063fb758c8f60e01b5f5260045260245ffd5b6113a0613622565b61131c565b34610055575f366003190112610055576114416113e17f0000000000000000000000000000000000000000000000000000000000000000614cd8565b61140a7f0000000000000000000000000000000000000000000000000000000000000000614cd8565b602061144f6040519261141d8385612d38565b5f84525f368137604051958695600f60f81b875260e08588015260e0870190612cc7565b908582036040870152612cc7565b4660608501523060808501525f60a085015283810360c08501528180845192838152019301915f5b82811061148657505050500390f35b835185528695509381019392810192600101611477565b34610055575f366003190112610055576114b5614146565b5f54600181166114eb576001175f55337f62e78cea01bee320cd4e420270b5ea74000d11b0c9f74754ebdbfc544b05a2585f80a2005b636149a7a960e01b5f5260045ffd5b34610055576101003660031901126100555760043560048110156100555760e0366023190112610055573033036102bf5761153481612c79565b60038114611a96576001600160401b0361154c6132ee565b81600e5416191616611a55576115606132ee565b6001600160401b03600154918260201c161680610e9657506001600160401b036115886132ee565b16151580611a38575b6119f85760e43560ff81169182820361005557600283116119b8576084359063ffffffff82169081830361005557811515806119a3575b801561198a575b61194a576115dc86612c79565b851580156119095763ffffffff6115f1613317565b1615155b6118cb5761160287612c79565b600187036118b7576001600160401b0361161a6132ee565b161515806118a3575b6118665761163087612c79565b1561176d575065ffffffffffff5f54166116493661333c565b6001600160401b0360c01b815160c01b166dffffffffffffffff000000000000602083015160301b161763ffffffff60701b604083015160701b1663ffffffff60901b606084015160901b1617179060c060ff60b01b91015160b01b1617175f555b6116b361418f565b906116bd86612c79565b604051926001600160401b036116d1612c9e565b1684526044356001600160401b03811680910361005557602085015263ffffffff6116fa612cb4565b16604085015250606083015260a43563ffffffff811680910361005557608083015260c4359062ffffff8216809203610055577f5052d16a82b1523518e9e18fc431cbdab73a98db8fae3c061d37072353403ac7946101009463ffffffff9360a08601525060c08401521660e0820152a2005b61177686612c79565b61177f866132a2565b60061b613fc060c082169116810361053f57606001908160601161053f576001600160401b03806117ae6132ee565b16831b921b1916176001556117c23661333c565b6001600160401b038151166fffffffffffffffff0000000000000000602083015160401b161763ffffffff60801b604083015160801b161763ffffffff60a01b606083015160a01b1663ffffffff60c01b608084015160c01b161762ffffff60e01b60a084015160e01b1617179060c060ff60f81b91015160f81b16906001600160401b0319161761185386612c79565b60038610156112bb5785600201556116ab565b604051632972f83560e21b81526084908861188081612c79565b6004820152604060248201526005604482015264677261636560d81b6064820152fd5b5062ffffff6118b061332a565b1615611623565b62ffffff6118c361332a565b161515611623565b604051632972f83560e21b8152608490886118e581612c79565b600482015260406024820152600660448201526577696e646f7760d01b6064820152fd5b63ffffffff611916613317565b161580156115f5575061192887612c79565b60028714806115f557506001600160401b036119426132ee565b1615156115f5565b604051632972f83560e21b81526084908761196481612c79565b60048201526040602482015260086044820152671b585e10dbdd5b9d60c21b6064820152fd5b5062ffffff63ffffffff61199c613304565b16116115cf565b5063ffffffff6119b1613304565b16156115c8565b604051632972f83560e21b8152608490856119d281612c79565b60048201526040602482015260086044820152671b5a5b951c9d5cdd60c21b6064820152fd5b604051632972f83560e21b815260849083611a1281612c79565b60048201526040602482015260086044820152676d617856616c756560c01b6064820152fd5b506044356001600160401b03811690818103610055575015611591565b604051632972f83560e21b8152608491611a6e81612c79565b600482015260406024820152600a60448201526963617465676f7269657360b01b6064820152fd5b80611aa260ff92612c79565b631815c14160e01b5f521660045260245ffd5b34610055576060366003190112610055576004356001600160401b03811161005557611af8611aea6020923690600401612c00565b9060443591602435916134f3565b604051908152f35b3461005557602036600319011261005557611b19612c53565b3033036102bf576001600160a01b031680158015611c4d575b611c3b57805f52601f60205260ff60405f205416611c295760105f5b6010811015611c2357600f8101546001600160a01b031615611b7257600101611b4e565b90505b60108114611c0f5760108110156112bb57600f810180546001600160a01b031916831790556001810180821161053f57825f52601f60205260ff60405f20911660ff1982541617905560015490600160ff8316019060ff821161053f577fe3be4131d4bcad6c311ea26504ef40591dc3a545c626f3f09d2be4dbe6aba4619260ff602093169060ff19161760015560ff60405191168152a2005b631232f2d760e11b5f52601060045260245ffd5b50611b75565b63687be7f760e11b5f5260045260245ffd5b6304098e4360e01b5f5260045260245ffd5b50308114611b32565b3461005557606036600319011261005557611c6f612c53565b6024356044359164ffffffffff8316809303610055573033036102bf576001600160a01b03169182158015611da9575b611d965742811115611d7c5781158015611d6c575b6112cf57825f52600a60205264ffffffffff1960405f20541680151580611d62575b611d4c57505f828152600b6020526040902054600160d01b16611d395760207f53369f02b9405a3be28228db3bada232da4a6c1aca62aa7a3836e73587a2953491845f52600a825280841760405f2055611d2f85614be8565b50604051908152a3005b5063f698661f60e01b5f5260045260245ffd5b83632f70700360e01b5f5260045260245260445ffd5b5082811415611cd6565b5064ffffffffff82161515611cb4565b826343808b0160e01b5f526004526024524260445260645ffd5b826311a6544960e11b5f5260045260245ffd5b50308314611c9f565b34610055576020366003190112610055576004356004811015610055573033036102bf57611ddf81612c79565b600281141580611e73575b611e545760407f37cc3adb4ff8c59657e53b651ba94c8ee11ba1c8813324a819616357da272fa591600154611e1e82612c79565b61ff001916600882901b61ff00161760015563ffffffff611e3d61418f565b835192611e4981612c79565b8352166020820152a1005b80611e6060ff92612c79565b631d4bd6db60e21b5f521660045260245ffd5b50611e7d81612c79565b6003811415611dea565b3461005557606036600319011261005557600435600481101561005557611eac612c9e565b60443563ffffffff811691828203610055573033036102bf57611ece84612c79565b600384146120d9576001600160401b03169081611fd35750611eef83612c79565b60038310156112bb578260050162ffffff815460e81c066001810180911161053f5760e81b90611f1e85612c79565b555f611f2984612c79565b83611f91579063ffffffff5f5160206153695f395f51905f52938360609454815f14611f8857610ff060015b60041b1690601019161790555b611f6a61418f565b90611f7487612c79565b6040519384526020840152166040820152a2005b610ff05f611f55565b5060015490611f9f84612c79565b60ff84166010018060101161053f575f5160206153695f395f51905f5293606093600163ffffffff931b1916600155611f62565b821561209457611fe284612c79565b60038410156112bb5783600501906bffffffff0000000000000000836001600160601b0319845416179160401b16179061201b85612c79565b5561202583612c79565b826120505760609063ffffffff5f5160206153695f395f51905f529360105f54811916175f55611f62565b6001549061205d84612c79565b60ff84166010018060101161053f575f5160206153695f395f51905f5293606093600163ffffffff931b9081191617600155611f62565b604051632972f83560e21b8152608490856120ae81612c79565b600482015260406024820152600d60448201526c189d5919d95d0b9c195c9a5bd9609a1b6064820152fd5b60ff84611aa281612c79565b34610055576020366003190112610055576120fe612c53565b3033036102bf576001600160a01b0316612117816149bd565b1561215557805f5260086020525f60408120557f84e493ac03650a2f345a874a4b6656428cfb0601a667a317d2f03d203b1476e9602061084c61418f565b63f63b4b6d60e01b5f5260045260245ffd5b346100555761217536612c30565b61217d6134aa565b5f90335f52601f60205260ff60405f2054169283156122c6576121a0828261363b565b91610120810164ffffffffff6121b582612da3565b1642101561229f57506121c783613b48565b945f19810190811161053f576001901b948581166122885760209561220c9117809466ffffffff00000060205460181b169160081b9066ffffffffffff001916171790565b91805f52600c86528260405f205533817f880a5e518541edf91dc2286c0d23fc6b5d45953de6a45a4a395b732f0f1d690a5f80a361224b5f5494613b7b565b60ff8560081c161115612275575b85855f5f5160206153495f395f51905f525d6040519015158152f35b61227f9450613ba5565b82808080612259565b82631c9c6f3360e01b5f526004523360245260445ffd5b826122af64ffffffffff92612da3565b90632f95e05d60e01b5f526004521660245260445ffd5b630bf242c360e41b5f523360045260245ffd5b34610055575f366003190112610055573033036102bf575f54600181161561232757600119165f557fa45f47fdea8a1efdd9029a5691c7f759c32b7c698632b563573e155625d169335f80a1005b63e550625b60e01b5f5260045ffd5b346100555761234436612c30565b9061234d614146565b612357828261367e565b5061010082019164ffffffffff61236d84612da3565b164210156123b75761237f90826136a5565b906001600160401b03604051921682527fb12a67a13a297cb61e8d2b8c1b1d23a1c0bf6b9861eaee1de4cd43c32faa41a260203393a3005b506123c764ffffffffff92612da3565b90629ed1f360e11b5f526004521660245260445ffd5b34610055576020366003190112610055576004353033036102bf575f818152600b6020526040902054600160d01b8116156124705761ffff8160c01c168061245a5750815f52600b602052600160d01b191660405f20557fa9a4e66cebe12eb9861b15b14a918b9412245c2d2c454eb8831f4e06e22568ef5f80a2005b8263424f316b60e11b5f5260045260245260445ffd5b50633048ff2b60e21b5f5260045260245ffd5b346100555760403660031901126100555761249c612c53565b60243590811515809203610055573033036102bf576001600160a01b03169081156125065760207fc4459d655e1efe034a75446f1f4db087f75d23bdfabccffafa6384cdb23a154491835f526022825260405f2060ff1981541660ff8316179055604051908152a2005b506304098e4360e01b5f5260045260245ffd5b346100555761252736612c30565b61252f6134aa565b6125398183613af8565b60ff811691600a831015610967575f54926001036125d157610100810164ffffffffff61256582612da3565b1642106125aa575061012081019364ffffffffff61258286612da3565b1642101561259a57602094509061044f939291613ba5565b64ffffffffff906122af86612da3565b846125ba64ffffffffff92612da3565b906357ee9aed60e01b5f526004521660245260445ffd5b909192610120820164ffffffffff6125e882612da3565b1642101561262157506126026125fd84613b48565b613b7b565b60ff8560081c1690818110610469575050916020939161044f93613ba5565b906122af64ffffffffff92612da3565b34610055576020611af861264436612c30565b61264f848201613496565b9061265c60608201613496565b604064ffffffffff6126716101208501612da3565b1692815194888601967ffd8f5fe14cdd86c2b2a200429528d8b463665fc9195eea35f46a7bef8624e68e88528387015260018060a01b031660608601520135608084015260018060a01b031660a083015260c082015260c081526103d660e082612d38565b34610055576020366003190112610055576126ef612c53565b3033036102bf576001600160a01b03165f818152601f602052604090205460ff1680156127e95760015460ff6127268183166132a2565b169160ff5f5460081c168381116127d25750835f52601f60205260405f2060ff198154169055612755816132a2565b9060108210156112bb577fcb6dabc6966a1564bc82f5a31fc166f7665c2c7e0c604c18ea395f77e735be06936020936127c693600f016001600160601b0360a01b8154169055845463ffffffff6127ad8183166132b4565b169063ffffffff191617855560ff1916176001556132a2565b60ff60405191168152a2005b839063a87bdf3560e01b5f5260045260245260445ffd5b50630bf242c360e41b5f5260045260245ffd5b346100555760a036600319011261005557612815612c53565b6044356001600160a01b0381168103610055576064359160ff8316830361005557608435906001600160401b0382116100555736602383011215610055578160040135906001600160401b038211610055573660248385010111610055576060946128c5946024612893956128886134aa565b019260243590612e05565b905f5f5160206153495f395f51905f529493945d6040519384526128b681612c79565b60208401526040830190612c91565bf35b34610055576128d536612c30565b906128de613622565b6128e8828261363b565b5061012082019164ffffffffff6128fe84612da3565b164210156129485761291090826136a5565b906001600160401b03604051921682527f7c12498775675cdb09ab5af2771ca2bf7f00642433eb8d4a24dd8aa014c6263f60203393a3005b506122af64ffffffffff92612da3565b34610055576060366003190112610055576004356001600160401b03811161005557612988903690600401612c00565b6024356044356001600160401b038111610055576129aa903690600401612c00565b6129b26134aa565b8315612bf157824211612bda576129ce602154938486886134f3565b60ff5f5460081c16808310612bc457506129e7826133fa565b926129f56040519485612d38565b828452612a01836133fa565b602085019390601f19013685375f805b828210612b2657505050506001840180851161053f5760215560ff195f5c165f5d604051926040840191845260406020850152518091526060830191905f5b818110612b075750505090807f611175b8e2df99797d522e52b8a9b9726ebcbe918758cb5648ab3b6e3ec051f0920390a25f5b818110612aa45760ff195f5c165f5d5f5f5160206153495f395f51905f525d005b5f80612ab1838587612d1d565b908160405192839283378101838152039082305af1612ace612d74565b9015612add5750600101612a83565b90610b376040519283926337b264af60e21b84526004840152604060248401526044830190612cc7565b82516001600160a01b0316845260209384019390920191600101612a50565b612b3461048c838587613474565b906001600160a01b0380831691168082111561057957506001600160a01b0382165f908152601f602052604090205460ff1615612bb257612b84612b7c6104d3858789613474565b908885614286565b15612ba05790600191612b97848a6134df565b52910190612a11565b63ecbef7cd60e01b5f5260045260245ffd5b6363c5bc0b60e11b5f5260045260245ffd5b8263db0d44b360e01b5f5260045260245260445ffd5b82633a8dbb7360e21b5f526004524260245260445ffd5b63668e529960e11b5f5260045ffd5b9181601f84011215610055578235916001600160401b038311610055576020808501948460051b01011161005557565b906101c0600319830112610055576101a060043592602319011261005557602490565b600435906001600160a01b038216820361005557565b6004359060ff8216820361005557565b6004111561096757565b600a81101561096757602452565b90600a8210156109675752565b602435906001600160401b038216820361005557565b6064359063ffffffff8216820361005557565b805180835260209291819084018484015e5f828201840152601f01601f1916010190565b903590601e198136030182121561005557018035906001600160401b0382116100555760200191813603831361005557565b908210156112bb57612d349160051b810190612ceb565b9091565b90601f801991011681019081106001600160401b03821117610d8057604052565b6001600160401b038111610d8057601f01601f191660200190565b3d15612d9e573d90612d8582612d59565b91612d936040519384612d38565b82523d5f602084013e565b606090565b3564ffffffffff811681036100555790565b6001600160a01b039182168152911660208201526040810191909152606081019190915260a060808201819052810183905260c09290918190848401375f828201840152601f01601f1916010190565b91909592939495335f52600a60205260405f20549164ffffffffff19831692831561328f5764ffffffffff16804210156132755750610200881161325c57600197612e565f5497838588888c6137ba565b82919a925060ff8260901c1699612e6c8b612c79565b8a9b8060d81c9d8e8a179e8a5f52600b6020520160d81b9060018060d81b03161760405f205581613236575b67ffffffff00000000915060101b16811798612eb381612c79565b80156131d85750908a94939291612ec98b612c79565b60038b03612f1d57507f0d09739ce8d13c9bdbff2a94421745c534e0330227a3ec1815aac558b113358a939291612f189160099a5b6040516001600160a01b0390951699949586953387612db5565b0390a4565b9893929190945060ff8460901c1690612f3582612c79565b612f3e82612c79565b60038210156112bb5781600201549564ffffffffff42169a8b93612f6181612c79565b600181036131bc57612f9162ffffff612f8660019f63ffffffff8d60c01c1690613adc565b9a60e01c168a613adc565b945b600f89609c1c1690612fa482612c79565b604051926101a084018481106001600160401b03821117610d80578c8f96938f938e958e958d9560405289526020890199600160a01b60019003168a52604089019586528d60608a0190600160a01b6001900316815260808a01908860a01c6001600160401b0316825260a08b019260ff165f17835260c08b019361302881612c79565b845260e08b019485526101008b019564ffffffffff1686526101208b019664ffffffffff1687526101408b01978960201c63ffffffff1689526101608c019960e01c62ffffff168a526101808c019a61308081612c79565b8b52604080519c5160208e019081529d516001600160a01b03908116918e0191909152905160608d015290511660808b0152516001600160401b031660a08a01525160ff1660c0890152519697966130d781612c79565b60e08901525164ffffffffff166101008801525164ffffffffff166101208701525164ffffffffff166101408601525163ffffffff166101608501525162ffffff166101808401525161312981612c79565b6101a08301526101a082526131406101c083612d38565b9051902067ffffffffffffffff191695600a8c1015610967578d976cffffffffff0000000000000000612f18957f0d09739ce8d13c9bdbff2a94421745c534e0330227a3ec1815aac558b113358a998f60ff908d5f52600c602052161760405f205564ffffffffff60681b9060681b169160401b161717612efe565b6131d263ffffffff60029e9a60c01c168a613adc565b94612f93565b9a9893959261322f989a507f0d09739ce8d13c9bdbff2a94421745c534e0330227a3ec1815aac558b113358a9150899261322760409997995192839260018060a01b038b16988c8b3387612db5565b0390a46139ff565b9190600390565b61323f8b612c79565b60038b10156112bb5767ffffffff00000000918b60050155612e98565b876302900ee160e31b5f5260045261020060245260445ffd5b6343808b0160e01b5f52336004526024524260445260645ffd5b63fb758c8f60e01b5f523360045260245ffd5b60ff5f199116019060ff821161053f57565b63ffffffff60019116019063ffffffff821161053f57565b6001600160c01b031981019190821161053f57565b9190820391821161053f57565b6024356001600160401b03811681036100555790565b60643563ffffffff811681036100555790565b60a43563ffffffff811681036100555790565b60c43562ffffff811681036100555790565b60e0906023190112610055576040519060e082018281106001600160401b03821117610d8057604052816024356001600160401b03811681036100555781526044356001600160401b038116810361005557602082015260643563ffffffff8116810361005557604082015260843563ffffffff8116810361005557606082015260a43563ffffffff8116810361005557608082015260c43562ffffff811681036100555760a082015260e4359060ff821682036100555760c00152565b6001600160401b038111610d805760051b60200190565b5f19811461053f5760010190565b91908110156112bb576101c0020190565b9060078210156109675752565b6001600160a01b039091168152604060208201819052600c908201526b6d61785374616c656e65737360a01b606082015260800190565b91908110156112bb5760051b81013590603e1981360301821215610055570190565b356001600160a01b03811681036100555790565b5f5160206153495f395f51905f525c6134d05760015f5160206153495f395f51905f525d565b633ee5aeb560e01b5f5260045ffd5b80518210156112bb5760209160051b010190565b9392919093613501856133fa565b9061350f6040519283612d38565b85825261351b866133fa565b602083019690601f19013688375f5b8181106135cb57505050604051602081018092519096905f5b8181106135b557505050613564816135b2969703601f198101835282612d38565b519020916040519160208301937f963dfe9609d5be675f05cc5b04cab00e271783c55d84c45609bc5d14a3a602098552604084015260608301526080820152608081526103d660a082612d38565b90565b8251895260209889019890920191600101613543565b6135d6818385612d1d565b6135e281939293612d59565b6135ef6040519182612d38565b81815260208101913681860111610055576020815f9260019786378301015251902061361b82876134df565b520161352a565b335f908152601f602052604090205460ff16156122c657565b91906136479083613af8565b9160ff831690600a8210156109675760028203613662575050565b6301aee27b60e11b5f526004526136799150612c83565b60445ffd5b919061368a9083613af8565b9160ff831690600a8210156109675760018203613662575050565b9190915f52600c6020525f604081205581355f52600b60205260405f206136cc81546132cc565b905561016082013562ffffff811690818103610055575080156137b45760c08301359060048210156100555761370182612c79565b60038210156112bb5781600501908154906001600160401b038216159081156137a6575b5061379e578060881c9060806001600160601b0383169601356001600160401b03811690818103610055576137949361377c92891015613797576001600160401b03915016965b6001600160401b038816906132e1565b60881b906001600160601b0360881b19161792612c79565b55565b509661376c565b505f93505050565b90508160e81c14155f613725565b505f9150565b95949392919092600187166114eb57821561075d576001600160a01b0316801580156139f6575b6139e4575f52600960205260ff60405f205416926137fe84612c79565b5f52600b60205260ff60405f205494169182918360c0018060c01161053f5788901c6001161561390057613832858961435c565b806138e957506138466138a1928792614e5f565b9490506001600160401b038516946001600160401b0360a01b9060a01b16179763ffffffff8160901c169063ffffffff8160701c169060ff8160b01c169060016001600160401b038260301c169160041c16151589896143b8565b82919892156138c557506138be96975060101b1760015490614622565b9192909190565b969550509250505082155f146138de575f905b17929190565b600160981b906138d8565b9250929093506138fa94965061438a565b91905f90565b969060408410156139d1576001549160018360a01c8460601c8560201c1717861c1615806139b9575b6139a657846020018060201161053f57869084901c6001161561399857505060065b80613988575061396362010000916138be9899614e5f565b9490506001600160401b038516946001600160401b0360a01b9060a01b161717614622565b92509350506138fa93959161438a565b6139a19161435c565b61394b565b846308020b2b60e11b5f5260045260245ffd5b5060016001600160401b03600e5416861c1615613929565b836308020b2b60e11b5f5260045260245ffd5b63718bdcf560e11b5f5260045260245ffd5b503081146137e1565b6001600160a01b031680613a6957824710613a4d57506001600160a01b03165f80808085855af1613a2e612d74565b5015613a38575050565b63b96b988160e01b5f5260045260245260445ffd5b90504790633dc1e23f60e21b5f5260045260245260445260645ffd5b916040519163a9059cbb60e01b5f5260018060a01b031660045260245260205f60448180865af19060015f5114821615613abb575b60405215613aa95750565b635274afe760e01b5f5260045260245ffd5b906001811516613ad357823b15153d15161690613a9e565b503d5f823e3d90fd5b9064ffffffffff8091169116019064ffffffffff821161053f57565b5f818152600c602052604090205492918315908115613b2c575b50613b1a5750565b630687bc8160e31b5f5260045260245ffd5b6101a08092506040519182372060401c8360401c14155f613b12565b61ffff8160081c16908115613b755763ffffffff80602054169160181c16145f14613b705790565b505f90565b50505f90565b90815f925b613b875750565b91613b9190613411565b915f1981019080821161053f571680613b80565b9092919260018316613e5757803591825f52600b60205260405f2054610180830135600481101561005557935f600160d01b831615613d5b575060065b60078110156109675780613d0f5750825f52600c6020525f6040812055613c08826132cc565b815f52600b60205260405f2055613c2160208501613496565b96613c3e6060860198613c338a613496565b604088013591614875565b15613cc6575050509060c09133907f7609c4682ba7f8b1ce404cb9cba36c78ce48c73460b8c8d57a1daca1842e80e85f80a30135600481101561005557600290613c8781612c79565b149081613cb4575b50613c9c575b5050600190565b613ca8613cad92613496565b6148fb565b5f80613c95565b9050613cbf81612c79565b155f613c8f565b9350935093508094505f52600c60205260405f20555f52600b60205260405f20555f5160206153295f395f51905f526060604051600181525f60208201525f6040820152a25f90565b939050826001600160401b039397505f5160206153295f395f51905f52965060609550613d3c92506136a5565b613d496040518094613430565b60016020840152166040820152a25f90565b61014085013563ffffffff81168103610055578063ffffffff91501663ffffffff8860101c1603613d8c575b613be2565b94506001600160a01b03613da260608601613496565b165f52600960205260ff60405f20541694613dbc86612c79565b60038603613dcc57506002613be2565b613dd586612c79565b856001018060011161053f5787901c60011615613df457506005613be2565b60015460a086013560ff81168103610055578060ff915016602001908160201161053f57901c60011615613e2a57506004613be2565b6001600160a01b03613e3e60208701613496565b165f52600860205260405f2054613d8757506003613be2565b509150505f5160206153295f395f51905f5260606040515f81525f60208201525f6040820152a25f90565b90929160018316614102575060243590815f52600b60205260405f20546101a435600481101561005557925f600160d01b831615614011575060065b60078110156109675780613fe55750825f52600c6020525f6040812055613ee4826132cc565b5f828152600b6020526040902055604435956001600160a01b038716870361005557608435966001600160a01b038816880361005557613f28908860643591614875565b15613f9d5750505033907f7609c4682ba7f8b1ce404cb9cba36c78ce48c73460b8c8d57a1daca1842e80e85f80a360e435600481101561005557600290613f6e81612c79565b149081613f8b575b50613f82575050600190565b613cad916148fb565b9050613f9681612c79565b155f613f76565b92955092509250835f52600c60205260405f20555f52600b60205260405f20555f5160206153295f395f51905f526060604051600181525f60208201525f6040820152a25f90565b92955050505f5160206153295f395f51905f529250606091506001600160401b03613d3c6024866136a5565b6101643563ffffffff811690818103610055575063ffffffff8760101c160361403a575b613ebe565b93506084356001600160a01b0381169081810361005557505f52600960205260ff60405f2054169361406b85612c79565b6003850361407b57506002613ebe565b61408485612c79565b846001018060011161053f5786901c600116156140a357506005613ebe565b60015460c43560ff8116908181036100555750602001908160201161053f57901c600116156140d457506004613ebe565b6044356001600160a01b0381169081810361005557505f52600860205260405f205461403557506003613ebe565b90929150614133575b505f5160206153295f395f51905f5260606040515f81525f60208201525f6040820152a25f90565b815f52600c60205260405f20555f61410b565b335f908152601f602052604090205460ff161580614178575b61416557565b6392b12b4360e01b5f523360045260245ffd5b50335f52602260205260ff60405f2054161561415f565b5f549063ffffffff8260101c169160ff5f5c16156141aa5750565b916141bf90600160ff195f5c16175f5d6132b4565b9165ffffffff00008360101b169065ffffffff00001916175f557fe61acb884fdfd08314e115f2b4e8f20797cc8b8fdd8a6bf32cb41703ff717b7f602060405163ffffffff85168152a1565b90816020910312610055575160ff811681036100555790565b6001600160a01b03909116815260406020820181905260089082015267646563696d616c7360c01b606082015260800190565b6001600160a01b039091168152604060208201819052600490820152631999595960e21b606082015260800190565b90614292848483614d16565b5061429c81612c79565b159081614320575b5061431757813b151592836142bc575b505050905090565b5f93508460209560649260405194630b135d3f60e11b8652600486015260406024860152816044860152838501378281018201859052601f01601f191601915afa630b135d3f60e11b5f5114601f3d111616805f80806142b4565b50505050600190565b6001600160a01b0384811691161490505f6142a4565b604290614341614d43565b906040519161190160f01b8352600283015260228201522090565b906003811461438357600101908160011161053f576001911c1661437e575f90565b600890565b5050600790565b926143959192614fd6565b929050600360901b926001600160401b0360a01b9060a01b169160081b17171790565b9397959094919296975f955f9886116144de57106144cf5780614473575b50506143e3575b50929190565b9250505f9160055464ffffffffff8160601c16906001600160601b038160881c16928160e81c9363ffffffff8360401c16840142101561445e575b01926001600160401b0382168411614450576001600160601b039060e81b9360881b9260601b9116171717915f6143dd565b505050509050600591905f90565b5091504291600162ffffff5f9506019361441e565b64ffffffffff889398169162ffffff8460281c169183014210156144c4575b8110156144b45760010160281b916001600160401b0319161717945f806143d6565b5050945050509050600491905f90565b4292505f9150614492565b50505050509050600391905f90565b505050505050509050600291905f90565b949095919896929397985f9887116144de57106144cf57816145b3575b505061451b575b50505f929190565b9091925060038110156112bb576005015464ffffffffff8160601c16906001600160601b038160881c16928160e81c9363ffffffff8360401c16840142101561459e575b01926001600160401b0382168411614592576001600160601b039060e81b9360881b9260601b9116171717905f80614513565b50505050600591905f90565b5091504291600162ffffff5f9506019361455f565b9091968360061b9164ffffffffff82841c1693602884019162ffffff84841c16918601421015614617575b811015614605579060016001600160401b039201901b93831b921b19161717945f8061450c565b50509650505050509050600491905f90565b4295505f91506145de565b939590929491955f925f945f956001975f905b899260038b149081614847575b50600193818215614800575b614755575b5061468b576001600160fe1b038a168a0361053f578960021b601001908160101161053f5783614685921b1799613411565b98614635565b979a5050809497959850935b60038614614713575b5061ffff9060e01c1661ffff8260c01c1610156146f05750609c1b9160901b9060081b171717826146d7575b92600160c01b019190565b600883901c62ffffff60e01b1617600160981b176146cc565b96505050507203000000000000000000000000000000000a009192501791905f90565b909450600984149081159161474b575b506147335760029361ffff6146a0565b96505092935050600360901b9160081b171791905f90565b905015155f614723565b9099509197509160038210156112bb57816002015482601001918260101161053f578a87936147c4958f8b90845f146147ed576001600160401b03945b156147e3575f955b8b6001600160401b0360ff63ffffffff808c60a01c169b60801c1699169716951c161515926144ef565b979192909883156147d5575f614653565b50979a509497959850614697565b8660f81c9561479a565b6001600160401b038760401c1694614792565b505f198c018c811161053f57600681901b906001600160fa1b0381160361053f5780606001908160601161053f578f606091010180911161053f578686911c16151561464e565b92509250600991600360ff8660081c161461486657506002925f614642565b9250979a509497959850614697565b6001600160a01b0316806148aa5750814710613b75575f918291829182916001600160a01b03165af16148a6612d74565b5090565b60405163a9059cbb60e01b5f9081526001600160a01b039093166004526024939093529060209060448180855af19060015f51148216156148ee575b509060405290565b3b15153d1516165f6148e6565b906001805460181c16156149a45760011c6003166149a1576001600160a01b03165f8181526009602052604090205460ff1661493681612c79565b6149a1575f818152600960205260409020805460ff1916600117905561495b81614c88565b507f3173da990d93360b8269b49aae1547fc98ff5cfcf885f26f6866e2f6a9361f5c606063ffffffff5f5460101c166040519060018252600160208301526040820152a2565b50565b5050565b80548210156112bb575f5260205f2001905f90565b5f818152602460205260409020548015613b75575f19810181811161053f576023545f1981019190821161053f57818103614a44575b5050506023548015614a30575f1901614a0d8160236149a8565b8154905f199060031b1b191690556023555f5260246020525f6040812055600190565b634e487b7160e01b5f52603160045260245ffd5b614a7c614a55614a669360236149a8565b90549060031b1c92839260236149a8565b819391549060031b91821b915f19901b19161790565b90555f52602460205260405f20555f80806149f3565b5f818152602860205260409020548015613b75575f19810181811161053f576027545f1981019190821161053f57818103614b05575b5050506027548015614a30575f1901614ae28160276149a8565b8154905f199060031b1b191690556027555f5260286020525f6040812055600190565b614b27614b16614a669360276149a8565b90549060031b1c92839260276149a8565b90555f52602860205260405f20555f8080614ac8565b5f818152602660205260409020548015613b75575f19810181811161053f576025545f1981019190821161053f57818103614bb0575b5050506025548015614a30575f1901614b8d8160256149a8565b8154905f199060031b1b191690556025555f5260266020525f6040812055600190565b614bd2614bc1614a669360256149a8565b90549060031b1c92839260256149a8565b90555f52602660205260405f20555f8080614b73565b805f52602860205260405f2054155f14613b7057602754600160401b811015610d8057614c21614a6682600185940160275560276149a8565b9055602754905f52602860205260405f2055600190565b805f52602460205260405f2054155f14613b7057602354600160401b811015610d8057614c71614a6682600185940160235560236149a8565b9055602354905f52602460205260405f2055600190565b805f52602660205260405f2054155f14613b7057602554600160401b811015610d8057614cc1614a6682600185940160255560256149a8565b9055602554905f52602660205260405f2055600190565b60ff811690601f8211614d075760405191614cf4604084612d38565b6020808452838101919036833783525290565b632cd44ac360e21b5f5260045ffd5b9060418303614d39576138be9250602081013591604082359201355f1a90615167565b50505f9160029190565b307f00000000000000000000000000000000000000000000000000000000000000006001600160a01b03161480614e36575b15614d9e577f000000000000000000000000000000000000000000000000000000000000000090565b60405160208101907f8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f82527f000000000000000000000000000000000000000000000000000000000000000060408201527f000000000000000000000000000000000000000000000000000000000000000060608201524660808201523060a082015260a08152614e3060c082612d38565b51902090565b507f00000000000000000000000000000000000000000000000000000000000000004614614d75565b6001600160a01b0381165f8181526008602052604090205460ff811692909183156121555750603882901c6001600160a01b031692600214614fa8575b5060ff808260101c169160081c16019060068210155f14614f5c579091818102818104909214901517908115150291829060051901600a0a82614f2b575b50505b80158015614f1b575b614efb5750906001600160401b036001921690565b15614f13575b631d9a854360e01b5f5260045260245ffd5b505f19614f01565b506001600160401b038211614ee6565b809192935015614f4a576001905f198301040190151502905f80614eda565b634e487b715f5260126020526024601cfd5b614f7d91600603600a0a909190918281029281159184041417918215150290565b809282614f8c575b5050614edd565b8181028181049092149015179250821515029050905f80614f85565b600190829363ffffffff614fc09460181c16916151f4565b919015614fcd575f614e9c565b5050505f905f90565b6001600160a01b0381165f90815260086020526040812054929392909160ff82169190821561515b57603882901c6001600160a01b03169284919060021461512f575b505060ff808260101c169160081c16019360068510155f146150ea57818102818104909214901517908115150293849060051901600a0a826150b9575b50505b801580156150a9575b6150775750506001600160401b036001921690565b81929391615088575050505f905f90565b60249350156150a1575b631d9a854360e01b8252600452fd5b505f19615092565b506001600160401b038411615062565b8091929550156150d8576001905f198301040190151502925f80615056565b634e487b71835260126020526024601cfd5b938115600691909103600a0a82810292830414179081151502809482615112575b5050615059565b818102818104909214901517801515909102945090505f8061510b565b829363ffffffff6151449460181c16916151f4565b91901561515257825f615019565b50508092509190565b5050505090505f905f90565b91907f7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a084116151e9579160209360809260ff5f9560405194855216868401526040830152606082015282805260015afa156151de575f516001600160a01b038116156151d457905f905f90565b505f906001905f90565b6040513d5f823e3d90fd5b5050505f9160039190565b9392905f80916040516020810190633fabe5a360e21b82526004815261521b602482612d38565b51915afa93615228612d74565b9415801561531d575b6152ef5760a0858051810103126100555760806040860151950151915f8613156152bf57428310806152a7575b61526c575050505060019190565b90919293945061527f575050505f905f90565b63ffffffff935063459b42bf60e01b5f5260018060a01b03166004526024521660445260645ffd5b506152b283426132e1565b63ffffffff85161061525e565b915091509291926152d25750505f905f90565b6383bf695b60e01b5f5260018060a01b031660045260245260445ffd5b92935090506152ff57505f905f90565b6383bf695b60e01b5f5260018060a01b03166004525f60245260445ffd5b5060a085511061523156fe8dbced8e86cb430fe9dd41428d1a094e2f432021eb0bd312ff564c61ba565d669b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f00b49f59d8ecedbf979d889f384d299fd6070e23c34f852b7e2b8b1b51f482186ea2646970667358221220bc5d45e149254f7deaeeb2962f6cad0b2c4294982d49e89bd978f18209f5418064736f6c634300081c003360808060405234601557611b9e908161001a8239f35b5f80fdfe6080806040526004361015610012575f80fd5b5f3560e01c9081630c68ba2114610b63575080630f2ebed314610ab25780632d15cf1814610a7d5780632f54bf6e14610a4057806349a116e3146109cf5780634a7ea6ca146109815780635c6741c01461094a57806386c8b17a146108285780638c0e1e22146107e45780638f79306e146107aa5780639d63848a14610736578063a5fb70bd1461069d578063afb4c13e14610629578063affe39c11461059c578063bf7c2131146104dd578063c0f8da6c14610459578063c876d43e1461043c578063dd5ef99314610334578063e06174e4146101d05763fe136c4e146100f8575f80fd5b346101cc5760203660031901126101cc57610111610b9c565b610119610e98565b506001600160a01b03165f90815260086020526040902054610139610e98565b9060ff81169060038210156101b85763ffffffff60a09383815260ff60208201818560081c168152816040840191818760101c16835260806060860195878960181c16875201966001808b1b039060381c168752604051978852511660208701525116604085015251166060830152600180841b039051166080820152f35b634e487b7160e01b5f52602160045260245ffd5b5f80fd5b346101cc575f3660031901126101cc576101e8610ed2565b505f54600154600e546001600160401b031691610203610ed2565b92600182161515845260208401918060081c60ff1683526040850160ff851681528460081c60ff1661023481610bb2565b606087019061024281610bb2565b8152608087018360011c600716815260a08801918460041c6001168860101c60061617835260c08901938860181c6001161515855260e08a019560101c63ffffffff1686526101008a019687526101208a01978960201c6001600160401b031689526101408b019960e01c61ffff168a526040519a5115158b525160ff1660208b01525160ff1660408a0152516102d881610bb2565b60608901525160ff1660808801525160ff1660a087015251151560c08601525163ffffffff1660e0850152516001600160401b0316610100840152516001600160401b03166101208301525161ffff1661014082015261016090f35b346101cc5760203660031901126101cc5760043560048110156101cc57610359610e98565b5061036381610bb2565b6003811461041d5761037481610bb2565b60038110156104095760a0906005015462ffffff610390610e98565b916001600160601b036001600160401b0382169384815264ffffffffff6020820163ffffffff8560401c16815263ffffffff6040840191838760601c16835260806060860195878960881c168752019660e81c875260405198895251166020880152511660408601525116606084015251166080820152f35b634e487b7160e01b5f52603260045260245ffd5b8061042960ff92610bb2565b631815c14160e01b5f521660045260245ffd5b346101cc575f3660031901126101cc576020602154604051908152f35b346101cc575f3660031901126101cc5760405180602060255491828152019060255f527f401968ff42a154441da5f6c4c935ac46b8671f0e062baaa62a7545ba53bb6e4c905f5b8181106104c7576104c3856104b781870382610c2d565b60405191829182610bbc565b0390f35b82548452602090930192600192830192016104a0565b346101cc5760203660031901126101cc576004355f52600c60205261050560405f2054611197565b805f815b61056a576105179150610e44565b5f905f5b601081101561055c578060018581931c16610537575b0161051b565b818060a01b0381600f01541661055661054f86610e76565b9585610e84565b52610531565b604051806104c38482610bbc565b61057390610e76565b905f1981019080821161058857169081610509565b634e487b7160e01b5f52601160045260245ffd5b346101cc575f3660031901126101cc5760ff600154166105bb81610e44565b905f5f5b601081108080610620575b15610612571561040957600f8101546105f391906001600160a01b0316806105f8575b50610e76565b6105bf565b61060b61060485610e76565b9487610e84565b52856105ed565b604051806104c38782610bbc565b508383106105ca565b346101cc575f3660031901126101cc5760405180602060275491828152019060275f527f98a476f1687bc3d60a2da2adbcba2c46958e61fa2fb4042cd7bc5816a710195b905f5b818110610687576104c3856104b781870382610c2d565b8254845260209093019260019283019201610670565b346101cc5760203660031901126101cc5760043560048110156101cc576106c560e091610ce8565b60ff60c0604051926001600160401b0381511684526001600160401b03602082015116602085015263ffffffff604082015116604085015263ffffffff606082015116606085015263ffffffff608082015116608085015262ffffff60a08201511660a085015201511660c0820152f35b346101cc575f3660031901126101cc5760405180602060235491828152019060235f527fd57b2b5166478fd4318d2acc6cc2c704584312bdd8781b32d5d06abda57f4230905f5b818110610794576104c3856104b781870382610c2d565b825484526020909301926001928301920161077d565b346101cc5760403660031901126101cc5760206107d16107c8610b9c565b602435906116e3565b90506001600160401b0360405191168152f35b346101cc5760203660031901126101cc576001600160a01b03610805610b9c565b165f526009602052602060ff60405f2054166040519061082481610bb2565b8152f35b346101cc5760203660031901126101cc57610841610c4e565b506004355f52600b60205260405f2054610859610c4e565b9064ffffffffff811691828152602081018260281c62ffffff168152604082018360401c64ffffffffff168152606083018460681c62ffffff16815260808401908560801c64ffffffffff16825260a08501928660a81c62ffffff16845260c08601948760d81c865260e08701968860c01c61ffff1688526101000197600160d01b16151588526040519889525163ffffffff1660208901525164ffffffffff1660408801525163ffffffff1660608701525164ffffffffff1660808601525163ffffffff1660a08501525164ffffffffff1660c08401525161ffff1660e083015251151561010082015261012090f35b346101cc5760203660031901126101cc576004355f52600c60205260ff60405f205416600a8110156101b857602090604051908152f35b346101cc5760403660031901126101cc576004356024359064ffffffffff82168092036101cc5764ffffffffff81166109c05760209160405191178152f35b63a101623960e01b5f5260045ffd5b346101cc5760203660031901126101cc576109e8610b9c565b5f60206040516109f781610bfe565b828152015260018060a01b03165f52600a6020526040805f205464ffffffffff80198216918160208551610a2a81610bfe565b8581520191168152835192835251166020820152f35b346101cc5760203660031901126101cc576001600160a01b03610a61610b9c565b165f52601f602052602060ff60405f2054161515604051908152f35b346101cc5760203660031901126101cc5760043560ff81168091036101cc575f52600d602052602060405f2054604051908152f35b346101cc5760a03660031901126101cc576024356001600160a01b03811681036101cc576064356001600160a01b03811681036101cc576084359060ff821682036101cc57610b0992604435906004355f54610f34565b505060ff8160901c16610b1b81610bb2565b60ff8260081c16600b8110156101b8576080926001600160401b039160405193610b4481610bb2565b8452602084015261ffff8160101c16604084015260a01c166060820152f35b346101cc5760203660031901126101cc576020906001600160a01b03610b87610b9c565b165f526022825260ff60405f20541615158152f35b600435906001600160a01b03821682036101cc57565b600411156101b857565b60206040818301928281528451809452019201905f5b818110610bdf5750505090565b82516001600160a01b0316845260209384019390920191600101610bd2565b604081019081106001600160401b03821117610c1957604052565b634e487b7160e01b5f52604160045260245ffd5b90601f801991011681019081106001600160401b03821117610c1957604052565b6040519061012082018281106001600160401b03821117610c19576040525f610100838281528260208201528260408201528260608201528260808201528260a08201528260c08201528260e08201520152565b6040519060e082018281106001600160401b03821117610c19576040525f60c0838281528260208201528260408201528260608201528260808201528260a08201520152565b610cf0610ca2565b50610cfa81610bb2565b6003811461041d57610d0b81610bb2565b8015610ddd57610d1a81610bb2565b600381101561040957806002015490610d31610ca2565b916001600160401b03811683526001600160401b038160401c16602084015263ffffffff8160801c16604084015263ffffffff8160a01c16606084015263ffffffff8160c01c16608084015262ffffff8160e01c1660a084015260f81c60c083015260015490610da081610bb2565b60ff5f1991160160ff81116105885760061b613fc060c0821691168103610588576060019081606011610588576001600160401b03911c16815290565b505f5460ff610dea610ca2565b918060c01c83526001600160401b038160301c16602084015263ffffffff8160701c16604084015263ffffffff8160901c16606084015260b01c1660c082015290565b6001600160401b038111610c195760051b60200190565b90610e4e82610e2d565b610e5b6040519182610c2d565b8281528092610e6c601f1991610e2d565b0190602036910137565b5f1981146105885760010190565b80518210156104095760209160051b010190565b6040519060a082018281106001600160401b03821117610c19576040525f6080838281528260208201528260408201528260608201520152565b6040519061016082018281106001600160401b03821117610c19576040525f610140838281528260208201528260408201528260608201528260808201528260a08201528260c08201528260e082015282610100820152826101208201520152565b9594939291909260018716611188578215611179576001600160a01b031680158015611170575b61115e575f52600960205260ff60405f20541692610f7884610bb2565b5f52600b60205260ff60405f205494169182918360c0018060c0116105885788901c6001161561107a57610fac85896111ca565b806110635750610fc061101b9287926116e3565b9490506001600160401b038516946001600160401b0360a01b9060a01b16179763ffffffff8160901c169063ffffffff8160701c169060ff8160b01c169060016001600160401b038260301c169160041c1615158989611226565b829198921561103f575061103896975060101b1760015490611490565b9192909190565b969550509250505082155f14611058575f905b17929190565b600160981b90611052565b9250929093506110749496506111f8565b91905f90565b9690604084101561114b576001549160018360a01c8460601c8560201c1717861c161580611133575b61112057846020018060201161058857869084901c6001161561111257505060065b8061110257506110dd620100009161103898996116e3565b9490506001600160401b038516946001600160401b0360a01b9060a01b161717611490565b92509350506110749395916111f8565b61111b916111ca565b6110c5565b846308020b2b60e11b5f5260045260245ffd5b5060016001600160401b03600e5416861c16156110a3565b836308020b2b60e11b5f5260045260245ffd5b63718bdcf560e11b5f5260045260245ffd5b50308114610f5b565b634296b16560e11b5f5260045ffd5b636149a7a960e01b5f5260045ffd5b61ffff8160081c169081156111c45763ffffffff80602054169160181c16145f146111bf5790565b505f90565b50505f90565b90600381146111f1576001019081600111610588576001911c166111ec575f90565b600890565b5050600790565b92611203919261186c565b929050600360901b926001600160401b0360a01b9060a01b169160081b17171790565b9397959094919296975f955f98861161134c571061133d57806112e1575b5050611251575b50929190565b9250505f9160055464ffffffffff8160601c16906001600160601b038160881c16928160e81c9363ffffffff8360401c1684014210156112cc575b01926001600160401b03821684116112be576001600160601b039060e81b9360881b9260601b9116171717915f61124b565b505050509050600591905f90565b5091504291600162ffffff5f9506019361128c565b64ffffffffff889398169162ffffff8460281c16918301421015611332575b8110156113225760010160281b916001600160401b0319161717945f80611244565b5050945050509050600491905f90565b4292505f9150611300565b50505050509050600391905f90565b505050505050509050600291905f90565b949095919896929397985f98871161134c571061133d5781611421575b5050611389575b50505f929190565b909192506003811015610409576005015464ffffffffff8160601c16906001600160601b038160881c16928160e81c9363ffffffff8360401c16840142101561140c575b01926001600160401b0382168411611400576001600160601b039060e81b9360881b9260601b9116171717905f80611381565b50505050600591905f90565b5091504291600162ffffff5f950601936113cd565b9091968360061b9164ffffffffff82841c1693602884019162ffffff84841c16918601421015611485575b811015611473579060016001600160401b039201901b93831b921b19161717945f8061137a565b50509650505050509050600491905f90565b4295505f915061144c565b939590929491955f925f945f956001975f905b899260038b1490816116b5575b5060019381821561166e575b6115c3575b506114f9576001600160fe1b038a168a03610588578960021b601001908160101161058857836114f3921b1799610e76565b986114a3565b979a5050809497959850935b60038614611581575b5061ffff9060e01c1661ffff8260c01c16101561155e5750609c1b9160901b9060081b17171782611545575b92600160c01b019190565b600883901c62ffffff60e01b1617600160981b1761153a565b96505050507203000000000000000000000000000000000a009192501791905f90565b90945060098414908115916115b9575b506115a15760029361ffff61150e565b96505092935050600360901b9160081b171791905f90565b905015155f611591565b909950919750916003821015610409578160020154826010019182601011610588578a8793611632958f8b90845f1461165b576001600160401b03945b15611651575f955b8b6001600160401b0360ff63ffffffff808c60a01c169b60801c1699169716951c1615159261135d565b97919290988315611643575f6114c1565b50979a509497959850611505565b8660f81c95611608565b6001600160401b038760401c1694611600565b505f198c018c811161058857600681901b906001600160fa1b0381160361058857806060019081606011610588578f6060910101809111610588578686911c1615156114bc565b92509250600991600360ff8660081c16146116d457506002925f6114b0565b9250979a509497959850611505565b6001600160a01b0381165f8181526008602052604090205460ff8116929091831561185a5750603882901c6001600160a01b03169260021461182c575b5060ff808260101c169160081c16019060068210155f146117e0579091818102818104909214901517908115150291829060051901600a0a826117af575b50505b8015801561179f575b61177f5750906001600160401b036001921690565b15611797575b631d9a854360e01b5f5260045260245ffd5b505f19611785565b506001600160401b03821161176a565b8091929350156117ce576001905f198301040190151502905f8061175e565b634e487b715f5260126020526024601cfd5b61180191600603600a0a909190918281029281159184041417918215150290565b809282611810575b5050611761565b8181028181049092149015179250821515029050905f80611809565b600190829363ffffffff6118449460181c16916119fd565b919015611851575f611720565b5050505f905f90565b63f63b4b6d60e01b5f5260045260245ffd5b6001600160a01b0381165f90815260086020526040812054929392909160ff8216919082156119f157603882901c6001600160a01b0316928491906002146119c5575b505060ff808260101c169160081c16019360068510155f1461198057818102818104909214901517908115150293849060051901600a0a8261194f575b50505b8015801561193f575b61190d5750506001600160401b036001921690565b8192939161191e575050505f905f90565b6024935015611937575b631d9a854360e01b8252600452fd5b505f19611928565b506001600160401b0384116118f8565b80919295501561196e576001905f198301040190151502925f806118ec565b634e487b71835260126020526024601cfd5b938115600691909103600a0a828102928304141790811515028094826119a8575b50506118ef565b818102818104909214901517801515909102945090505f806119a1565b829363ffffffff6119da9460181c16916119fd565b9190156119e857825f6118af565b50508092509190565b5050505090505f905f90565b9392905f80916040516020810190633fabe5a360e21b825260048152611a24602482610c2d565b51915afa933d15611b60573d946001600160401b038611610c195760405195611a57601f8201601f191660200188610c2d565b86523d5f602088013e5b158015611b55575b611b275760a0858051810103126101cc5760806040860151950151915f861315611af75742831080611adf575b611aa4575050505060019190565b909192939450611ab7575050505f905f90565b63ffffffff935063459b42bf60e01b5f5260018060a01b03166004526024521660445260645ffd5b508242034281116105885763ffffffff851610611a96565b91509150929192611b0a5750505f905f90565b6383bf695b60e01b5f5260018060a01b031660045260245260445ffd5b9293509050611b3757505f905f90565b6383bf695b60e01b5f5260018060a01b03166004525f60245260445ffd5b5060a0855110611a69565b606094611a6156fea26469706673582212209321a71e31253684ffb685f8a8fa8cb2af5725b89eb24e6c10e0ddb19372121564736f6c634300081c0033" as const;

@@ -11,7 +11,10 @@
  *      prohibited trust; then value; autonomous miss = CategoryNotAllowed;
  *   3. supervised, then collaborative: the first whose category, amount, trust, frequency and budget checks all
  *      hold wins; each failed tier leaves its Reason in its `misses` nibble;
- *   4. otherwise the unmatched tier with NoTierMatched.
+ *   4. otherwise the unmatched tier with NoTierMatched; when that is Collaborative, the collaborative tier's
+ *      frequency and budget still hold: an intent that would exceed either is Prohibited with that Reason;
+ *   5. an intent bound for a queued tier (supervised, collaborative) is Prohibited with TooManyOpenIntents when
+ *      its agent already has `maxOpenIntents` open intents.
  * Prohibited intents never revert for pricing problems (their value is 0 then), but do for arithmetic panics.
  *
  * Hot-path notes: the snapshot is compiled once per object into lookup maps and 32-bit category masks; a typical
@@ -36,6 +39,8 @@ import {
 
 const MAX_UINT256 = (1n << 256n) - 1n;
 const MAX_UINT64 = (1n << 64n) - 1n;
+/** The wallet's bound on open intents per agent until the policy sets one. */
+export const DEFAULT_MAX_OPEN_INTENTS = 64;
 
 const FIX: Partial<Record<ClassifyErrorCode, string>> = {
   TierGuardPaused: "wait until the owners unpause the wallet",
@@ -114,6 +119,7 @@ interface CToken {
 
 interface Compiled {
   paused: boolean;
+  maxOpen: number;
   walletLower: string;
   prohibitedTrust: number;
   unmatchedTier: number;
@@ -226,6 +232,7 @@ function compile(state: ClassifierState): Compiled {
   };
   return {
     paused: s.paused,
+    maxOpen: s.maxOpenIntents ?? DEFAULT_MAX_OPEN_INTENTS,
     walletLower: state.wallet.toLowerCase(),
     prohibitedTrust: s.prohibitedTrust,
     unmatchedTier: s.unmatchedTier & 0xff,
@@ -328,6 +335,12 @@ function check(c: Compiled, t: 0 | 1 | 2, value: bigint, trust: number, agent: C
   const r = c.tiers[t];
   if (value > r.maxValue) return Reason.AmountAboveMax;
   if (trust < r.minTrust) return Reason.TrustTooLow;
+  return limits(c, t, value, agent, now);
+}
+
+/** Tier `t`'s frequency and budget checks (Classifier._limits), which hold on every path into the tier. */
+function limits(c: Compiled, t: 0 | 1 | 2, value: bigint, agent: ClassifierAgentState, now: number) {
+  const r = c.tiers[t];
   if (r.period !== 0) {
     const start = t === 0 ? agent.start0 : t === 1 ? agent.start1 : agent.start2;
     let count = t === 0 ? agent.count0 : t === 1 ? agent.count1 : agent.count2;
@@ -409,16 +422,30 @@ export function classify(input: ClassifyInput, state: ClassifierState, now: numb
     value = valueOf(c, token, amount, true, ts);
     misses = Reason.CategoryNotAllowed;
   }
+  let tier = 0;
   for (let t = 1 as 1 | 2; t < 3; t++) {
     let miss: number = Reason.CategoryNotAllowed;
     const r = c.tiers[t];
     if (allows(r.lo, r.hi, category)) {
       miss = check(c, t, value, trust, agent, ts);
-      if (miss === 0) return result(t, Reason.Matched, misses, value);
+      if (miss === 0) {
+        tier = t;
+        break;
+      }
     }
     misses |= miss << (4 * t);
   }
-  return result(c.unmatchedTier, Reason.NoTierMatched, misses, value);
+  let reason: number = Reason.Matched;
+  if (tier === 0) {
+    reason = Reason.NoTierMatched;
+    if (c.unmatchedTier !== Tier.Collaborative) return result(c.unmatchedTier, reason, misses, value);
+    // Escalated: the collaborative tier's frequency and budget hold on this path too.
+    const miss = limits(c, 2, value, agent, ts);
+    if (miss !== 0) return result(Tier.Prohibited, miss, misses, value);
+    tier = Tier.Collaborative;
+  }
+  if ((agent.openIntents ?? 0) >= c.maxOpen) return result(Tier.Prohibited, Reason.TooManyOpenIntents, misses, value);
+  return result(tier, reason, misses, value);
 }
 
 function prohibitedByTrust(c: Compiled, trust: number): number {

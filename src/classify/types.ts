@@ -24,6 +24,8 @@ export const Reason = {
   RecipientBlocked: 7,
   TrustProhibited: 8,
   NoTierMatched: 9,
+  /** the agent already has the policy's maximum of open (queued) intents */
+  TooManyOpenIntents: 10,
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 
@@ -74,6 +76,8 @@ export interface ClassifierSettings {
   categories: bigint;
   /** bitmask of prohibited category ids (uint64) */
   prohibitedCategories: bigint;
+  /** most open (queued) intents one agent may have; missing = the contract's default, 64 */
+  maxOpenIntents?: number;
 }
 
 /** A tier's conditions (`tierRules(tier)`; window and grace are not used for classification). */
@@ -126,6 +130,8 @@ export interface ClassifierAgentState {
   start2: number;
   count2: number;
   nonce: number;
+  /** the agent's queued intents not decided yet (missing = 0) */
+  openIntents?: number;
 }
 
 /**

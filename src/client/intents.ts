@@ -44,10 +44,19 @@ export const REASON_NAMES = [
   "RecipientBlocked",
   "TrustProhibited",
   "NoTierMatched",
+  "TooManyOpenIntents",
 ] as const;
 export type ReasonName = (typeof REASON_NAMES)[number];
 
-export const REFUSAL_NAMES = ["Paused", "TransferFailed", "RecipientBlocked", "TokenNotAccepted"] as const;
+export const REFUSAL_NAMES = [
+  "Paused",
+  "TransferFailed",
+  "RecipientBlocked",
+  "TokenNotAccepted",
+  "CategoryProhibited",
+  "TrustProhibited",
+  "AgentFrozen",
+] as const;
 export type RefusalName = (typeof REFUSAL_NAMES)[number];
 
 /** What `authorize` reports right after submission, by tier. */
@@ -64,12 +73,17 @@ export interface PendingIntent {
   amount: bigint;
   recipient: Address;
   value: bigint;
-  budgeted: bigint;
   category: number;
   tier: number;
   submittedAt: number;
   notBefore: number;
   deadline: number;
+  /** the policy version at submission (execution re-checks prohibitions when it changed) */
+  policyVersion: number;
+  /** the tier budget's window generation `value` was counted in (0 when not counted against a budget) */
+  budgetEpoch: number;
+  /** the recipient's trust at submission */
+  trust: number;
 }
 
 export interface Details {
@@ -81,7 +95,11 @@ export interface Details {
   deadline: number;
   tier: number;
   budgeted: boolean;
+  /** the recipient's trust at submission (queued intents only, else 0) */
+  trust: number;
   value: bigint;
+  /** the budget window generation the value was counted in (budgeted intents only, else 0) */
+  budgetEpoch: number;
 }
 
 const bits = (x: bigint, from: number, width: number) => (x >> BigInt(from)) & ((1n << BigInt(width)) - 1n);
@@ -97,7 +115,9 @@ export function decodeDetails(d: bigint): Details {
     deadline: Number(bits(d, 104, 40)),
     tier: Number(bits(d, 144, 8)),
     budgeted: bits(d, 152, 1) === 1n,
+    trust: Number(bits(d, 156, 4)),
     value: bits(d, 160, 64),
+    budgetEpoch: Number(bits(d, 224, 24)),
   };
 }
 
@@ -152,12 +172,14 @@ export function pendingIntentFrom(e: SubmittedArgs, submittedAt: number | bigint
     amount: e.amount,
     recipient: e.recipient,
     value: d.value,
-    budgeted: d.budgeted ? d.value : 0n,
     category: d.category,
     tier: d.tier,
     submittedAt: Number(submittedAt),
     notBefore: d.notBefore,
     deadline: d.deadline,
+    policyVersion: d.policyVersion,
+    budgetEpoch: d.budgetEpoch,
+    trust: d.trust,
   };
 }
 

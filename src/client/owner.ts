@@ -327,6 +327,18 @@ export function createOwnerClient(config: OwnerClientConfig) {
     return ownerAction(calls, p.signatures, deadlineOf(p.signatures, p.deadline));
   }
 
+  /**
+   * Freezes an agent at once (any single owner): revokes all its session keys and voids every queued intent of
+   * it that this client finds (each refused with AgentFrozen, its budget released). Queued intents it misses are
+   * refused when someone tries to execute them. Unfreezing takes an owner action (`unfreezeAgent`).
+   */
+  async function freezeAgent(agentId: Hex | string) {
+    const id = toAgentId(agentId);
+    const queued = (await pending({ agentId: id })).map((i) => ({ intentId: i.intentId, intent: i.pending }));
+    const { hash } = await sendWalletTx(ctx, "freezeAgent", [id, queued]);
+    return { txHash: hash, voided: queued.map((q) => q.intentId) };
+  }
+
   return {
     wallet,
     address: signerAddress(signer),
@@ -361,6 +373,7 @@ export function createOwnerClient(config: OwnerClientConfig) {
         throw new InvalidInputError("key", `"${String(key)}" is not an address`);
       return { txHash: (await sendWalletTx(ctx, "revokeSessionKey", [getAddress(key)])).hash };
     },
+    freezeAgent,
     owners: () => read<readonly Address[]>("owners"),
     threshold: async () => (await read<{ threshold: number }>("settings")).threshold,
     sortSignatures,

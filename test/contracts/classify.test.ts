@@ -274,15 +274,17 @@ describe("classification", function () {
       expect((await f.wallet.agentState(f.agentId)).count1).to.equal(20n);
     });
 
-    it("lets maxCount collaborative intents through in a window; the next falls through with FrequencyExceeded", async function () {
+    it("lets maxCount collaborative intents through in a window; the next is blocked with FrequencyExceeded (not escalated)", async function () {
       const f = await loadFixture(articleFixture);
       const args = usdcPay(f, "10", f.vendors.analysisAgent, "agent_hire");
       for (let i = 0; i < 5; i++) expectClassified(await submit(f, args), collaborative(usd("10")));
-      await expectPreviewAndSubmit(
-        f,
-        args,
-        unmatched(usd("10"), misses(Reason.CategoryNotAllowed, Reason.CategoryNotAllowed, Reason.FrequencyExceeded)),
-      );
+      await expectPreviewAndSubmit(f, args, {
+        tier: Tier.Prohibited,
+        reason: Reason.FrequencyExceeded,
+        misses: misses(Reason.CategoryNotAllowed, Reason.CategoryNotAllowed, Reason.FrequencyExceeded),
+        value: usd("10"),
+        status: Status.Blocked,
+      });
       expect((await f.wallet.agentState(f.agentId)).count2).to.equal(5n);
     });
 
@@ -380,9 +382,9 @@ describe("classification", function () {
         .to.emit(f.wallet, "IntentSubmitted")
         .withArgs(anyValue, anyValue, anyValue, anyValue, anyValue, anyValue, details({ budgeted: false }), anyValue);
       const c = await submit(f, usdcPay(f, "89", f.vendors.analysisAgent, "agent_hire"));
-      expect(c.pending!.budgeted).to.equal(0n);
+      expect(c.pending!.budgetEpoch).to.equal(0);
       const s = await submit(f, usdcPay(f, "47", f.vendors.compute, "compute"));
-      expect(s.pending!.budgeted).to.equal(usd("47"));
+      expect(s.pending!.budgetEpoch).to.equal(1);
     });
   });
 
@@ -433,13 +435,14 @@ describe("classification", function () {
       const t0 = (await time.latest()) + 10;
       await submit(f, usdcPay(f, "50", r, "compute"), { at: t0 });
       await submit(f, usdcPay(f, "50", r, "compute"), { at: t0 + 1 });
-      expect(await f.wallet.budget(Tier.Supervised)).to.deep.equal([usd("100"), 1000n, BigInt(t0), usd("100")]);
+      expect(await f.wallet.budget(Tier.Supervised)).to.deep.equal([usd("100"), 1000n, BigInt(t0), usd("100"), 1n]);
       expectClassified(
         await submit(f, usdcPay(f, "1", r, "compute"), { at: t0 + 999 }),
         unmatched(usd("1"), misses(Reason.CategoryNotAllowed, Reason.BudgetExceeded, Reason.CategoryNotAllowed)),
       );
       expectClassified(await submit(f, usdcPay(f, "1", r, "compute"), { at: t0 + 1000 }), supervised(usd("1")));
-      expect(await f.wallet.budget(Tier.Supervised)).to.deep.equal([usd("100"), 1000n, BigInt(t0 + 1000), usd("1")]);
+      // a new window is a new epoch
+      expect(await f.wallet.budget(Tier.Supervised)).to.deep.equal([usd("100"), 1000n, BigInt(t0 + 1000), usd("1"), 2n]);
     });
   });
 
@@ -551,16 +554,16 @@ describe("classification", function () {
   });
 
   describe("unmatched intents", function () {
-    it("go to Collaborative with NoTierMatched and nothing budgeted", async function () {
+    it("go to Collaborative with NoTierMatched, counted against the collaborative budget", async function () {
       const f = await loadFixture(articleFixture);
       await configure(f, ["setBudget", [Tier.Collaborative, usd("1000"), HOUR]]);
       const args = usdcPay(f, "60", f.vendors.compute, "compute");
       const m = misses(Reason.CategoryNotAllowed, Reason.AmountAboveMax, Reason.CategoryNotAllowed);
       const s = await expectPreviewAndSubmit(f, args, unmatched(usd("60"), m));
       expect(await f.wallet.intentStatus(s.intentId)).to.equal(Status.AwaitingApproval);
-      expect(s.pending!.budgeted).to.equal(0n);
+      expect(s.pending!.budgetEpoch).to.equal(1);
       expect(s.pending!.deadline).to.equal(s.pending!.submittedAt + 4 * HOUR);
-      expect((await f.wallet.budget(Tier.Collaborative)).spent).to.equal(0n);
+      expect((await f.wallet.budget(Tier.Collaborative)).spent).to.equal(usd("60"));
     });
 
     it("go to Prohibited after setUnmatchedTier(Prohibited): recorded, status Blocked, nothing paid", async function () {
@@ -739,25 +742,27 @@ describe("classification", function () {
       );
     });
 
-    it("does not count escalated (unmatched) intents against any tier's frequency", async function () {
+    it("counts escalated (unmatched) intents against the collaborative frequency, and blocks them beyond it", async function () {
       const f = await loadFixture(articleFixture);
       const escalated = usdcPay(f, "60", f.vendors.compute, "compute");
-      for (let i = 0; i < 6; i++) expect((await submit(f, escalated)).reason).to.equal(Reason.NoTierMatched);
+      for (let i = 0; i < 5; i++) expect((await submit(f, escalated)).reason).to.equal(Reason.NoTierMatched);
       const s = await f.wallet.agentState(f.agentId);
-      expect([s.count0, s.count1, s.count2, s.nonce]).to.deep.equal([0n, 0n, 0n, 6n]);
-      // the collaborative tier still has its 5 intents
+      expect([s.count0, s.count1, s.count2, s.nonce]).to.deep.equal([0n, 0n, 5n, 5n]);
+      const sixth = await submit(f, escalated);
+      expect([sixth.tier, sixth.reason]).to.deep.equal([Tier.Prohibited, Reason.FrequencyExceeded]);
+      // the collaborative tier's 5 intents are used up, whatever path they took
       const hire = usdcPay(f, "10", f.vendors.analysisAgent, "agent_hire");
-      for (let i = 0; i < 5; i++) expectClassified(await submit(f, hire), collaborative(usd("10")));
+      expect((await submit(f, hire)).tier).to.equal(Tier.Prohibited);
     });
 
-    it("does not count an intent in a tier it failed on budget", async function () {
+    it("does not count an intent in a tier it failed on budget (it counts where it was escalated)", async function () {
       const f = await loadFixture(articleFixture);
       await configure(f, ["setBudget", [Tier.Supervised, usd("10"), HOUR]]);
       await submit(f, usdcPay(f, "10", f.vendors.compute, "compute"));
       const s = await submit(f, usdcPay(f, "1", f.vendors.compute, "compute"));
       expect(s.misses).to.equal(misses(Reason.CategoryNotAllowed, Reason.BudgetExceeded, Reason.CategoryNotAllowed));
       const state = await f.wallet.agentState(f.agentId);
-      expect([state.count0, state.count1, state.count2]).to.deep.equal([0n, 1n, 0n]);
+      expect([state.count0, state.count1, state.count2]).to.deep.equal([0n, 1n, 1n]);
     });
 
     it("counts an intent only in the tier that matched it", async function () {

@@ -243,7 +243,7 @@ describe("setTierRules", function () {
     const big = {
       categories: allCategories,
       maxValue: 2n ** 64n - 1n,
-      maxCount: 2 ** 32 - 1,
+      maxCount: 2 ** 24 - 1, // counts are 24-bit in the agent word
       period: 2 ** 32 - 1,
       minTrust: Trust.Verified,
     };
@@ -392,9 +392,9 @@ describe("setBudget", function () {
     await expect(tx)
       .to.emit(wallet, "BudgetSet")
       .withArgs(Tier.Supervised, usd("100.00"), 24 * HOUR, 2);
-    expect(await wallet.budget(Tier.Autonomous)).to.deep.equal([usd("10.00"), HOUR, 0, 0]);
-    expect(await wallet.budget(Tier.Supervised)).to.deep.equal([usd("100.00"), 24 * HOUR, 0, 0]);
-    expect(await wallet.budget(Tier.Collaborative)).to.deep.equal([0, 0, 0, 0]);
+    expect(await wallet.budget(Tier.Autonomous)).to.deep.equal([usd("10.00"), HOUR, 0, 0, 0]);
+    expect(await wallet.budget(Tier.Supervised)).to.deep.equal([usd("100.00"), 24 * HOUR, 0, 0, 0]);
+    expect(await wallet.budget(Tier.Collaborative)).to.deep.equal([0, 0, 0, 0, 0]);
     expect((await wallet.settings()).budgetTiers).to.equal(0b011);
     await (await act(wallet, owners, [i.encodeFunctionData("setBudget", [Tier.Collaborative, usd("1.00"), 1])])).wait();
     expect((await wallet.settings()).budgetTiers).to.equal(0b111);
@@ -424,6 +424,7 @@ describe("setBudget", function () {
       2 * HOUR,
       before.windowStart,
       usd("0.50"),
+      before.epoch,
     ]);
   });
 
@@ -437,7 +438,8 @@ describe("setBudget", function () {
     await expect(act(wallet, owners, [i.encodeFunctionData("setBudget", [Tier.Supervised, 0, 0])]))
       .to.emit(wallet, "BudgetSet")
       .withArgs(Tier.Supervised, 0, 0, 3);
-    expect(await wallet.budget(Tier.Supervised)).to.deep.equal([0, 0, 0, 0]);
+    // removing a budget discards its window: a new epoch
+    expect(await wallet.budget(Tier.Supervised)).to.deep.equal([0, 0, 0, 0, 1]);
     expect((await wallet.settings()).budgetTiers).to.equal(0);
   });
 

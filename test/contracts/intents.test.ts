@@ -577,7 +577,9 @@ describe("queued intents", function () {
         tampered(p, { amount: p.amount + 1n }),
         tampered(p, { recipient: f.outsider.address }),
         tampered(p, { deadline: p.deadline + 1 }),
-        tampered(p, { budgeted: p.value }),
+        tampered(p, { budgetEpoch: p.budgetEpoch + 1 }),
+        tampered(p, { policyVersion: p.policyVersion + 1 }),
+        tampered(p, { trust: Trust.Verified }),
       ];
       for (const fake of fakes) {
         await expect(f.wallet.connect(f.owners[0]).approve(s.intentId, fake))
@@ -854,14 +856,14 @@ describe("queued intents", function () {
         );
       expect(await spent(f, Tier.Supervised)).to.equal(usd("40"));
       const c = await queueCollaborative(f);
-      expect(c.pending!.budgeted).to.equal(usd("89"));
+      expect(c.pending!.budgetEpoch).to.equal(1);
       expect(await spent(f, Tier.Collaborative)).to.equal(usd("89"));
     });
 
     it("gives a vetoed intent's budgeted value back", async function () {
       const f = await loadFixture(budgetFixture);
       const s = await queueSupervised(f, "40");
-      expect(s.pending!.budgeted).to.equal(usd("40"));
+      expect(s.pending!.budgetEpoch).to.equal(1);
       await expect(f.wallet.connect(f.owners[0]).veto(s.intentId, s.pending!))
         .to.emit(f.wallet, "IntentVetoed")
         .withArgs(s.intentId, f.owners[0].address, usd("40"));

@@ -46,6 +46,8 @@ const TERMINAL: ReadonlySet<number> = new Set([
 const VENDOR_NAMES = ["embeddings", "search", "data", "compute", "analysisAgent", "casino", "stranger"] as const;
 const FEED_PRICES = [108_000_000n, 100_000_000n, 125_000_000n];
 const MAX_UNTIL = 2 ** 40 - 1;
+/** The wallet's default bound on open intents per agent (the article does not change it). */
+const MAX_OPEN = 64;
 
 /*//////////////////////////////////////////////////////////////
                               ACTIONS
@@ -63,7 +65,8 @@ type PolicyChange =
   | { p: "budget"; tier: number; max: bigint; period: number }
   | { p: "trust"; vendor: number; trust: number }
   | { p: "eurc"; on: boolean }
-  | { p: "blockQueued"; pick: number };
+  | { p: "blockQueued"; pick: number }
+  | { p: "prohibitKnown" };
 
 type Action =
   | { kind: "submit"; key: number; category: number; recipient: number; token: 0 | 1; amount: AmountSel }
@@ -78,6 +81,7 @@ type Action =
   | { kind: "policy"; change: PolicyChange; forged: boolean }
   | { kind: "grant"; key: number; ttl: number }
   | { kind: "revoke"; key: number; by: number; viaAction: boolean }
+  | { kind: "freeze"; picks: number; by: number }
   | { kind: "pause"; by: number }
   | { kind: "unpause" }
   | { kind: "pauseToggle"; by: number }
@@ -179,6 +183,7 @@ const policyArb: fc.Arbitrary<PolicyChange> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ p: fc.constant("eurc" as const), on: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ p: fc.constant("blockQueued" as const), pick: pickArb }) },
+  { weight: 1, arbitrary: fc.record({ p: fc.constant("prohibitKnown" as const) }) },
 );
 
 const actionArb: fc.Arbitrary<Action> = fc.oneof(
@@ -274,6 +279,10 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("feed" as const), price: fc.integer({ min: 0, max: 2 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("replay" as const), pick: pickArb }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant("freeze" as const), picks: fc.integer({ min: 0, max: 255 }), by: byArb }),
+  },
 );
 
 /*//////////////////////////////////////////////////////////////
@@ -421,6 +430,8 @@ interface AgentModel {
   start: number[];
   count: number[];
   nonce: number;
+  open: number;
+  frozen: boolean;
 }
 interface Model {
   ts: number;
@@ -428,6 +439,8 @@ interface Model {
   paused: boolean;
   rules: Rules[];
   budgets: (BudgetState | null)[];
+  /** each tier budget's window generation (bumped when a window opens or the budget is removed) */
+  epochs: number[];
   prohibitedCats: bigint;
   prohibitedTrust: number;
   unmatched: number;
@@ -480,10 +493,11 @@ function cloneModel(init: Ctx["init"]): Model {
     warpTo: undefined,
     rules: init.rules.map((r) => ({ ...r })),
     budgets: init.budgets.map((b) => (b ? { ...b } : null)),
+    epochs: [...init.epochs],
     trust: new Map(init.trust),
     feed: { ...init.feed },
     keys: new Map(init.keys),
-    agent: { start: [...init.agent.start], count: [...init.agent.count], nonce: init.agent.nonce },
+    agent: { ...init.agent, start: [...init.agent.start], count: [...init.agent.count] },
     bal: new Map(init.bal),
     intents: [],
     events: [],
@@ -505,7 +519,8 @@ type Classified =
       reason: number;
       misses: number;
       value: bigint;
-      budgeted: bigint;
+      /** the budget epoch the value is counted in (0: not counted) */
+      budgetEpoch: number;
       /** applies the counters and budget to the model */
       commit: () => void;
     };
@@ -531,63 +546,88 @@ function classify(
   else if ((m.prohibitedTrust >> trust) & 1) prohibited = Reason.TrustProhibited;
   if (prohibited !== undefined) {
     const value = accepted && fresh ? quote(ctx, m, token, amount) : 0n;
-    return { tier: Tier.Prohibited, reason: prohibited, misses: 0, value, budgeted: 0n, commit: () => {} };
+    return { tier: Tier.Prohibited, reason: prohibited, misses: 0, value, budgetEpoch: 0, commit: () => {} };
   }
   if (!accepted) return { err: "TierGuardTokenNotAccepted" };
   if (!fresh) return { err: "TierGuardStalePrice" };
   const value = quote(ctx, m, token, amount);
 
   let misses = 0;
-  for (let t = 0; t < 3; t++) {
+  /** the tier's frequency and budget (documented: they hold on every path into the tier) */
+  const limits = (t: number) => {
     const r = m.rules[t];
     let miss: number = Reason.Matched;
     let newStart = m.agent.start[t];
     let newCount = m.agent.count[t];
     let budgetNext: BudgetState | null = null;
+    let epoch = m.epochs[t];
+    if (r.period !== 0) {
+      if (ts >= newStart + r.period) {
+        newStart = ts;
+        newCount = 0;
+      }
+      if (newCount >= r.maxCount) miss = Reason.FrequencyExceeded;
+      else newCount += 1;
+    }
+    const b = m.budgets[t];
+    if (miss === Reason.Matched && b) {
+      let start = b.windowStart;
+      let spent = b.spent;
+      if (ts >= start + b.period) {
+        start = ts;
+        spent = 0n;
+        epoch = (epoch % 0xffffff) + 1;
+      }
+      if (spent + value > b.max) miss = Reason.BudgetExceeded;
+      else budgetNext = { ...b, windowStart: start, spent: spent + value };
+    }
+    return { miss, newStart, newCount, budgetNext, epoch };
+  };
+  const matched = (tier: number, reason: number, l: ReturnType<typeof limits>): Classified => {
+    if (tier !== Tier.Autonomous && m.agent.open >= MAX_OPEN) {
+      return { tier: Tier.Prohibited, reason: Reason.TooManyOpenIntents, misses, value, budgetEpoch: 0, commit: () => {} };
+    }
+    return {
+      tier,
+      reason,
+      misses,
+      value,
+      budgetEpoch: l.budgetNext ? l.epoch : 0,
+      commit: () => {
+        if (m.rules[tier].period !== 0) {
+          m.agent.start[tier] = l.newStart;
+          m.agent.count[tier] = l.newCount;
+        }
+        if (l.budgetNext) {
+          m.budgets[tier] = l.budgetNext;
+          m.epochs[tier] = l.epoch;
+        }
+        if (tier !== Tier.Autonomous) m.agent.open += 1;
+      },
+    };
+  };
+  for (let t = 0; t < 3; t++) {
+    const r = m.rules[t];
+    let miss: number;
     if (!bit(r.categories, category)) miss = Reason.CategoryNotAllowed;
     else if (value > r.maxValue) miss = Reason.AmountAboveMax;
     else if (trust < r.minTrust) miss = Reason.TrustTooLow;
     else {
-      if (r.period !== 0) {
-        if (ts >= newStart + r.period) {
-          newStart = ts;
-          newCount = 0;
-        }
-        if (newCount >= r.maxCount) miss = Reason.FrequencyExceeded;
-        else newCount += 1;
-      }
-      const b = m.budgets[t];
-      if (miss === Reason.Matched && b) {
-        let start = b.windowStart;
-        let spent = b.spent;
-        if (ts >= start + b.period) {
-          start = ts;
-          spent = 0n;
-        }
-        if (spent + value > b.max) miss = Reason.BudgetExceeded;
-        else budgetNext = { ...b, windowStart: start, spent: spent + value };
-      }
-    }
-    if (miss === Reason.Matched) {
-      const tier = t;
-      return {
-        tier,
-        reason: Reason.Matched,
-        misses,
-        value,
-        budgeted: budgetNext ? value : 0n,
-        commit: () => {
-          if (m.rules[tier].period !== 0) {
-            m.agent.start[tier] = newStart;
-            m.agent.count[tier] = newCount;
-          }
-          if (budgetNext) m.budgets[tier] = budgetNext;
-        },
-      };
+      const l = limits(t);
+      if (l.miss === Reason.Matched) return matched(t, Reason.Matched, l);
+      miss = l.miss;
     }
     misses |= miss << (4 * t);
   }
-  return { tier: m.unmatched, reason: Reason.NoTierMatched, misses, value, budgeted: 0n, commit: () => {} };
+  if (m.unmatched === Tier.Prohibited) {
+    return { tier: Tier.Prohibited, reason: Reason.NoTierMatched, misses, value, budgetEpoch: 0, commit: () => {} };
+  }
+  // escalated to Collaborative: counted against its frequency and budget, blocked when either would be exceeded
+  const l = limits(Tier.Collaborative);
+  if (l.miss !== Reason.Matched) {
+    return { tier: Tier.Prohibited, reason: l.miss, misses, value, budgetEpoch: 0, commit: () => {} };
+  }
+  return matched(Tier.Collaborative, Reason.NoTierMatched, l);
 }
 
 /*//////////////////////////////////////////////////////////////
@@ -704,7 +744,10 @@ async function readChain(ctx: Ctx, m: Model) {
       start: [Number(agent.start0), Number(agent.start1), Number(agent.start2)],
       count: [Number(agent.count0), Number(agent.count1), Number(agent.count2)],
       nonce: Number(agent.nonce),
+      open: Number(agent.openIntents),
+      frozen: agent.frozen,
     },
+    epochs: [b0, b1, b2].map((b) => Number(b.epoch)),
     budgets: [b0, b1, b2].map((b) => ({
       max: b.max,
       period: Number(b.period),
@@ -735,6 +778,7 @@ function compareWithModel(ctx: Ctx, m: Model, c: ChainState) {
   expect(c.agent, "agentState").to.deep.equal(m.agent);
   const budgets = m.budgets.map((b) => (b ? { ...b } : { max: 0n, period: 0, windowStart: 0, spent: 0n }));
   expect(c.budgets, "budgets").to.deep.equal(budgets);
+  expect(c.epochs, "budget epochs").to.deep.equal(m.epochs);
   expect(c.paused, "paused").to.equal(m.paused);
   expect(c.threshold, "threshold").to.equal(THRESHOLD);
   expect(c.policyVersion, "policyVersion").to.equal(m.policyVersion);
@@ -771,9 +815,15 @@ function checkEventInvariants(ctx: Ctx, m: Model, c: ChainState) {
     token: string;
     amount: bigint;
     recipient: string;
+    category: number;
     maxValue: bigint;
   };
   const subs = new Map<string, Sub>();
+  // (f) the prohibitions in force, rebuilt from events (the article's, then every ProhibitionsSet / RecipientTrustSet)
+  let prohibitedCats = ctx.init.prohibitedCats;
+  let prohibitedTrust = ctx.init.prohibitedTrust;
+  const trustOf = new Map(ctx.init.trust);
+  let frozen = ctx.init.agent.frozen;
   const windows = [0, 1, 2].map(() => ({ start: -1, count: 0 }));
   const paid = new Map<string, bigint>();
   const received = new Map<string, bigint>();
@@ -813,13 +863,16 @@ function checkEventInvariants(ctx: Ctx, m: Model, c: ChainState) {
         token: a.token as string,
         amount: a.amount as bigint,
         recipient: a.recipient as string,
+        category: d.category,
         maxValue: d.tier < 3 ? rules[d.tier].maxValue : 0n,
       };
       subs.set(id, sub);
-      // (a) frequency: intents counted in a tier's window never exceed the tier's maxCount in force.
-      if (d.tier < 3 && d.reason === Reason.Matched) {
+      // (a) frequency: intents counted in a tier's window, by any path into it (matched, or escalated to
+      // Collaborative as unmatched), never exceed the tier's maxCount in force.
+      const escalated = d.tier === Tier.Collaborative && d.reason === Reason.NoTierMatched;
+      if (d.tier < 3 && (d.reason === Reason.Matched || escalated)) {
         const r = rules[d.tier];
-        expect(sub.value, `(a) value of ${id} within its tier's maxValue`).to.be.lte(r.maxValue);
+        if (!escalated) expect(sub.value, `(a) value of ${id} within its tier's maxValue`).to.be.lte(r.maxValue);
         if (r.period !== 0) {
           const w = windows[d.tier];
           if (w.start < 0 || e.ts >= w.start + r.period) {
@@ -835,6 +888,13 @@ function checkEventInvariants(ctx: Ctx, m: Model, c: ChainState) {
         add(paid, sub.token, sub.amount);
         add(received, balKey(sub.recipient, sub.token), sub.amount);
       }
+    } else if (e.name === "ProhibitionsSet") {
+      prohibitedCats = a.categories as bigint;
+      prohibitedTrust = Number(a.trustMask);
+    } else if (e.name === "RecipientTrustSet") {
+      trustOf.set(String(a.recipient), Number(a.trust));
+    } else if (e.name === "AgentFrozen") {
+      frozen = true;
     } else if (e.name === "IntentApproved") {
       const id = a.intentId as string;
       if (!approvers.has(id)) approvers.set(id, new Set());
@@ -846,6 +906,12 @@ function checkEventInvariants(ctx: Ctx, m: Model, c: ChainState) {
       expect(executedIds.has(id), `(b) ${id} executed once`).to.equal(false);
       executedIds.add(id);
       expect([Tier.Supervised, Tier.Collaborative]).to.include(sub!.tier);
+      // (f) nothing prohibited at execution time pays, and nothing of a frozen agent
+      const trust = trustOf.get(sub!.recipient) ?? Trust.Unknown;
+      expect(frozen, `(f) ${id} paid for a frozen agent`).to.equal(false);
+      expect(trust, `(f) ${id} paid a blocked recipient`).to.not.equal(Trust.Blocked);
+      expect((prohibitedTrust >> trust) & 1, `(f) ${id} paid a prohibited trust level`).to.equal(0);
+      expect(bit(prohibitedCats, sub!.category), `(f) ${id} paid a prohibited category`).to.equal(false);
       // (a) caps at submission time
       if (sub!.reason === Reason.Matched) expect(sub!.value, `(a) executed ${id} within cap`).to.be.lte(sub!.maxValue);
       // (c) collaborative: at least M distinct owners approved before it was paid
@@ -971,11 +1037,14 @@ function amountFor(ctx: Ctx, m: Model, token: string, sel: AmountSel): bigint {
 /** Closes a queued intent without paying; returns the budget released (documented budget release rule). */
 function closeIntent(m: Model, intent: MIntent, status: number): bigint {
   intent.status = status;
-  const budgeted = intent.pending!.budgeted;
-  if (budgeted === 0n) return 0n;
+  m.agent.open -= 1;
+  const epoch = intent.pending!.budgetEpoch;
+  if (epoch === 0) return 0n;
+  // only into the budget window (epoch) the value was counted in
   const b = m.budgets[intent.tier];
-  if (!b || b.windowStart > intent.submittedAt) return 0n;
-  const released = b.spent < budgeted ? b.spent : budgeted;
+  if (!b || m.epochs[intent.tier] !== epoch) return 0n;
+  const value = intent.pending!.value;
+  const released = b.spent < value ? b.spent : value;
   b.spent -= released;
   return released;
 }
@@ -996,12 +1065,17 @@ function settle(ctx: Ctx, m: Model, intent: MIntent, caller: string): string[] {
 function settleOutcome(ctx: Ctx, m: Model, intent: MIntent, caller: string): string[] {
   const id = intent.id;
   if (m.paused) return [`Refused:${id}:0:false:0`];
+  const refuse = (refusal: number) => [`Refused:${id}:${refusal}:true:${closeIntent(m, intent, Status.Refused)}`];
+  // documented: every prohibition is re-checked at execution, as the policy stands then
+  if (m.agent.frozen) return refuse(6);
   const trust = m.trust.get(intent.recipient) ?? Trust.Unknown;
-  if (trust === Trust.Blocked) return [`Refused:${id}:2:true:${closeIntent(m, intent, Status.Refused)}`];
-  if (intent.token === ctx.eurcAddr && !m.eurcAccepted)
-    return [`Refused:${id}:3:true:${closeIntent(m, intent, Status.Refused)}`];
+  if (trust === Trust.Blocked) return refuse(2);
+  if ((m.prohibitedTrust >> trust) & 1) return refuse(5);
+  if (bit(m.prohibitedCats, intent.pending!.category)) return refuse(4);
+  if (intent.token === ctx.eurcAddr && !m.eurcAccepted) return refuse(3);
   if (m.bal.get(balKey(ctx.walletAddr, intent.token))! < intent.amount) return [`Refused:${id}:1:false:0`];
   intent.status = Status.Executed;
+  m.agent.open -= 1;
   pay(ctx, m, intent.token, intent.recipient, intent.amount);
   return [`Executed:${id}:${caller}`];
 }
@@ -1110,12 +1184,14 @@ async function runAction(ctx: Ctx, m: Model, a: Action): Promise<void> {
               amount,
               recipient,
               value: c.value,
-              budgeted: c.budgeted,
               category: a.category,
               tier: c.tier,
               submittedAt: ts,
               notBefore,
               deadline,
+              policyVersion: m.policyVersion,
+              budgetEpoch: c.budgetEpoch,
+              trust: m.trust.get(recipient) ?? Trust.Unknown,
             };
             expect(s.pending, `${label}: pending intent`).to.deep.equal(expected);
             intent.pending = s.pending;
@@ -1320,10 +1396,31 @@ async function runAction(ctx: Ctx, m: Model, a: Action): Promise<void> {
         [i.encodeFunctionData("grantSessionKey", [keyAddr, ctx.agentId, validUntil])],
         false,
       );
+      if (m.agent.frozen) {
+        expectation = { err: "TierGuardActionCallFailed" };
+        break;
+      }
       m.keys.set(keyAddr, validUntil);
       m.ownerNonce += 1n;
       expectation = { events: [] };
       count("grant");
+      break;
+    }
+    case "freeze": {
+      // an owner freezes the agent and passes some of its open intents (bit k of `picks` = the k-th open one)
+      const open = m.intents.filter((x) => x.pending && !decided(x));
+      const passed = open.filter((_, k) => (a.picks >> k) & 1);
+      ts = nextTs(m);
+      const list = passed.map((x) => ({ intentId: x.id, intent: x.pending! }));
+      send = () => w.connect(who(a.by)).freezeAgent(ctx.agentId, list);
+      if (a.by === 3) expectation = { err: "TierGuardNotOwner" };
+      else {
+        m.agent.frozen = true;
+        m.keys.clear();
+        const events = passed.map((x) => `Refused:${x.id}:6:true:${closeIntent(m, x, Status.Refused)}`);
+        expectation = { events };
+        count(`freeze:${passed.length}`);
+      }
       break;
     }
     case "revoke": {
@@ -1372,7 +1469,10 @@ async function runAction(ctx: Ctx, m: Model, a: Action): Promise<void> {
           call = i.encodeFunctionData("setBudget", [ch.tier, ch.max, ch.period]);
           apply = () => {
             const b = m.budgets[ch.tier];
-            if (ch.max === 0n) m.budgets[ch.tier] = null;
+            if (ch.max === 0n) {
+              m.budgets[ch.tier] = null;
+              m.epochs[ch.tier] = (m.epochs[ch.tier] % 0xffffff) + 1;
+            }
             else if (b) m.budgets[ch.tier] = { ...b, max: ch.max, period: ch.period };
             else m.budgets[ch.tier] = { max: ch.max, period: ch.period, windowStart: 0, spent: 0n };
           };
@@ -1389,6 +1489,12 @@ async function runAction(ctx: Ctx, m: Model, a: Action): Promise<void> {
           const vendor = intent ? intent.recipient : ctx.vendors[ch.pick % ctx.vendors.length];
           call = i.encodeFunctionData("setRecipientTrust", [vendor, Trust.Blocked]);
           apply = () => m.trust.set(vendor, Trust.Blocked);
+          break;
+        }
+        case "prohibitKnown": {
+          const mask = m.prohibitedTrust ^ (1 << Trust.Known);
+          call = i.encodeFunctionData("setProhibitions", [m.prohibitedCats, mask]);
+          apply = () => (m.prohibitedTrust = mask);
           break;
         }
         case "eurc": {
@@ -1487,6 +1593,7 @@ describe("TierGuardWallet — properties (fast-check)", function () {
       paused: c0.paused,
       rules: c0.rules,
       budgets: c0.budgets.map((b) => (b.max === 0n ? null : b)),
+      epochs: c0.epochs,
       prohibitedCats: c0.prohibitedCats,
       prohibitedTrust: c0.prohibitedTrust,
       unmatched: c0.unmatched,

@@ -176,7 +176,7 @@ const rulesArb = (tier: 0 | 1 | 2) =>
     maxCount: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.constant(1000)),
     period: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 90 }), fc.constant(3600)),
     minTrust: fc.integer({ min: 0, max: 2 }),
-    window: tier === 2 ? fc.integer({ min: 1, max: 100_000 }) : tier === 1 ? fc.integer({ min: 0, max: 100 }) : fc.constant(0),
+    window: tier === 2 ? fc.integer({ min: 1, max: 100_000 }) : tier === 1 ? fc.integer({ min: 1, max: 100 }) : fc.constant(0),
     grace: tier === 1 ? fc.integer({ min: 1, max: 1000 }) : fc.constant(0),
   });
 const budgetArb = fc.oneof(
@@ -198,7 +198,8 @@ const policyArb = (nRecipients: number, nFixed: number, nFeeds: number) =>
       { weight: 1, arbitrary: fc.constant(1) },
       { weight: 1, arbitrary: fc.integer({ min: 0, max: 7 }) },
     ),
-    unmatched: fc.constantFrom(2, 3),
+    unmatched: fc.constantFrom(2, 2, 3),
+    maxOpen: fc.constantFrom(0, 1, 3, 64),
     budgets: fc.tuple(budgetArb, budgetArb, budgetArb),
     prices: fc.array(
       fc.oneof(
@@ -314,6 +315,7 @@ describe("classify vs preview (differential, real node)", () => {
       );
       calls.push(enc("setProhibitions", [maskOf(prohibited), p.trustMask]));
       calls.push(enc("setUnmatchedTier", [p.unmatched]));
+      calls.push(enc("setMaxOpenIntents", [p.maxOpen]));
       p.budgets.forEach((b, i) => calls.push(enc("setBudget", [i, b.max, b.period])));
       env.fixed.forEach((t, i) => calls.push(enc("configureToken", [t.address, 1, p.prices[i], 0])));
       env.feeds.forEach((t, i) => calls.push(enc("configureToken", [t.address, 2, BigInt(t.feed!.address), p.staleness[i]])));
@@ -464,5 +466,10 @@ describe("classify vs preview (differential, real node)", () => {
     );
     expect(mismatches, mismatches.join("\n")).toEqual([]);
     expect(comparisons).toBeGreaterThanOrEqual(5000);
+    // the limits of the security review's finding 1 are exercised: escalations blocked by the collaborative
+    // frequency or budget (tier 3 with reason 4 or 5) and the open-intents bound (reason 10)
+    const seen = (k: string) => outcomes.get(k) ?? 0;
+    expect(seen("tier3/reason4") + seen("tier3/reason5")).toBeGreaterThan(0);
+    expect(seen("tier3/reason10")).toBeGreaterThan(0);
   });
 });
