@@ -3,8 +3,8 @@
  * steady state (the wallet, the agent and the tokens have all been used before), with the article's
  * 50-character justification. Compared with a bare ERC-20 transfer measured in the same run.
  *
- *   npm run bench:gas              # table
- *   npm run bench:gas -- --json    # JSON object keyed by case
+ *   npm run bench:gas              # table (compiles first)
+ *   npm run bench:gas -- --json    # JSON object keyed by case (gas figures and runtimeBytes)
  */
 import hre from "hardhat";
 import { Tier, Trust, cat, decodeSubmission, deployArticle, ownerAction, signApprovals, usd } from "./lib/article";
@@ -73,6 +73,18 @@ async function main() {
   // Blocked: a gambling payment, recorded and not paid.
   r.blocked = (await submit(usdcAddr, usd("10.00"), vendors.casino, "gambling")).gasUsed;
 
+  // Freeze: one owner revokes the agent's key and voids its 10 queued intents in one call.
+  const queued = [];
+  for (let i = 0; i < 10; i++) {
+    const q = await submit(usdcAddr, usd("1.50"), vendors.compute, "compute");
+    if (q.tier !== Tier.Supervised) throw new Error("expected a supervised intent");
+    queued.push({ intentId: q.intentId, intent: q.pending! });
+  }
+  r.freezeAgent10Queued = await gas(wallet.connect(owners[0]).freezeAgent(d.agentId, queued));
+
+  // EIP-170 caps runtime bytecode at 24,576 bytes; the views live in the TierGuardViews lens.
+  r.runtimeBytes = BigInt((await ethers.provider.getCode(await wallet.getAddress())).length / 2 - 1);
+
   printReport("gas", r, [
     ["autonomousErc20Warm / bareErc20Warm", Number(r.autonomousErc20Warm) / Number(r.bareErc20Warm), 1.75],
     ["autonomousErc20Fresh / bareErc20Fresh", Number(r.autonomousErc20Fresh) / Number(r.bareErc20Fresh), undefined],
@@ -82,6 +94,7 @@ async function main() {
       Number(r.collaborativeSubmit + r.collaborativeExecute2of3),
       150_000,
     ],
+    ["runtimeBytes (EIP-170 limit 24,576)", Number(r.runtimeBytes), 24_576],
   ]);
 }
 

@@ -165,6 +165,18 @@ export const ERROR_DOCS = {
     what: (a) => `unmatched intents cannot go to tier ${a.tier}`,
     fix: "Send unmatched intents to Collaborative (2, owner review) or Prohibited (3).",
   },
+  TierGuardAgentFrozen: {
+    what: (a) => `agent ${a.agentId} is frozen: no session key can be granted to it`,
+    fix: "Close its queued intents, then put unfreezeAgent(agentId) before grantSessionKey in one owner action.",
+  },
+  TierGuardAgentNotFrozen: {
+    what: (a) => `agent ${a.agentId} is not frozen`,
+    fix: "Nothing to undo: remove the unfreezeAgent call (check the agent id).",
+  },
+  TierGuardAgentHasOpenIntents: {
+    what: (a) => `agent ${a.agentId} still has ${a.openIntents} open queued intents`,
+    fix: "Close them first (freezeAgent again with them, or reject / veto / expire them), then unfreeze.",
+  },
   // --- intents
   TierGuardPaused: {
     what: () => "the wallet is paused",

@@ -100,6 +100,8 @@ export interface WalletConfig {
   /** Tier.Collaborative or Tier.Prohibited */
   unmatchedTier: number;
   autoPromote: boolean;
+  /** most open (queued) intents per agent */
+  maxOpenIntents: number;
   tokens: TokenSetting[];
   /** only recipients whose trust is not Unknown matter to the wallet; Unknown entries are kept for the record */
   recipients: RecipientSetting[];
@@ -230,6 +232,7 @@ export function compilePolicy(policy: Policy, options: CompileOptions = {}): Wal
     prohibitions,
     unmatchedTier: policy.unmatched === "prohibited" ? Tier.Prohibited : Tier.Collaborative,
     autoPromote: policy.autoPromote,
+    maxOpenIntents: policy.maxOpenIntentsPerAgent,
     tokens,
     recipients: policy.recipients.map((r) => ({
       address: r.address,

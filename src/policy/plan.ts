@@ -94,6 +94,7 @@ export async function readWalletConfig(client: Client, wallet: Address): Promise
     prohibitions: { categories: settings.prohibitedCategories, trustMask: settings.prohibitedTrust },
     unmatchedTier: settings.unmatchedTier,
     autoPromote: settings.autoPromote,
+    maxOpenIntents: settings.maxOpenIntents,
     tokens: tokenList.map((address, i) => ({
       address: getAddress(address),
       kind: tokenConfigs[i].kind,
@@ -237,6 +238,12 @@ export function diffConfig(current: WalletConfig, target: WalletConfig): PolicyP
   }
   if (current.autoPromote !== target.autoPromote) {
     push(encode({ functionName: "setAutoPromote", args: [target.autoPromote] }), `set autoPromote ${current.autoPromote} -> ${target.autoPromote}`);
+  }
+  if (current.maxOpenIntents !== target.maxOpenIntents) {
+    push(
+      encode({ functionName: "setMaxOpenIntents", args: [target.maxOpenIntents] }),
+      `set maxOpenIntentsPerAgent ${current.maxOpenIntents} -> ${target.maxOpenIntents}`,
+    );
   }
 
   // --- tokens

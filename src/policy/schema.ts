@@ -123,6 +123,8 @@ export interface Policy {
   tiers: PolicyTier[];
   unmatched: "collaborative" | "prohibited";
   autoPromote: boolean;
+  /** most open (queued) intents one agent may have at a time; beyond it, submissions are blocked */
+  maxOpenIntentsPerAgent: number;
 }
 
 /*//////////////////////////////////////////////////////////////
@@ -237,11 +239,23 @@ function checkDuration(v: unknown, max: number): Parsed<string> {
   return ok((v as string).trim());
 }
 
+/** The wallet counts intents per agent and tier in 24 bits. */
+const MAX_COUNT = 2 ** 24 - 1;
+
 function checkCount(v: unknown): Parsed<number> {
   if (typeof v === "string" && /^\d+$/.test(v.trim())) return fail(`"${v}" is a string; write the count as a number: ${v.trim()}`);
   if (typeof v !== "number" || !Number.isInteger(v) || v < 1) return fail(`expected a whole number of 1 or more, got ${describe(v)}`);
-  if (v > MAX_U32) return fail(`${v} is too large (at most ${MAX_U32})`);
+  if (v > MAX_COUNT) return fail(`${v} is too large (at most ${MAX_COUNT})`);
   return ok(v);
+}
+
+/** A supervised veto window of 0 would make supervised payments executable in the next block, unsupervised. */
+function checkVetoWindow(v: unknown): Parsed<string> {
+  const d = parseDuration(v);
+  if (!d.ok && d.error.endsWith("is zero; durations must be positive")) {
+    return fail(`a veto window of ${describe(v)} lets the agent execute supervised payments in the next block, with no time to veto; set vetoWindow to at least 1s (for example 30s)`);
+  }
+  return checkDuration(v, MAX_U32);
 }
 
 function checkOneOf<T extends string>(v: unknown, allowed: readonly T[], what: string): Parsed<T> {
@@ -351,7 +365,7 @@ const autonomousSchema = z.strictObject({
 const supervisedSchema = z.strictObject({
   name: z.literal("supervised"),
   conditions: conditionsSchema,
-  vetoWindow: duration(),
+  vetoWindow: leaf(checkVetoWindow),
   grace: duration(MAX_U24).default("24h"),
   timeout: noTimeout("supervised", " (it has vetoWindow and grace)"),
   ...tierInfo("supervised"),
@@ -490,6 +504,11 @@ export const policySchema = z.strictObject({
   autoPromote: leaf((v) =>
     typeof v === "boolean" ? ok(v) : fail(`expected true or false, got ${describe(v)}`),
   ).default(false),
+  maxOpenIntentsPerAgent: leaf((v) =>
+    typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 65535
+      ? ok(v)
+      : fail(`expected the most open (queued) intents one agent may have, a whole number from 0 to 65535, got ${describe(v)}`),
+  ).default(64),
 });
 
 /*//////////////////////////////////////////////////////////////
@@ -668,7 +687,7 @@ const KEYS = [
   "name", "description", "reference", "currency", "decimals", "owners", "threshold", "categories", "tokens",
   "address", "price", "fixed", "feed", "maxStaleness", "recipients", "trust", "label", "tiers", "conditions",
   "maxAmount", "recipientTrust", "frequency", "budget", "max", "per", "approval", "vetoWindow", "grace", "timeout",
-  "audit", "micaCompliance", "alert", "unmatched", "autoPromote",
+  "audit", "micaCompliance", "alert", "unmatched", "autoPromote", "maxOpenIntentsPerAgent",
 ];
 
 function fromIssue(issue: z.core.$ZodIssue, raw: unknown): RawProblem[] {

@@ -301,15 +301,26 @@ describe("classify: frequency windows (fixed, end exclusive)", () => {
     expect(run(i, withAgent({ start0: T0, count0: 5000, start2: T0, count2: 99 }), T0 + 1).tier).toBe(Tier.Supervised);
   });
 
-  it("collaborative: 5 per day, then the unmatched tier", () => {
+  it("collaborative: 5 per day, then blocked: escalating as unmatched would exceed the same frequency", () => {
     const i = pay("89", vendors.analysisAgent, "agent_hire");
     const full = withAgent({ start2: T0, count2: 5 });
     expect(run(i, full, T0 + 24 * HOUR - 1)).toMatchObject({
-      tier: Tier.Collaborative,
-      reason: Reason.NoTierMatched,
+      tier: Tier.Prohibited,
+      reason: Reason.FrequencyExceeded,
       misses: misses(1, 1, Reason.FrequencyExceeded),
     });
     expect(run(i, full, T0 + 24 * HOUR)).toMatchObject({ tier: Tier.Collaborative, reason: Reason.Matched });
+  });
+});
+
+describe("classify: open intents per agent", () => {
+  it("blocks a queued-tier intent at maxOpenIntents open intents (TooManyOpenIntents), not an autonomous one", () => {
+    const burst = pay("47", vendors.compute, "compute");
+    const bounded = (open: number) =>
+      article({ settings: { ...article().settings, maxOpenIntents: 2 }, agents: { [AGENT]: { ...zeroAgent(), openIntents: open } } });
+    expect(run(burst, bounded(1)).tier).toBe(Tier.Supervised);
+    expect(run(burst, bounded(2))).toMatchObject({ tier: Tier.Prohibited, reason: Reason.TooManyOpenIntents });
+    expect(run(pay("0.02", vendors.embeddings, "embeddings"), bounded(2)).tier).toBe(Tier.Autonomous);
   });
 });
 

@@ -448,6 +448,20 @@ describe("pause, owner actions and session keys", () => {
     expect(notOwner.errorName).toBe("TierGuardNotOwner");
   });
 
+  it("freezes an agent at once: its key is revoked and every queued intent of it voided", async () => {
+    const agent = agentClient();
+    const burst = await agent.authorize({ amount: "47.00", category: "compute", recipient: compute, justification: "GPU" });
+    const hire = await agent.authorize({ amount: "89.00", category: "agent_hire", recipient: analysisAgent, justification: "x" });
+    const { voided } = await ownerClient(2).freezeAgent(await agent.agentId());
+    expect([...voided].sort()).toEqual([burst.intentId, hire.intentId].sort());
+    expect(await agent.waitForDecision(burst.intentId)).toBe("refused");
+    expect(await ownerClient(0).pending()).toEqual([]);
+    const after = await failure<ContractError>(() =>
+      agent.authorize({ amount: "0.02", category: "embeddings", recipient: embeddings, justification: "x" }),
+    );
+    expect(after.errorName).toBe("TierGuardNotSessionKey");
+  });
+
   it("reports an expired key with what to do", async () => {
     const key = account(4);
     const validUntil = (await chainNow()) + 100;

@@ -106,6 +106,10 @@ export interface WalletState {
   prohibitions: { categories: bigint; trustMask: number };
   unmatchedTier: number;
   autoPromote: boolean;
+  /** most open (queued) intents per agent (a new wallet: 64) */
+  maxOpenIntents: number;
+  /** agents frozen by an owner and not unfrozen since */
+  frozenAgents: Hex[];
   policyVersion: number;
   /** every intent seen, in submission order */
   intents: IntentState[];
@@ -130,11 +134,14 @@ export const CONFIG_EVENTS = [
   "ProhibitionsSet",
   "UnmatchedTierSet",
   "AutoPromoteSet",
+  "MaxOpenIntentsSet",
   "TokenConfigured",
   "TokenRemoved",
   "RecipientTrustSet",
   "SessionKeyGranted",
   "SessionKeyRevoked",
+  "AgentFrozen",
+  "AgentUnfrozen",
 ] as const;
 export type ConfigEventName = (typeof CONFIG_EVENTS)[number];
 
@@ -239,6 +246,8 @@ export function buildState(logs: readonly StoredLog[], opts: { wallet: Address; 
   let prohibitions = { categories: 0n, trustMask: 0 };
   let unmatchedTier = 3;
   let autoPromote = false;
+  let maxOpenIntents = 64;
+  const frozen = new Map<string, Hex>();
   let policyVersion = 0;
   const intents = new Map<string, IntentState>();
   const intent = (id: Hex): IntentState => {
@@ -341,6 +350,17 @@ export function buildState(logs: readonly StoredLog[], opts: { wallet: Address; 
       case "AutoPromoteSet":
         autoPromote = a.enabled as boolean;
         version(a.policyVersion);
+        break;
+      case "MaxOpenIntentsSet":
+        maxOpenIntents = Number(a.maxOpenIntents);
+        version(a.policyVersion);
+        break;
+      case "AgentFrozen":
+        frozen.set(key(a.agentId as string), a.agentId as Hex);
+        actors.set(key(a.by as string), a.by as Address);
+        break;
+      case "AgentUnfrozen":
+        frozen.delete(key(a.agentId as string));
         break;
       case "TokenConfigured": {
         const c = a.config as TokenConfigState;
@@ -458,6 +478,8 @@ export function buildState(logs: readonly StoredLog[], opts: { wallet: Address; 
     prohibitions,
     unmatchedTier,
     autoPromote,
+    maxOpenIntents,
+    frozenAgents: [...frozen.values()],
     policyVersion,
     intents: intentList,
     waiting: intentList.filter((t) => t.contractStatus !== 0),
@@ -538,6 +560,12 @@ function summarize(event: ConfigEventName, a: Record<string, unknown>): string {
       return `unmatched intents go to ${TIER(Number(a.tier))}`;
     case "AutoPromoteSet":
       return `auto-promotion ${a.enabled ? "on" : "off"}`;
+    case "MaxOpenIntentsSet":
+      return `at most ${a.maxOpenIntents} open intents per agent`;
+    case "AgentFrozen":
+      return `agent ${a.agentId} frozen by ${a.by}: ${a.keysRevoked} keys revoked, ${a.intentsVoided} queued intents voided`;
+    case "AgentUnfrozen":
+      return `agent ${a.agentId} unfrozen`;
     case "TokenConfigured": {
       const c = a.config as TokenConfigState;
       return `token ${a.token} accepted (${PRICE_KINDS[Number(c.kind)] ?? c.kind} price, ${c.decimals} decimals)`;
