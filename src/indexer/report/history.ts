@@ -38,6 +38,7 @@ export function walletConfigOf(s: WalletState): WalletConfig {
     prohibitions: s.prohibitions,
     unmatchedTier: s.unmatchedTier,
     autoPromote: s.autoPromote,
+    maxOpenIntents: s.maxOpenIntents,
     tokens: s.tokens.map((t) => ({ address: t.token, kind: t.config.kind, source: t.config.source, maxStaleness: t.config.maxStaleness })),
     recipients: s.recipients.map((r) => ({ address: r.recipient, trust: r.trust })),
   };
@@ -51,7 +52,10 @@ const CONFIG = new Set<string>(CONFIG_EVENTS);
 /** Events that start a new snapshot: the policy, owners, threshold, guardians (keys, pauses and automatic trust
  * promotions change no label and would only multiply snapshots). */
 const SNAPSHOT_EVENTS = new Set<string>(
-  CONFIG_EVENTS.filter((e) => !["OwnerActionExecuted", "Paused", "Unpaused", "SessionKeyGranted", "SessionKeyRevoked"].includes(e)),
+  CONFIG_EVENTS.filter(
+    (e) =>
+      !["OwnerActionExecuted", "Paused", "Unpaused", "SessionKeyGranted", "SessionKeyRevoked", "AgentFrozen", "AgentUnfrozen"].includes(e),
+  ),
 );
 const startsSnapshot = (l: StoredLog) => SNAPSHOT_EVENTS.has(l.event) && !(l.event === "RecipientTrustSet" && l.args.automatic === true);
 
