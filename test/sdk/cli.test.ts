@@ -265,6 +265,23 @@ describe("tierguard end to end", () => {
     expect(json(shown).result).toMatchObject({ tier: "collaborative", decision: "executed", status: "None", value: "89.00", categoryName: "agent_hire" });
   });
 
+  it("removing a category from the middle of the list needs --allow-remove-categories and never relabels the paid hire", async () => {
+    const text = readFileSync(EXAMPLE, "utf8")
+      .replace(/^ {2}- search .*\n/m, "")
+      .replace("categories: [api_calls, embeddings, search]", "categories: [api_calls, embeddings]");
+    writeFileSync(path.join(dir, "no-search.yaml"), text);
+    const refused = await cli(["policy", "plan", "no-search.yaml"], { cwd: dir });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/"search" \(id 2\) is defined on the wallet but not listed/);
+    expect(refused.stderr).toMatch(/--allow-remove-categories/);
+    const applied = await cli(["policy", "apply", "no-search.yaml", "--allow-remove-categories"], { cwd: dir, env: OWNERS });
+    expect(applied.code).toBe(0);
+    expect(applied.stdout).toMatch(/remove category 2 search \(id 2 is retired, not renumbered/);
+    expect(applied.stdout).not.toMatch(/rename category/);
+    const shown = await cli(["intent", "show", intentId, "--json"], { cwd: dir });
+    expect(json(shown).result).toMatchObject({ category: 6, categoryName: "agent_hire", value: "89.00", decision: "executed", policyVersion: 1 });
+  });
+
   it("bad input: missing config, unreachable RPC, unknown intent, malformed policy file name, wrong key", async () => {
     const empty = mkdtempSync(path.join(os.tmpdir(), "tierguard-empty-"));
     const [noConfig, noWallet, unreachable, unknownIntent, wrongKey, missingFile, usageErr] = await Promise.all([

@@ -68,6 +68,7 @@ beforeAll(async () => {
   tx.withdraw = await apply([ownerCalls.withdraw(usdc, account(9).address, 250_000n * 10n ** 6n)]);
   tx.pause = (await ownerClient(2).pause()).txHash;
   tx.unpause = await apply(ownerClient(0).unpauseCalls());
+  tx.freeze = (await ownerClient(1).freezeAgent("procurement-agent-prod")).txHash;
 
   db = new PGlite();
   const store = await openStore(db);
@@ -120,7 +121,13 @@ describe("governance section", () => {
       ["paused", [owners[2].address]],
       ["unpaused", two],
     ]);
-    expect(g.keys).toMatchObject([{ kind: "granted", agent: "procurement-agent-prod", key: agentKey.address, by: two }]);
+    expect(g.keys).toMatchObject([
+      { kind: "granted", agent: "procurement-agent-prod", key: agentKey.address, by: two },
+      { kind: "revoked", agent: "procurement-agent-prod", key: agentKey.address, by: [owners[1].address] },
+      { kind: "agent frozen", agent: "procurement-agent-prod", key: null, by: [owners[1].address] },
+    ]);
+    expect(byTx(tx.freeze)).toMatchObject({ action: `single-owner call by ${owners[1].address}` });
+    expect(byTx(tx.freeze).changes).toContain("freeze agent procurement-agent-prod: 1 keys revoked, 0 queued intents voided");
     expect(g.funds.map((f) => [f.kind, f.currency, f.amountFormatted, f.counterparty])).toEqual([
       ["deposit", "ETH", "3", owners[2].address],
       ["withdrawal", "USDC", "250000", account(9).address],

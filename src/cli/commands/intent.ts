@@ -1,11 +1,33 @@
 /** `tierguard intent show|execute|expire`: one intent, its history, and the calls anyone may make on it. */
-import type { Hex } from "viem";
+import { getAbiItem, type Address, type Hex, type PublicClient } from "viem";
+import { tierGuardWalletAbi } from "../../abi/TierGuardWallet";
 import { formatDecimal } from "../../policy/units";
 import { decisionFrom, decodeMisses, lifecycleLogs, readIntentStatus, REASON_NAMES, SUBMIT_STATUS } from "../../client/intents";
 import { anyAccount } from "../connection";
 import { ownerClientFor, readWallet, requireIntent, type Context, type Output } from "../context";
 import { bytes32Name, iso, rows, settleLines } from "../format";
 import type { CommandArgs } from "../spec";
+
+/**
+ * A category's name as it was at `block`: the latest `CategoryDefined` of that id up to the block (the name
+ * may have changed since; the record keeps the one it was submitted under). Falls back to today's name.
+ */
+async function categoryNameAt(ctx: Context, publicClient: PublicClient, wallet: Address, id: number, block: bigint): Promise<string> {
+  try {
+    const logs = await publicClient.getLogs({
+      address: wallet,
+      event: getAbiItem({ abi: tierGuardWalletAbi, name: "CategoryDefined" }),
+      args: { category: id },
+      fromBlock: ctx.settings.fromBlock,
+      toBlock: block,
+    });
+    const last = logs.at(-1);
+    if (last?.args.name) return bytes32Name(last.args.name);
+  } catch {
+    // a node that refuses the range: today's name below
+  }
+  return readWallet<Hex>(ctx, "categoryName", [id]).then(bytes32Name, () => String(id));
+}
 
 export async function intentShow(args: CommandArgs<"intent show">, ctx: Context): Promise<Output> {
   const sub = await requireIntent(ctx, args.intentId);
@@ -14,7 +36,7 @@ export async function intentShow(args: CommandArgs<"intent show">, ctx: Context)
   const [events, status, categoryName] = await Promise.all([
     lifecycleLogs(c.publicClient, wallet, { intentId: args.intentId, fromBlock: sub.blockNumber }),
     readIntentStatus(c.publicClient, wallet, args.intentId),
-    readWallet<Hex>(ctx, "categoryName", [d.category]).then(bytes32Name, () => String(d.category)),
+    categoryNameAt(ctx, c.publicClient, wallet, d.category, sub.blockNumber),
   ]);
   const decision =
     sub.tier === "autonomous" ? "executed" : sub.tier === "prohibited" ? "blocked" : (decisionFrom(events, args.intentId)?.decision ?? "waiting");
@@ -34,7 +56,8 @@ export async function intentShow(args: CommandArgs<"intent show">, ctx: Context)
       ["amount", `${sub.args.amount} (smallest unit) of ${sub.args.token}`],
       ["value", formatDecimal(d.value)],
       ["recipient", sub.args.recipient],
-      ["category", `${categoryName} (${d.category})`],
+      ["category", `${categoryName} (${d.category}, as named at block ${sub.blockNumber})`],
+      ["policy version", String(d.policyVersion)],
       ["reason", REASON_NAMES[d.reason]],
       ["misses", decodeMisses(d.misses).map((m) => `${m.tier}: ${m.reason}`).join(", ") || "none"],
       ["justification", sub.args.justification],
@@ -59,6 +82,7 @@ export async function intentShow(args: CommandArgs<"intent show">, ctx: Context)
       recipient: sub.args.recipient,
       category: d.category,
       categoryName,
+      policyVersion: d.policyVersion,
       reason: REASON_NAMES[d.reason],
       misses: decodeMisses(d.misses),
       justification: sub.args.justification,

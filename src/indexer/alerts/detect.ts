@@ -3,8 +3,9 @@
  * (category names, policy version, each tier's budget window) travels in a `DetectorState` that the outbox
  * stores beside its cursor, so a restart resumes exactly where the last committed batch ended.
  *
- * Kinds: a blocked attempt (critical), a veto, a withdrawal, a pause (critical) and an unpause, a policy change
- * (one alert per transaction, with every change it made), and a tier's budget crossing 80% and 100% of its max.
+ * Kinds: a blocked attempt (critical), a veto, a withdrawal, a pause (critical) and an unpause, a frozen agent
+ * (critical), a policy change (one alert per owner action, with every change it made), and a tier's budget
+ * crossing 80% and 100% of its max.
  * Every alert names the log it comes from; its `key` (kind + that log's identity, block hash included) makes
  * producing it twice impossible and tells a reorged-away alert from the new branch's one.
  */
@@ -22,6 +23,7 @@ export type AlertKind =
   | "unpaused"
   | "policy_changed"
   | "budget_threshold"
+  | "agent_frozen"
   | "retracted";
 
 export type AlertSeverity = "critical" | "warning" | "info";
@@ -101,6 +103,7 @@ const POLICY_EVENTS = new Set([
   "ProhibitionsSet",
   "UnmatchedTierSet",
   "AutoPromoteSet",
+  "MaxOpenIntentsSet",
   "TokenConfigured",
   "TokenRemoved",
   "OwnerAdded",
@@ -132,6 +135,8 @@ function changeLine(event: string, a: Record<string, unknown>, categories: Recor
       return `unmatched intents go to ${TIER_TITLE(Number(a.tier))}`;
     case "AutoPromoteSet":
       return `auto-promotion ${a.enabled ? "on" : "off"}`;
+    case "MaxOpenIntentsSet":
+      return `at most ${a.maxOpenIntents} open intents per agent`;
     case "TokenConfigured":
       return `token ${a.token} configured`;
     case "TokenRemoved":
@@ -269,6 +274,20 @@ export function detectAlerts(
               recipient: a.to as Address,
               details: { token, amount: String(a.amount) },
               message: `withdrawal of ${a.amount} ${token === "0x0000000000000000000000000000000000000000" ? "wei (ETH)" : `units of token ${token}`} to ${a.to}`,
+            }),
+          );
+        }
+        break;
+      case "AgentFrozen":
+        if (emit) {
+          const agentId = a.agentId as Hex;
+          alerts.push(
+            make(l, "agent_frozen", "critical", {
+              agentId,
+              agent: agentLabel(agentId),
+              by: a.by as Address,
+              details: { keysRevoked: String(a.keysRevoked), intentsVoided: String(a.intentsVoided) },
+              message: `agent ${agentLabel(agentId)} frozen by ${a.by}: ${a.keysRevoked} keys revoked, ${a.intentsVoided} queued intents voided`,
             }),
           );
         }

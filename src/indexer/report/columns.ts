@@ -201,7 +201,7 @@ export function reportTables(report: AuditReport) {
   type KeyRow = Governance["keys"][number];
   const keys: Table<KeyRow> = {
     id: "keys",
-    title: "Session keys granted and revoked",
+    title: "Session keys granted and revoked, agents frozen",
     rows: (r) => r.governance.keys,
     columns: [
       col("at", "Time", "text", (k) => k.atUtc),

@@ -16,7 +16,7 @@ export interface GovernanceAction {
   atUtc: string;
   txHash: Hex;
   blockNumber: bigint;
-  /** `owner action #n` (M-of-N signed) or the single-owner call (pause, key revocation) */
+  /** `owner action #n` (M-of-N signed), a single-owner call (pause, key revocation), `wallet deployment`, or an automatic trust promotion */
   action: string;
   /** owner-action nonce, null for a single-owner call */
   nonce: string | null;
@@ -57,7 +57,18 @@ export interface Governance {
   /** configuration transactions in the period, in chain order */
   actions: GovernanceAction[];
   pauses: { kind: "paused" | "unpaused"; by: Address[]; at: number; atUtc: string; txHash: Hex }[];
-  keys: { kind: "granted" | "revoked"; agentId: Hex; agent: string; key: Address; validUntilUtc: string | null; by: Address[]; at: number; atUtc: string; txHash: Hex }[];
+  /** session keys granted and revoked, and agents frozen (every key revoked, queued intents voided) and unfrozen */
+  keys: {
+    kind: "granted" | "revoked" | "agent frozen" | "agent unfrozen";
+    agentId: Hex;
+    agent: string;
+    key: Address | null;
+    validUntilUtc: string | null;
+    by: Address[];
+    at: number;
+    atUtc: string;
+    txHash: Hex;
+  }[];
   funds: FundMovement[];
 }
 
@@ -126,6 +137,19 @@ export function buildGovernance(opts: {
           changes.push(`revoke session key ${a.key} of agent ${labels.agent(agentId)}`);
           break;
         }
+        case "AgentFrozen": {
+          const agentId = a.agentId as Hex;
+          if (!action) single = a.by as Address;
+          keys.push({ kind: "agent frozen", agentId, agent: labels.agent(agentId), key: null, validUntilUtc: null, by: action ? signers : [a.by as Address], ...at });
+          changes.push(`freeze agent ${labels.agent(agentId)}: ${a.keysRevoked} keys revoked, ${a.intentsVoided} queued intents voided`);
+          break;
+        }
+        case "AgentUnfrozen": {
+          const agentId = a.agentId as Hex;
+          keys.push({ kind: "agent unfrozen", agentId, agent: labels.agent(agentId), key: null, validUntilUtc: null, by: signers, ...at });
+          changes.push(`unfreeze agent ${labels.agent(agentId)}`);
+          break;
+        }
         case "Deposited":
         case "Withdrawn": {
           const token = (d.eventName === "Deposited" ? zeroAddress : a.token) as Address;
@@ -159,7 +183,15 @@ export function buildGovernance(opts: {
       atUtc: isoUtc(first.timestamp),
       txHash: first.txHash,
       blockNumber: first.blockNumber,
-      action: action ? `owner action #${action.args.nonce}` : single ? `single-owner call by ${single}` : "call",
+      action: action
+        ? `owner action #${action.args.nonce}`
+        : single
+          ? `single-owner call by ${single}`
+          : decoded.some((d) => d.eventName === "OwnerAdded")
+            ? "wallet deployment"
+            : decoded.every((d) => d.eventName === "RecipientTrustSet" && d.args.automatic)
+              ? "automatic trust promotion (an approved payment)"
+              : "call",
       nonce: action ? String(action.args.nonce) : null,
       signers: action ? signers : single ? [single] : [],
       policyVersion: after.policyVersion,
@@ -167,8 +199,7 @@ export function buildGovernance(opts: {
     });
   }
 
-  const end = history.at(BigInt(Number.MAX_SAFE_INTEGER)).state;
-  const endState = [...history.snapshots].reverse().find((s) => s.timestamp < opts.to)?.state ?? end;
+  const endState = [...history.snapshots].reverse().find((s) => s.timestamp < opts.to)?.state ?? history.snapshots[0].state;
   const withLabel = (address: Address) => ({ address, label: labels.address(address) });
   const lastPause = sorted.filter((l) => (l.event === "Paused" || l.event === "Unpaused") && l.timestamp < opts.to).at(-1);
   return {
