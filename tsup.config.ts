@@ -7,7 +7,7 @@ import { defineConfig } from "tsup";
 
 export default defineConfig([
   {
-    entry: { index: "src/index.ts", "indexer/index": "src/indexer/index.ts" },
+    entry: { index: "src/index.ts", "indexer/index": "src/indexer/index.ts", "mcp/index": "src/mcp/index.ts" },
     outDir: "dist",
     format: ["esm", "cjs"],
     outExtension: ({ format }) => ({ js: format === "esm" ? ".mjs" : ".cjs" }),

@@ -38,7 +38,7 @@ export type { ClassifyInput, ClassifyResult, ClassifierState, ClassifyErrorCode 
 
 // Clients
 export { createAgentClient } from "./client/agent";
-export type { AgentClient, AgentClientConfig, AuthorizeParams, AuthorizeResult } from "./client/agent";
+export type { AgentClient, AgentClientConfig, AuthorizeParams, AuthorizeResult, PreviewResult } from "./client/agent";
 export { parseAmount, toAgentId } from "./client/agent";
 export { createOwnerClient, ownerCalls, encodeWalletCall } from "./client/owner";
 export type { OwnerClient, OwnerClientConfig, PendingItem } from "./client/owner";

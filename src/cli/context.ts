@@ -20,6 +20,8 @@ export interface Output {
   text: string[];
   /** the same for machines (`--json`) */
   json: unknown;
+  /** print nothing (the command used stdout itself, e.g. as a protocol channel) */
+  silent?: boolean;
 }
 
 /** What a command may use; everything is lazy so that offline commands never touch the network. */

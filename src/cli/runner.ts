@@ -105,6 +105,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     const [{ Context }, { execute }] = await Promise.all([import("./context"), import("./commands/index")]);
     const ctx = new Context(parsed.globals, io.env, io.cwd);
     const out = await execute(parsed, ctx);
+    if (out.silent) return EXIT.ok;
     io.stdout(json ? `${toJson({ ok: true, command: parsed.name, result: out.json })}\n` : `${out.text.join("\n")}\n`);
     return EXIT.ok;
   } catch (e) {

@@ -523,6 +523,22 @@ export const COMMANDS = {
     }),
   }),
 
+  mcp: define({
+    summary: "MCP server on stdio for an agent: tools quote, pay, intent_status and limits, paying with the agent's session key",
+    details: [
+      "For MCP clients such as Claude Desktop or Cursor: they start it and talk JSON-RPC over stdin/stdout.",
+      "There is no tool to approve, veto, reject, pause or change the policy: an agent cannot govern itself.",
+      "Logs go to stderr; the agent key comes from TIERGUARD_AGENT_KEY or --key-file, never from argv.",
+    ],
+    positionals: [],
+    options: {
+      token: { type: "string", value: "<address|NAME>", desc: "default token for payments (default: config `token`, or the wallet's only token)" },
+    },
+    examples: ["TIERGUARD_AGENT_KEY=0x.. tierguard mcp --config tierguard.json"],
+    needs: ["rpc", "wallet", "agent key"],
+    schema: z.object({ token: z.string().min(1).optional() }),
+  }),
+
   demo: define({
     summary: "the article's story end to end on a local chain (starts a hardhat node unless --rpc is given), then the audit reports",
     details: [

@@ -27,6 +27,7 @@ import {
   settleResultFrom,
   submissionFromReceipt,
   SUBMIT_STATUS,
+  TIER_NAMES,
   type Decision,
   type Miss,
   type PendingIntent,
@@ -87,6 +88,20 @@ export interface AuthorizeResult {
   submittedAt: Date;
   /** the queued intent's fields (supervised, collaborative) */
   pending?: PendingIntent;
+}
+
+/** What `preview` says the wallet would decide now, with the resolved intent fields. */
+export interface PreviewResult {
+  tier: TierName;
+  reason: ReasonName;
+  misses: Miss[];
+  /** value in reference units (6 decimals) */
+  value: bigint;
+  token: Address;
+  /** in the token's smallest unit */
+  amount: bigint;
+  recipient: Address;
+  category: number;
 }
 
 export const MAX_JUSTIFICATION_BYTES = 512;
@@ -230,8 +245,8 @@ export function createAgentClient(config: AgentClientConfig) {
     return grant.agentId;
   }
 
-  /** Submits a payment intent; the wallet classifies it and pays, queues or blocks it. */
-  async function authorize(p: AuthorizeParams): Promise<AuthorizeResult> {
+  /** Checks an intent's fields and resolves its token, amount (smallest unit), recipient and category id. */
+  async function prepare(p: AuthorizeParams) {
     const token = p.token ?? config.token;
     if (token === undefined)
       throw new InvalidInputError(
@@ -263,10 +278,30 @@ export function createAgentClient(config: AgentClientConfig) {
       categoryId(p.category),
     ]);
     if (amount <= 0n) throw new InvalidInputError("amount", "the amount must be positive");
+    return { token: getAddress(token), amount, recipient: getAddress(p.recipient), category };
+  }
 
-    const recipient = getAddress(p.recipient);
+  /**
+   * What the wallet would decide for this intent now (its `preview`), without sending anything: tier, reason,
+   * the tiers tried before and why each missed, and the value in the reference currency.
+   */
+  async function preview(p: AuthorizeParams): Promise<PreviewResult> {
+    const x = await prepare(p);
+    const [tier, reason, misses, value] = await read<readonly [number, number, number, bigint]>("preview", [
+      await agentId(),
+      x.token,
+      x.amount,
+      x.recipient,
+      x.category,
+    ]);
+    return { ...x, tier: TIER_NAMES[tier], reason: REASON_NAMES[reason], misses: decodeMisses(misses), value };
+  }
+
+  /** Submits a payment intent; the wallet classifies it and pays, queues or blocks it. */
+  async function authorize(p: AuthorizeParams): Promise<AuthorizeResult> {
+    const { token, amount, recipient, category } = await prepare(p);
     const { hash, receipt } = await sendWalletTx({ publicClient, walletClient, wallet, retry }, "spend", [
-      getAddress(token),
+      token,
       amount,
       recipient,
       category,
@@ -338,6 +373,7 @@ export function createAgentClient(config: AgentClientConfig) {
     address: accountOf(walletClient, "agent").address,
     agentId,
     categories,
+    preview,
     authorize,
     waitForDecision,
     execute,

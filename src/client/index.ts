@@ -1,6 +1,6 @@
 /** TierGuard client SDK: agent and owner clients, intent decoding, EIP-712 signing, error decoding. */
 export { createAgentClient, parseAmount, toAgentId, MAX_JUSTIFICATION_BYTES } from "./agent";
-export type { AgentClient, AgentClientConfig, AuthorizeParams, AuthorizeResult } from "./agent";
+export type { AgentClient, AgentClientConfig, AuthorizeParams, AuthorizeResult, PreviewResult } from "./agent";
 export { createOwnerClient, encodeWalletCall, ownerCalls } from "./owner";
 export type { OwnerClient, OwnerClientConfig, PendingItem, PendingStatus, SignedOwnerAction, TimeInput } from "./owner";
 export * from "./intents";

@@ -8,7 +8,8 @@ import { ConfigError } from "../errors";
 import { iso, rows } from "../format";
 import type { CommandArgs } from "../spec";
 
-async function resolveToken(ctx: Context, given: string | undefined): Promise<Address> {
+/** The token a command pays in: --token (an address or a name from the config's vars), the config's, or the wallet's only one. */
+export async function resolveToken(ctx: Context, given: string | undefined): Promise<Address> {
   const name = given ?? ctx.settings.token;
   if (name !== undefined) {
     if (isAddress(name, { strict: false })) return getAddress(name);

@@ -52,7 +52,7 @@ const freePort = () =>
   });
 
 /** Starts `hardhat node` on 127.0.0.1 (a free port) and waits until it answers. */
-async function startNode(): Promise<{ url: string; stop: () => Promise<void> }> {
+export async function startNode(): Promise<{ url: string; stop: () => Promise<void> }> {
   const bin = path.join(ROOT, "node_modules", ".bin", "hardhat");
   if (!existsSync(bin)) {
     throw new ConfigError(`cannot start a local chain: ${bin} is missing`, { fix: "run npm install in the TierGuard package, or pass --rpc <url> of a local node" });

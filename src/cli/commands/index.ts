@@ -10,6 +10,7 @@ import { keysGrant, keysList, keysRevoke } from "./keys";
 import { agentAuthorize } from "./agent";
 import { closer, ownerApprove, ownerPause, ownerPending, ownerSign, ownerSubmitSignatures, ownerUnpause } from "./owner";
 import { intentExecute, intentExpire, intentShow } from "./intent";
+import { mcp } from "./mcp";
 
 type Handler<K extends CommandName> = (args: CommandArgs<K>, ctx: Context) => Promise<Output>;
 type Handlers = { [K in CommandName]: Handler<K> };
@@ -41,6 +42,7 @@ export const HANDLERS: Handlers = {
   "audit follow": auditFollow,
   "audit serve": auditServe,
   console: consoleCommand,
+  mcp,
   demo,
 };
 
