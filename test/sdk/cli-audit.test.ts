@@ -41,6 +41,12 @@ describe("audit and demo arguments", () => {
     expect(parseArgs(["demo"])).toMatchObject({ name: "demo", args: { out: "tierguard-demo" } });
     expect(() => parseArgs(["audit", "report", "--format", "pdf"])).toThrow(UsageError);
     expect(() => parseArgs(["audit", "serve", "--port", "x"])).toThrow(UsageError);
+    expect(parseArgs(["audit", "report", "--policy", "examples/policy.yaml", "--var", "USDC=0x1"])).toMatchObject({
+      args: { policy: "examples/policy.yaml", var: { USDC: "0x1" } },
+    });
+    expect(parseArgs(["audit", "follow"])).toMatchObject({ args: { from: "start" } });
+    expect(parseArgs(["audit", "follow", "--from", "now"])).toMatchObject({ args: { from: "now" } });
+    expect(() => parseArgs(["audit", "follow", "--from", "yesterday"])).toThrow(/must be start or now/);
   });
 });
 
