@@ -13,9 +13,12 @@ import {Words} from "./libraries/Words.sol";
 /// @title TierGuardWallet
 /// @notice A wallet whose agents pay only along the approval path of each payment's autonomy tier.
 /// Agents hold session keys and can do exactly one thing: `spend` a payment intent. There is no generic
-/// execute: the wallet only ever calls `transfer` on an accepted token or sends ETH to a recipient.
+/// execute: funds leave only by `transfer` of an accepted token or an ETH send, to an intent's recipient (or
+/// by the owners' M-of-N `withdraw`). Other external calls: `decimals()` of tokens and feeds when owners
+/// configure them, a feed's `latestRoundData()` to value a payment, an owner contract's `isValidSignature`.
 /// @dev Composition: `WalletStorage` (state) <- `OwnerManager` (owners, signatures, pause) and
-/// `Classifier` <- `PolicyManager` (policy, keys, views) <- this contract (intents and funds).
+/// `Classifier` <- `PolicyManager` (policy, keys) <- this contract (intents and funds). The views are in the
+/// `TierGuardViews` lens, served through the fallback.
 contract TierGuardWallet is OwnerManager, PolicyManager {
     using SafeERC20 for IERC20;
     using EnumerableSet for EnumerableSet.AddressSet;
@@ -104,10 +107,24 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
         }
         if (tier == Tier.Prohibited) {
             status = Status.Blocked;
+            _countBlocked(agentId);
         } else {
             (status, details) = _queue(intentId, agentId, token, amount, recipient, details);
         }
         emit IntentSubmitted(intentId, agentId, recipient, msg.sender, token, amount, details, justification);
+    }
+
+    /// @dev Counts a blocked attempt in the agent's fixed 24-hour window. Past the policy's cap the call reverts:
+    /// the attempts up to the cap are all recorded, and an agent cannot flood the audit trail and the alerts.
+    function _countBlocked(bytes32 agentId) private {
+        uint256 max = (_settings >> Words.S_MAX_BLOCKED) & Words.M16;
+        if (max == 0) return;
+        uint256 w = _blockedAttempts[agentId];
+        uint256 start = w & Words.M40;
+        uint256 count = w >> 40;
+        if (block.timestamp >= start + BLOCKED_WINDOW) (start, count) = (block.timestamp, 0);
+        if (count >= max) revert TierGuardTooManyBlockedAttempts(agentId, max);
+        _blockedAttempts[agentId] = start | ((count + 1) << 40);
     }
 
     /// @dev Stores a supervised or collaborative intent's commitment; returns its status and completed details.

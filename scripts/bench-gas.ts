@@ -70,7 +70,8 @@ async function main() {
     wallet.connect(signers[6]).approveBySignatures(col.intentId, col.pending!, sigs),
   );
 
-  // Blocked: a gambling payment, recorded and not paid.
+  // Blocked: a gambling payment, recorded and not paid (after a first one opened the agent's blocked-attempt window).
+  await submit(usdcAddr, usd("10.00"), vendors.casino, "gambling");
   r.blocked = (await submit(usdcAddr, usd("10.00"), vendors.casino, "gambling")).gasUsed;
 
   // Freeze: one owner revokes the agent's key and voids its 10 queued intents in one call.

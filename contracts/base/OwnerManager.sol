@@ -28,7 +28,8 @@ abstract contract OwnerManager is WalletStorage, EIP712, ReentrancyGuardTransien
         // Unmatched intents are prohibited until the policy says otherwise.
         _settings |=
             (uint256(uint8(Tier.Prohibited)) << Words.S_UNMATCHED) |
-            (DEFAULT_MAX_OPEN_INTENTS << Words.S_MAX_OPEN);
+            (DEFAULT_MAX_OPEN_INTENTS << Words.S_MAX_OPEN) |
+            (DEFAULT_MAX_BLOCKED_ATTEMPTS << Words.S_MAX_BLOCKED);
         _setThreshold(threshold_);
     }
 

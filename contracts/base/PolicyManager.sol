@@ -124,6 +124,12 @@ abstract contract PolicyManager is Classifier, ITierGuardWallet {
         emit MaxOpenIntentsSet(maxOpenIntents, _touchPolicy());
     }
 
+    /// @inheritdoc ITierGuardWallet
+    function setMaxBlockedAttempts(uint16 maxBlockedAttempts) external onlySelf {
+        _settings = Words.set(_settings, Words.S_MAX_BLOCKED, Words.M16, maxBlockedAttempts);
+        emit MaxBlockedAttemptsSet(maxBlockedAttempts, _touchPolicy());
+    }
+
     /*//////////////////////////////////////////////////////////////
                            TOKENS AND RECIPIENTS
     //////////////////////////////////////////////////////////////*/

@@ -23,6 +23,10 @@ abstract contract WalletStorage is ITierGuardBase {
     uint8 internal constant MAX_DECIMALS = 36;
     /// @dev Open (queued) intents one agent may have until the policy sets another bound.
     uint256 internal constant DEFAULT_MAX_OPEN_INTENTS = 64;
+    /// @dev Blocked attempts one agent may make per BLOCKED_WINDOW until the policy sets another cap.
+    uint256 internal constant DEFAULT_MAX_BLOCKED_ATTEMPTS = 100;
+    /// @dev The window blocked attempts are counted in (fixed, like the tiers' windows).
+    uint256 internal constant BLOCKED_WINDOW = 1 days;
 
     /// @dev Hot word: pause, threshold, policy version, prohibited trust and the autonomous tier's rules (see
     /// `Words`). Everything an autonomous payment needs from the policy, in one SLOAD.
@@ -38,6 +42,8 @@ abstract contract WalletStorage is ITierGuardBase {
     /// @dev Packed session key grant: agent id and expiry in one word (see `Words`).
     mapping(address key => uint256 word) internal _keys;
     mapping(bytes32 agentId => uint256 word) internal _agents;
+    /// @dev Blocked attempts per agent: windowStart 0..39 | count 40..63 (read and written on the blocked path only).
+    mapping(bytes32 agentId => uint256 word) internal _blockedAttempts;
     /// @dev Commitment word per queued intent: status, on-chain approvals and the intent's hash (see `Words`).
     mapping(bytes32 intentId => uint256 word) internal _intents;
     mapping(uint8 category => bytes32 name) internal _categoryNames;

@@ -146,7 +146,8 @@ interface ITierGuardBase {
 
     /// @notice A session key's grant.
     struct SessionKey {
-        /// the agent identity the key acts for (rate limits and budgets count per identity). Its last 5 bytes
+        /// the agent identity the key acts for (frequency limits and open intents count per identity; budgets are
+        /// wallet-wide per tier). Its last 5 bytes
         /// must be zero (27 significant bytes: a name of up to 27 characters, or a truncated hash), so that the
         /// grant fits one storage word with its expiry
         bytes32 agentId;
@@ -193,6 +194,9 @@ interface ITierGuardBase {
         uint64 prohibitedCategories;
         /// most open (queued) intents one agent may have; a submission beyond it is blocked (TooManyOpenIntents)
         uint16 maxOpenIntents;
+        /// most blocked (prohibited) attempts one agent may make per 24 hours; `spend` reverts beyond it, so that
+        /// an agent cannot flood the audit trail and the owners' alerts. 0 = no cap
+        uint16 maxBlockedAttempts;
     }
 
     /// @notice The fields of a queued intent that its commitment binds. Callers of veto, approve, reject,
@@ -296,6 +300,7 @@ interface ITierGuardBase {
     event UnmatchedTierSet(Tier tier, uint32 policyVersion);
     event AutoPromoteSet(bool enabled, uint32 policyVersion);
     event MaxOpenIntentsSet(uint16 maxOpenIntents, uint32 policyVersion);
+    event MaxBlockedAttemptsSet(uint16 maxBlockedAttempts, uint32 policyVersion);
     event TokenConfigured(address indexed token, TokenConfig config, uint32 policyVersion);
     event TokenRemoved(address indexed token, uint32 policyVersion);
     /// @notice A recipient's trust changed; `automatic` is true for promotion after an approved payment.
@@ -355,6 +360,7 @@ interface ITierGuardBase {
     error TierGuardInvalidPrice(address token, int256 answer);
     error TierGuardValueTooLarge(uint256 value);
     error TierGuardJustificationTooLong(uint256 length, uint256 max);
+    error TierGuardTooManyBlockedAttempts(bytes32 agentId, uint256 maxBlockedAttempts);
     error TierGuardInsufficientBalance(address token, uint256 balance, uint256 amount);
     error TierGuardNativeTransferFailed(address recipient, uint256 amount);
     error TierGuardUnknownIntent(bytes32 intentId);

@@ -116,6 +116,9 @@ interface ITierGuardWallet is ITierGuardBase {
     function setAutoPromote(bool enabled) external;
     /// @notice Sets the most open (queued) intents one agent may have at a time (0: none may queue).
     function setMaxOpenIntents(uint16 maxOpenIntents) external;
+    /// @notice Sets the most blocked (prohibited) attempts one agent may make per 24 hours (0: no cap). Beyond it
+    /// `spend` reverts with TierGuardTooManyBlockedAttempts instead of recording yet another blocked attempt.
+    function setMaxBlockedAttempts(uint16 maxBlockedAttempts) external;
     /// @notice Lets session keys be granted to a frozen agent again. Its queued intents must all be closed.
     function unfreezeAgent(bytes32 agentId) external;
     /// @notice Accepts a token (address(0) = ETH) with a fixed price (18 decimals) or a price feed.

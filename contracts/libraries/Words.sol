@@ -14,7 +14,7 @@ import {ITierGuardBase as I} from "../interfaces/ITierGuardBase.sol";
 ///            categories 192..255 (on top, so that a category id >= 64 reads as "not allowed" for free)
 /// settings:  ownerCount 0..7 | unmatchedTier 8..15 | budget flags of tiers 1, 2 at bits 17, 18 | autoPromote 24
 ///            | prohibitedCategories 32..95 | supervised categories 96..159 | collaborative categories 160..223
-///            | maxOpenIntents 224..239
+///            | maxOpenIntents 224..239 | maxBlockedAttempts 240..255
 ///            (a tier's categories sit here, not in its rules word, so a tier that does not allow the intent's
 ///            category costs no SLOAD)
 /// tier:      (categories 0..63: unused, always 0) | maxValue 64..127 | maxCount 128..159 | period 160..191
@@ -79,6 +79,7 @@ library Words {
     /// @dev tier t's (t = 1, 2) categories start at S_TIER_CATEGORIES + 64 * (t - 1)
     uint256 internal constant S_TIER_CATEGORIES = 96;
     uint256 internal constant S_MAX_OPEN = 224;
+    uint256 internal constant S_MAX_BLOCKED = 240;
 
     /// @dev Returns `w` with the `mask`-wide field at `offset` replaced by `value` (which must fit the mask).
     function set(uint256 w, uint256 offset, uint256 mask, uint256 value) internal pure returns (uint256) {
@@ -101,6 +102,7 @@ library Words {
         s.categories = defined;
         s.prohibitedCategories = uint64(w >> S_PROHIBITED_CATEGORIES);
         s.maxOpenIntents = uint16(w >> S_MAX_OPEN);
+        s.maxBlockedAttempts = uint16(w >> S_MAX_BLOCKED);
     }
 
     /// @dev The autonomous tier's rules as they sit in the hot word (window and grace are always 0).

@@ -178,6 +178,11 @@ export const ERROR_DOCS = {
     fix: "Close them first (freezeAgent again with them, or reject / veto / expire them), then unfreeze.",
   },
   // --- intents
+  TierGuardTooManyBlockedAttempts: {
+    what: (a) =>
+      `agent ${a.agentId} has made ${a.maxBlockedAttempts} blocked (prohibited) attempts in its 24-hour window: no more are recorded`,
+    fix: "Stop submitting prohibited payments (check the policy with preview first); the cap resets 24 hours after the window began.",
+  },
   TierGuardPaused: {
     what: () => "the wallet is paused",
     fix: "Wait until the owners resume it with an owner action calling unpause() (M-of-N). For pause: it is already paused, nothing to do.",

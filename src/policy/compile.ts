@@ -102,6 +102,8 @@ export interface WalletConfig {
   autoPromote: boolean;
   /** most open (queued) intents per agent */
   maxOpenIntents: number;
+  /** most blocked attempts per agent per 24 hours (0: no cap) */
+  maxBlockedAttempts: number;
   tokens: TokenSetting[];
   /** only recipients whose trust is not Unknown matter to the wallet; Unknown entries are kept for the record */
   recipients: RecipientSetting[];
@@ -233,6 +235,7 @@ export function compilePolicy(policy: Policy, options: CompileOptions = {}): Wal
     unmatchedTier: policy.unmatched === "prohibited" ? Tier.Prohibited : Tier.Collaborative,
     autoPromote: policy.autoPromote,
     maxOpenIntents: policy.maxOpenIntentsPerAgent,
+    maxBlockedAttempts: policy.maxBlockedAttemptsPerDay,
     tokens,
     recipients: policy.recipients.map((r) => ({
       address: r.address,

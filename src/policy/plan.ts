@@ -95,6 +95,7 @@ export async function readWalletConfig(client: Client, wallet: Address): Promise
     unmatchedTier: settings.unmatchedTier,
     autoPromote: settings.autoPromote,
     maxOpenIntents: settings.maxOpenIntents,
+    maxBlockedAttempts: settings.maxBlockedAttempts,
     tokens: tokenList.map((address, i) => ({
       address: getAddress(address),
       kind: tokenConfigs[i].kind,
@@ -243,6 +244,12 @@ export function diffConfig(current: WalletConfig, target: WalletConfig): PolicyP
     push(
       encode({ functionName: "setMaxOpenIntents", args: [target.maxOpenIntents] }),
       `set maxOpenIntentsPerAgent ${current.maxOpenIntents} -> ${target.maxOpenIntents}`,
+    );
+  }
+  if (current.maxBlockedAttempts !== target.maxBlockedAttempts) {
+    push(
+      encode({ functionName: "setMaxBlockedAttempts", args: [target.maxBlockedAttempts] }),
+      `set maxBlockedAttemptsPerDay ${current.maxBlockedAttempts} -> ${target.maxBlockedAttempts}`,
     );
   }
 

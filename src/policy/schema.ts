@@ -125,6 +125,8 @@ export interface Policy {
   autoPromote: boolean;
   /** most open (queued) intents one agent may have at a time; beyond it, submissions are blocked */
   maxOpenIntentsPerAgent: number;
+  /** most blocked attempts one agent may make per 24 hours (0: no cap); beyond it, `spend` reverts */
+  maxBlockedAttemptsPerDay: number;
 }
 
 /*//////////////////////////////////////////////////////////////
@@ -509,6 +511,11 @@ export const policySchema = z.strictObject({
       ? ok(v)
       : fail(`expected the most open (queued) intents one agent may have, a whole number from 0 to 65535, got ${describe(v)}`),
   ).default(64),
+  maxBlockedAttemptsPerDay: leaf((v) =>
+    typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 65535
+      ? ok(v)
+      : fail(`expected the most blocked attempts one agent may make per 24 hours, a whole number from 0 (no cap) to 65535, got ${describe(v)}`),
+  ).default(100),
 });
 
 /*//////////////////////////////////////////////////////////////
@@ -688,6 +695,7 @@ const KEYS = [
   "address", "price", "fixed", "feed", "maxStaleness", "recipients", "trust", "label", "tiers", "conditions",
   "maxAmount", "recipientTrust", "frequency", "budget", "max", "per", "approval", "vetoWindow", "grace", "timeout",
   "audit", "micaCompliance", "alert", "unmatched", "autoPromote", "maxOpenIntentsPerAgent",
+  "maxBlockedAttemptsPerDay",
 ];
 
 function fromIssue(issue: z.core.$ZodIssue, raw: unknown): RawProblem[] {

@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import hre from "hardhat";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import {
   PROHIBITED_CATEGORIES,
@@ -286,6 +286,36 @@ describe("hardening (security review findings)", function () {
       await expect(f.wallet.connect(f.relayer).approveBySignatures(s.intentId, s.pending!, sigs))
         .to.emit(f.wallet, "RecipientTrustSet")
         .withArgs(f.newcomers[0], Trust.Known, true, anyValue);
+    });
+  });
+
+  describe("finding 6: blocked attempts are capped per agent", function () {
+    const gamble = (f: Fixture) => submit(f, usdcPay(f, "10", f.vendors.casino, "gambling"));
+
+    it("records blocked attempts up to the cap, then reverts TierGuardTooManyBlockedAttempts until the window ends", async function () {
+      const f = await loadFixture(articleFixture);
+      expect((await f.wallet.settings()).maxBlockedAttempts).to.equal(100n);
+      await expect(configure(f, ["setMaxBlockedAttempts", [3]]))
+        .to.emit(f.wallet, "MaxBlockedAttemptsSet")
+        .withArgs(3, anyValue);
+      const t0 = (await time.latest()) + 10;
+      await at(t0);
+      for (let i = 0; i < 3; i++) expect((await gamble(f)).status).to.equal(Status.Blocked);
+      await expect(gamble(f))
+        .to.be.revertedWithCustomError(f.wallet, "TierGuardTooManyBlockedAttempts")
+        .withArgs(f.agentId, 3);
+      // payments that are not blocked go on
+      expect((await burst(f)).tier).to.equal(Tier.Supervised);
+      await at(t0 + DAY - 1);
+      await expect(gamble(f)).to.be.revertedWithCustomError(f.wallet, "TierGuardTooManyBlockedAttempts");
+      await at(t0 + DAY);
+      expect((await gamble(f)).status).to.equal(Status.Blocked);
+    });
+
+    it("does not cap blocked attempts with maxBlockedAttempts 0", async function () {
+      const f = await loadFixture(articleFixture);
+      await configure(f, ["setMaxBlockedAttempts", [0]]);
+      for (let i = 0; i < 4; i++) expect((await gamble(f)).status).to.equal(Status.Blocked);
     });
   });
 

@@ -6,6 +6,12 @@
  * Every run starts from the same deployed fixture (evm_snapshot / evm_revert) and sets every block's timestamp
  * explicitly, so the model knows the exact time of each transaction.
  *
+ * Event invariants: (a) no tier's frequency is exceeded by any path into it (matched, or escalated to
+ * Collaborative as unmatched); (b) funds move only for autonomous and executed intents; (c) a collaborative
+ * payment has M distinct owner approvals; (d) approval signatures cannot be replayed; (e) decisions are final;
+ * (f) nothing prohibited at execution time pays, and nothing of a frozen agent; (g) blocked attempts stay under
+ * the per-agent cap. The model comparison also pins every budget (and its epoch) and the agent's open intents.
+ *
  * Environment knobs: PROPS_RUNS (default 200), PROPS_SEED and PROPS_PATH (replay a reported failure),
  * PROPS_MAX_ACTIONS (default 15).
  */
@@ -824,6 +830,8 @@ function checkEventInvariants(ctx: Ctx, m: Model, c: ChainState) {
   let prohibitedTrust = ctx.init.prohibitedTrust;
   const trustOf = new Map(ctx.init.trust);
   let frozen = ctx.init.agent.frozen;
+  // (g) blocked attempts of the agent per fixed 24-hour window never exceed the wallet's cap (100 by default)
+  const blockedWindow = { start: -1, count: 0 };
   const windows = [0, 1, 2].map(() => ({ start: -1, count: 0 }));
   const paid = new Map<string, bigint>();
   const received = new Map<string, bigint>();
@@ -882,6 +890,14 @@ function checkEventInvariants(ctx: Ctx, m: Model, c: ChainState) {
           w.count += 1;
           expect(w.count, `(a) tier ${d.tier}: intents in the window starting ${w.start}`).to.be.lte(r.maxCount);
         }
+      }
+      if (d.tier === Tier.Prohibited) {
+        if (blockedWindow.start < 0 || e.ts >= blockedWindow.start + 24 * HOUR) {
+          blockedWindow.start = e.ts;
+          blockedWindow.count = 0;
+        }
+        blockedWindow.count += 1;
+        expect(blockedWindow.count, `(g) blocked attempts in the window from ${blockedWindow.start}`).to.be.lte(100);
       }
       if (d.tier === Tier.Autonomous) {
         expect(d.reason, "an autonomous intent matched its tier").to.equal(Reason.Matched);
@@ -1623,7 +1639,7 @@ describe("TierGuardWallet — properties (fast-check)", function () {
     console.log(`      property runs took ${secs}s; outcomes: ${summary.join(" ")}`);
   });
 
-  it(`${EXAMPLES.length} hand-written + ${RUNS} random action sequences keep the model and invariants (a)-(e)`, async () => {
+  it(`${EXAMPLES.length} hand-written + ${RUNS} random action sequences keep the model and invariants (a)-(g)`, async () => {
     // The hand-written examples run first and count towards numRuns: RUNS random sequences follow them.
     const params: fc.Parameters<[Action[]]> = {
       numRuns: RUNS + EXAMPLES.length,

@@ -319,12 +319,13 @@ describe("mistakes, each with its path and fix", () => {
     );
   });
 
-  it("a supervised veto window of 0, too many open intents, a frequency the wallet cannot count (security review)", () => {
+  it("a supervised veto window of 0, agent limits out of range, a frequency the wallet cannot count (security review)", () => {
     oneProblem(
       (r) => (r.tiers[1].vetoWindow = "0s"),
       'tiers[1].vetoWindow: a veto window of "0s" lets the agent execute supervised payments in the next block, with no time to veto; set vetoWindow to at least 1s (for example 30s)',
     );
     oneProblem((r) => (r.maxOpenIntentsPerAgent = 70000), /^maxOpenIntentsPerAgent: expected the most open \(queued\) intents one agent may have, a whole number from 0 to 65535/);
+    oneProblem((r) => (r.maxBlockedAttemptsPerDay = -1), /^maxBlockedAttemptsPerDay: expected the most blocked attempts one agent may make per 24 hours, a whole number from 0 \(no cap\) to 65535/);
     oneProblem((r) => (r.tiers[1].conditions.frequency = { max: 2 ** 24, per: "1h" }), /^tiers\[1\]\.conditions\.frequency\.max: 16777216 is too large \(at most 16777215\)$/);
   });
 

@@ -108,6 +108,8 @@ export interface WalletState {
   autoPromote: boolean;
   /** most open (queued) intents per agent (a new wallet: 64) */
   maxOpenIntents: number;
+  /** most blocked attempts per agent per 24 hours, 0 = no cap (a new wallet: 100) */
+  maxBlockedAttempts: number;
   /** agents frozen by an owner and not unfrozen since */
   frozenAgents: Hex[];
   policyVersion: number;
@@ -135,6 +137,7 @@ export const CONFIG_EVENTS = [
   "UnmatchedTierSet",
   "AutoPromoteSet",
   "MaxOpenIntentsSet",
+  "MaxBlockedAttemptsSet",
   "TokenConfigured",
   "TokenRemoved",
   "RecipientTrustSet",
@@ -247,6 +250,7 @@ export function buildState(logs: readonly StoredLog[], opts: { wallet: Address; 
   let unmatchedTier = 3;
   let autoPromote = false;
   let maxOpenIntents = 64;
+  let maxBlockedAttempts = 100;
   const frozen = new Map<string, Hex>();
   let policyVersion = 0;
   const intents = new Map<string, IntentState>();
@@ -353,6 +357,10 @@ export function buildState(logs: readonly StoredLog[], opts: { wallet: Address; 
         break;
       case "MaxOpenIntentsSet":
         maxOpenIntents = Number(a.maxOpenIntents);
+        version(a.policyVersion);
+        break;
+      case "MaxBlockedAttemptsSet":
+        maxBlockedAttempts = Number(a.maxBlockedAttempts);
         version(a.policyVersion);
         break;
       case "AgentFrozen":
@@ -479,6 +487,7 @@ export function buildState(logs: readonly StoredLog[], opts: { wallet: Address; 
     unmatchedTier,
     autoPromote,
     maxOpenIntents,
+    maxBlockedAttempts,
     frozenAgents: [...frozen.values()],
     policyVersion,
     intents: intentList,
@@ -562,6 +571,10 @@ function summarize(event: ConfigEventName, a: Record<string, unknown>): string {
       return `auto-promotion ${a.enabled ? "on" : "off"}`;
     case "MaxOpenIntentsSet":
       return `at most ${a.maxOpenIntents} open intents per agent`;
+    case "MaxBlockedAttemptsSet":
+      return Number(a.maxBlockedAttempts) === 0
+        ? "no cap on blocked attempts"
+        : `at most ${a.maxBlockedAttempts} blocked attempts per agent per 24 hours`;
     case "AgentFrozen":
       return `agent ${a.agentId} frozen by ${a.by}: ${a.keysRevoked} keys revoked, ${a.intentsVoided} queued intents voided`;
     case "AgentUnfrozen":

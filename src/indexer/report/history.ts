@@ -39,6 +39,7 @@ export function walletConfigOf(s: WalletState): WalletConfig {
     unmatchedTier: s.unmatchedTier,
     autoPromote: s.autoPromote,
     maxOpenIntents: s.maxOpenIntents,
+    maxBlockedAttempts: s.maxBlockedAttempts,
     tokens: s.tokens.map((t) => ({ address: t.token, kind: t.config.kind, source: t.config.source, maxStaleness: t.config.maxStaleness })),
     recipients: s.recipients.map((r) => ({ address: r.recipient, trust: r.trust })),
   };
