@@ -1,49 +1,54 @@
-/** The command table: each command name of `spec.ts` mapped to its handler. */
+/**
+ * The command table: each command name of `spec.ts` mapped to its handler. A handler's module is imported when
+ * its command runs, so a command never pays for loading the others (the indexer, the console's web server, ...).
+ */
 import type { Context, Output } from "../context";
 import type { Command, CommandArgs, CommandName } from "../spec";
-import { auditFollow, auditReport, auditServe, auditSync, auditVerify } from "./audit";
-import { consoleCommand } from "./console";
-import { demo } from "./demo";
-import { deploy } from "./deploy";
-import { policyApply, policyPlan, policyShow, policyValidate } from "./policy";
-import { keysGrant, keysList, keysRevoke } from "./keys";
-import { agentAuthorize } from "./agent";
-import { closer, ownerApprove, ownerPause, ownerPending, ownerSign, ownerSubmitSignatures, ownerUnpause } from "./owner";
-import { intentExecute, intentExpire, intentShow } from "./intent";
-import { mcp } from "./mcp";
 
 type Handler<K extends CommandName> = (args: CommandArgs<K>, ctx: Context) => Promise<Output>;
 type Handlers = { [K in CommandName]: Handler<K> };
 
+/** A handler whose module is loaded on first use. */
+const lazy =
+  <A>(load: () => Promise<(args: A, ctx: Context) => Promise<Output>>) =>
+  async (args: A, ctx: Context) =>
+    (await load())(args, ctx);
+
+const audit = () => import("./audit");
+const owner = () => import("./owner");
+const policy = () => import("./policy");
+const keys = () => import("./keys");
+const intent = () => import("./intent");
+
 export const HANDLERS: Handlers = {
-  deploy,
-  "policy validate": policyValidate,
-  "policy plan": policyPlan,
-  "policy apply": policyApply,
-  "policy show": policyShow,
-  "keys grant": keysGrant,
-  "keys revoke": keysRevoke,
-  "keys list": keysList,
-  "agent authorize": agentAuthorize,
-  "owner pending": ownerPending,
-  "owner approve": ownerApprove,
-  "owner sign": ownerSign,
-  "owner submit-signatures": ownerSubmitSignatures,
-  "owner veto": closer("veto", true),
-  "owner reject": closer("reject", false),
-  "owner pause": ownerPause,
-  "owner unpause": ownerUnpause,
-  "intent show": intentShow,
-  "intent execute": intentExecute,
-  "intent expire": intentExpire,
-  "audit sync": auditSync,
-  "audit report": auditReport,
-  "audit verify": auditVerify,
-  "audit follow": auditFollow,
-  "audit serve": auditServe,
-  console: consoleCommand,
-  mcp,
-  demo,
+  deploy: lazy(() => import("./deploy").then((m) => m.deploy)),
+  "policy validate": lazy(() => policy().then((m) => m.policyValidate)),
+  "policy plan": lazy(() => policy().then((m) => m.policyPlan)),
+  "policy apply": lazy(() => policy().then((m) => m.policyApply)),
+  "policy show": lazy(() => policy().then((m) => m.policyShow)),
+  "keys grant": lazy(() => keys().then((m) => m.keysGrant)),
+  "keys revoke": lazy(() => keys().then((m) => m.keysRevoke)),
+  "keys list": lazy(() => keys().then((m) => m.keysList)),
+  "agent authorize": lazy(() => import("./agent").then((m) => m.agentAuthorize)),
+  "owner pending": lazy(() => owner().then((m) => m.ownerPending)),
+  "owner approve": lazy(() => owner().then((m) => m.ownerApprove)),
+  "owner sign": lazy(() => owner().then((m) => m.ownerSign)),
+  "owner submit-signatures": lazy(() => owner().then((m) => m.ownerSubmitSignatures)),
+  "owner veto": lazy(() => owner().then((m) => m.closer("veto", true))),
+  "owner reject": lazy(() => owner().then((m) => m.closer("reject", false))),
+  "owner pause": lazy(() => owner().then((m) => m.ownerPause)),
+  "owner unpause": lazy(() => owner().then((m) => m.ownerUnpause)),
+  "intent show": lazy(() => intent().then((m) => m.intentShow)),
+  "intent execute": lazy(() => intent().then((m) => m.intentExecute)),
+  "intent expire": lazy(() => intent().then((m) => m.intentExpire)),
+  "audit sync": lazy(() => audit().then((m) => m.auditSync)),
+  "audit report": lazy(() => audit().then((m) => m.auditReport)),
+  "audit verify": lazy(() => audit().then((m) => m.auditVerify)),
+  "audit follow": lazy(() => audit().then((m) => m.auditFollow)),
+  "audit serve": lazy(() => audit().then((m) => m.auditServe)),
+  console: lazy(() => import("./console").then((m) => m.consoleCommand)),
+  mcp: lazy(() => import("./mcp").then((m) => m.mcp)),
+  demo: lazy(() => import("./demo").then((m) => m.demo)),
 };
 
 /** Runs a parsed command. */
