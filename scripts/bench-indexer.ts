@@ -17,9 +17,6 @@
  * Each is run ROUNDS times after a warm-up read (alternating, each indexer round into a fresh store); the best
  * round of each is reported. Target: indexer >= 50% of the ceiling.
  */
-import { spawn } from "node:child_process";
-import net from "node:net";
-import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import {
   createPublicClient,
@@ -38,6 +35,7 @@ import { tierGuardWalletAbi, tierGuardWalletBytecode } from "../src/abi/TierGuar
 import { mockErc20Abi, mockErc20Bytecode } from "../src/abi/MockERC20";
 import { createAgentClient, createOwnerClient } from "../src/client";
 import { openStore, syncOnce } from "../src/indexer";
+import { startNode } from "./lib/node";
 
 const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
 const TARGET_EVENTS = Math.max(50_000, Number(process.env.BENCH_EVENTS ?? 50_000));
@@ -54,49 +52,6 @@ const json = process.argv.includes("--json");
 const log = (...a: unknown[]) => {
   if (!json) console.error(...a);
 };
-
-/** Starts `hardhat node` on 127.0.0.1 (a free port) and returns its URL and a stopper. */
-async function startNode() {
-  const port = await new Promise<number>((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-  const bin = path.join(__dirname, "..", "node_modules", ".bin", "hardhat");
-  const child = spawn(bin, ["node", "--hostname", "127.0.0.1", "--port", String(port)], {
-    cwd: path.join(__dirname, ".."),
-    stdio: "ignore",
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill("SIGTERM");
-    await new Promise((r) => setTimeout(r, 300));
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  };
-  const until = Date.now() + 60_000;
-  for (;;) {
-    try {
-      const res = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-      });
-      if (res.ok) break;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > until || child.exitCode !== null) {
-      await stop();
-      throw new Error(`hardhat node did not start on ${url}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { url, stop };
-}
 
 const addr = (n: number): Address => getAddress(`0x${(0x10000 + n).toString(16).padStart(40, "0")}`);
 const call = (functionName: string, args: readonly unknown[]) =>

@@ -501,6 +501,9 @@ export const COMMANDS = {
       "Owners connect MetaMask, Rabby or any EIP-1193 wallet: approvals are EIP-712 signatures collected by the",
       "console; veto, reject, execute, expire and pause are transactions from the owner's wallet. The console holds no key.",
       "--policy reads recipient labels from a policy file (with --var for its placeholders).",
+      "Notifications (new supervised/collaborative intents, blocked attempts, pauses, policy changes) go to the channels",
+      "set in the environment: TIERGUARD_SLACK_WEBHOOK_URL, TIERGUARD_TELEGRAM_BOT_TOKEN + TIERGUARD_TELEGRAM_CHAT_ID,",
+      "TIERGUARD_NOTIFY_WEBHOOK_URL; each message is delivered once, retried with backoff while a channel fails.",
     ],
     positionals: [],
     options: {
@@ -510,6 +513,7 @@ export const COMMANDS = {
       policy: { type: "string", value: "<file>", desc: "policy file whose recipient labels the pages show" },
       var: varOption,
       confirmations: { type: "string", value: "<n>", desc: "blocks to stay behind the head (default 0)" },
+      "public-url": { type: "string", value: "<url>", desc: "the console's URL as owners reach it, for links in notifications (default: where it listens)" },
     },
     examples: ["tierguard console --config tierguard.json --policy examples/policy.yaml --port 8788"],
     needs: ["rpc", "wallet"],
@@ -520,6 +524,7 @@ export const COMMANDS = {
       policy: z.string().min(1).optional(),
       var: zVars,
       confirmations: zCount("a number of blocks").default(0),
+      publicUrl: z.string().regex(/^https?:\/\/\S+$/, { message: "must be an http(s):// URL" }).optional(),
     }),
   }),
 

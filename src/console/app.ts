@@ -17,6 +17,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Hono, type Context } from "hono";
+import { raw } from "hono/html";
 import type { Hex, PublicClient } from "viem";
 import { toJson } from "../indexer";
 import { approvalRequest, intentTx, pauseTx } from "./actions";
@@ -109,10 +110,21 @@ export function createApp(opts: AppOptions): Hono {
     return c.html(layout({ title, active, banner: st.banner, now: st.now, wallet: view.wallet, chainId, paused: st.paused, body }));
   };
 
+  // The queue is recomputed at most once per second (see ConsoleModel.queue): render and serialise it once too.
+  const rendered = new WeakMap<object, { html?: Promise<string>; json?: string }>();
+  const renderedFor = (q: object) => {
+    let r = rendered.get(q);
+    if (!r) rendered.set(q, (r = {}));
+    return r;
+  };
   app.get("/", async (c) => {
-    const { items } = await model.queue();
-    const s = view.state();
-    return page(c, "Queue", "queue", queueBody(items, { paused: s.paused, threshold: s.threshold, owners: s.owners.length, policyVersion: s.policyVersion }));
+    const q = await model.queue();
+    const r = renderedFor(q);
+    if (!r.html) {
+      const s = view.state();
+      r.html = Promise.resolve(queueBody(q.items, { paused: s.paused, threshold: s.threshold, owners: s.owners.length, policyVersion: s.policyVersion })).then(String);
+    }
+    return page(c, "Queue", "queue", raw(await r.html) as Parameters<typeof layout>[0]["body"]);
   });
   app.get("/wallet", async (c) => page(c, "Wallet", "wallet", walletBody(await model.wallet())));
   app.get("/activity", async (c) => page(c, "Activity", "activity", activityBody(model.activity())));
@@ -124,7 +136,12 @@ export function createApp(opts: AppOptions): Hono {
   });
 
   app.get("/api/status", async (c) => json(c, await status()));
-  app.get("/api/queue", async (c) => json(c, await model.queue()));
+  app.get("/api/queue", async (c) => {
+    const q = await model.queue();
+    const r = renderedFor(q);
+    r.json ??= toJson(q);
+    return c.body(r.json, 200, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
+  });
   app.get("/api/wallet", async (c) => json(c, await model.wallet()));
   app.get("/api/activity", (c) => json(c, { items: model.activity() }));
   app.get("/api/intents/:id", async (c) => {

@@ -196,9 +196,20 @@ export class ConsoleModel {
     };
   }
 
-  /** Every waiting intent, the soonest deadline first. */
-  async queue() {
+  private queueCache: { key: string; value: Promise<{ now: number; items: QueueItem[] }> } | undefined;
+
+  /**
+   * Every waiting intent, the soonest deadline first. Computed at most once per second of chain time and per
+   * change of the view, the chain snapshot or the collected signatures.
+   */
+  async queue(): Promise<{ now: number; items: QueueItem[] }> {
     const chain = await this.snapshot();
+    const key = `${this.view.version}:${chain.readAt}:${chainNow(chain)}`;
+    if (this.queueCache?.key !== key) this.queueCache = { key, value: this.buildQueue(chain) };
+    return this.queueCache.value;
+  }
+
+  private async buildQueue(chain: ChainSnapshot) {
     const items = await Promise.all(this.view.waiting().filter((t) => t.submitted).map((t) => this.item(t, chain)));
     items.sort((a, b) => (a.countdown?.until ?? 0) - (b.countdown?.until ?? 0));
     return { now: chainNow(chain), items };

@@ -13,6 +13,10 @@ import { ChainReader } from "./chain";
 import { ConsoleModel, type Labels } from "./model";
 import { SignatureBook } from "./signatures";
 import { ConsoleView, type ViewEvent } from "./view";
+import type { NoticeChannel } from "./notify/channels";
+import { noticeEnricher } from "./notify/enrich";
+import { startNotifier, type Notifier } from "./notify/notifier";
+import type { BackoffOptions, DeliveryResult } from "../indexer";
 
 export interface ConsoleOptions {
   store: Store;
@@ -35,6 +39,14 @@ export interface ConsoleOptions {
   maxLagBlocks?: number;
   /** newly stored logs after the console started, in chain order (notifications); awaited */
   onEvents?: (events: ViewEvent[]) => void | Promise<void>;
+  /** notification channels (Slack, Telegram, JSON webhook), fed from the store's durable alert outbox */
+  channels?: readonly NoticeChannel[];
+  /** the console's URL as owners reach it, for links in notifications (default: the URL it listens on) */
+  publicUrl?: string;
+  /** retry delays for failed deliveries (default 1 s doubling up to 5 min) */
+  notifyBackoff?: BackoffOptions;
+  /** after a delivery round that delivered or failed something */
+  onDelivery?: (results: DeliveryResult[]) => void;
   /** a background error (sync or notification) that did not stop the console */
   onError?: (e: Error) => void;
 }
@@ -44,6 +56,8 @@ export interface ConsoleServer {
   port: number;
   view: ConsoleView;
   model: ConsoleModel;
+  /** resolves once notifications run (after the first catch-up with the chain); at once without channels */
+  notificationsReady(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -60,19 +74,48 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
   const labels: Labels = {
     recipients: new Map(Object.entries(opts.labels ?? {}).map(([a, l]) => [a.toLowerCase(), l])),
   };
-  const model = new ConsoleModel(view, new ChainReader(opts.publicClient, wallet, Math.min(2000, pollIntervalMs)), signatures, labels);
+  const model = new ConsoleModel(view, new ChainReader(opts.publicClient, wallet, Math.max(1000, Math.min(2000, pollIntervalMs))), signatures, labels);
   await view.refresh();
 
   let syncError: string | undefined;
   const reportError = (e: unknown) => opts.onError?.(e instanceof Error ? e : new Error(String(e)));
+  let notifier: Notifier | undefined;
   let chain = Promise.resolve();
   const update = () => {
     // One refresh at a time, in order: notifications see every log once, in chain order.
     chain = chain.then(async () => {
       const events = await view.refresh();
       if (events.length > 0 && opts.onEvents) await opts.onEvents(events);
+      if (events.length > 0) await notifier?.tick();
     }).catch(reportError);
     return chain;
+  };
+
+  const app = createApp({ model, publicClient: opts.publicClient, chainId, maxLagBlocks: opts.maxLagBlocks, syncError: () => syncError });
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: opts.port ?? 0, hostname: host }, () => resolve(s));
+    s.once("error", reject);
+  });
+  const addr = server.address() as AddressInfo;
+  const urlHost = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+  const url = `http://${urlHost}:${addr.port}`;
+
+  // Notifications start once the store has caught up with the chain: a console started on a fresh store tells
+  // owners what happens from then on, not the wallet's whole past (a restart resumes at the outbox's cursor).
+  let notifierStarting: Promise<void> | undefined;
+  const startNotifications = () => {
+    if (!opts.channels || opts.channels.length === 0 || notifierStarting) return;
+    notifierStarting = startNotifier({
+      store: opts.store,
+      wallet,
+      channels: opts.channels,
+      enrich: noticeEnricher(model, opts.publicUrl ?? url),
+      backoff: opts.notifyBackoff,
+      onDelivery: opts.onDelivery,
+      onError: reportError,
+    }).then((n) => {
+      notifier = n;
+    }, reportError);
   };
 
   const ctl = new AbortController();
@@ -87,8 +130,9 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
       pollIntervalMs,
       signal: ctl.signal,
       onLogs: () => update(),
-      onSync: () => {
+      onSync: (_r, phase) => {
         syncError = undefined;
+        if (phase === "backfill") startNotifications();
       },
       onSyncError: (e) => {
         syncError = e.shortMessage;
@@ -97,28 +141,26 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
       syncError = (e as Error).message.split("\n")[0];
       reportError(e);
     });
-  }
+  } else startNotifications();
   const timer = setInterval(() => void update(), pollIntervalMs);
-
-  const app = createApp({ model, publicClient: opts.publicClient, chainId, maxLagBlocks: opts.maxLagBlocks, syncError: () => syncError });
-  const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: opts.port ?? 0, hostname: host }, () => resolve(s));
-    s.once("error", reject);
-  });
-  const addr = server.address() as AddressInfo;
-  const urlHost = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   if (!LOOPBACK.has(host)) reportError(new Error(`the console listens on ${host}: anyone who reaches it sees the wallet (it has no login)`));
 
   return {
-    url: `http://${urlHost}:${addr.port}`,
+    url,
     port: addr.port,
     view,
     model,
+    notificationsReady: async () => {
+      while (opts.channels?.length && !notifierStarting) await new Promise((r) => setTimeout(r, 50));
+      await notifierStarting;
+    },
     close: async () => {
       clearInterval(timer);
       ctl.abort();
       await follower;
       await chain;
+      await notifierStarting;
+      await notifier?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();

@@ -19,8 +19,6 @@ import {
   buildConfigHistory,
   buildState,
   buildTrails,
-  decodeStoredLog,
-  loadTrail,
   type Checkpoint,
   type ConfigChange,
   type IntentTrail,
@@ -59,8 +57,6 @@ export interface ActivityItem {
 export interface ViewEvent {
   log: StoredLog;
   activity?: ActivityItem;
-  /** set for `IntentSubmitted`: the intent's trail right after submission */
-  trail?: IntentTrail;
 }
 
 export interface ViewOptions {
@@ -80,15 +76,18 @@ export interface ViewCounters {
 }
 
 const CONFIG = new Set<string>(CONFIG_EVENTS);
+const inChainOrder = (a: StoredLog, b: StoredLog) =>
+  a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1;
 const lower = (s: string) => s.toLowerCase();
 
 function activityOf(l: StoredLog): ActivityItem | undefined {
   const at = { txHash: l.txHash, blockNumber: l.blockNumber, logIndex: l.logIndex, timestamp: l.timestamp };
-  const a = decodeStoredLog(l).args;
+  // the arguments as the indexer stored them (decoded once at sync; bigints as decimal strings)
+  const a = l.args;
   const intentId = a.intentId as Hex | undefined;
   switch (l.event) {
     case "IntentSubmitted": {
-      const tier = TIER_NAMES[decodeDetails(a.details as bigint).tier];
+      const tier = TIER_NAMES[decodeDetails(BigInt(String(a.details))).tier];
       const kind = tier === "autonomous" ? "payment" : tier === "prohibited" ? "blocked" : "queued";
       return { ...at, kind, intentId, tier };
     }
@@ -217,7 +216,6 @@ export class ConsoleView {
           if (tier === "autonomous") this.counters.executed++;
           if (tier === "prohibited") this.counters.blocked++;
           if (tier === "supervised" || tier === "collaborative") this.openLogs.set(id, [l]);
-          ev.trail = buildTrails([l])[0];
         } else if (this.openLogs.has(id)) {
           this.openLogs.get(id)!.push(l);
           touched.add(id);
@@ -231,9 +229,7 @@ export class ConsoleView {
     for (const id of ids) {
       const own = this.openLogs.get(id);
       if (!own) continue;
-      const merged = [...own, ...this.ownerRemovals].sort((a, b) =>
-        a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1,
-      );
+      const merged = [...own, ...this.ownerRemovals].sort(inChainOrder);
       const trail = buildTrails(merged).find((t) => lower(t.intentId) === id)!;
       if (trail.decided) {
         this.openLogs.delete(id);
@@ -258,7 +254,13 @@ export class ConsoleView {
 
   /** One waiting intent's trail from memory, else any intent's trail from the store. */
   async trail(intentId: Hex): Promise<IntentTrail | undefined> {
-    return this.openTrails.get(lower(intentId)) ?? loadTrail(this.store, this.wallet, intentId);
+    const open = this.openTrails.get(lower(intentId));
+    if (open) return open;
+    // The intent's own logs (indexed by intent id) and the owner removals the view already holds.
+    const own = await this.store.logs(this.wallet, { intentId });
+    if (own.length === 0) return undefined;
+    const merged = [...own, ...this.ownerRemovals].sort(inChainOrder);
+    return buildTrails(merged).find((t) => lower(t.intentId) === lower(intentId));
   }
 
   isWaiting(intentId: Hex): boolean {

@@ -3,6 +3,7 @@ import { startConsole } from "../../console";
 import { loadPolicy, type Context, type Output } from "../context";
 import type { CommandArgs } from "../spec";
 import { openAuditStore, untilInterrupted } from "./audit";
+import { channelsFromEnv } from "./console-channels";
 
 const stderr = (s: string) => void process.stderr.write(s);
 
@@ -13,6 +14,7 @@ export async function consoleCommand(args: CommandArgs<"console">, ctx: Context)
     const policy = await loadPolicy(ctx, args.policy, args.var);
     for (const r of policy.recipients) if (r.label) labels[r.address] = r.label;
   }
+  const channels = channelsFromEnv(ctx.env, wallet);
   const { store, where } = await openAuditStore(ctx, args.db);
   try {
     const { done } = untilInterrupted();
@@ -25,9 +27,15 @@ export async function consoleCommand(args: CommandArgs<"console">, ctx: Context)
       fromBlock: ctx.settings.fromBlock,
       confirmations: args.confirmations,
       labels,
+      channels,
+      publicUrl: args.publicUrl,
+      onDelivery: (results) => {
+        for (const r of results) if (r.failed > 0) stderr(`notification to ${r.channel} failed (${r.error ?? "no answer"}); retrying\n`);
+      },
       onError: (e) => stderr(`console: ${e.message.split("\n")[0]}\n`),
     });
     stderr(`console for wallet ${wallet} (store ${where}) at ${server.url}; Ctrl-C stops\n`);
+    stderr(channels.length > 0 ? `notifications to: ${channels.map((ch) => ch.name).join(", ")}\n` : "notifications: none configured\n");
     process.stdout.write(`${server.url}\n`);
     await done;
     await server.close();

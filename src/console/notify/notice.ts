@@ -75,7 +75,7 @@ export function noticeFacts(n: Notice, ctx: NoticeContext = {}): NoticeFacts {
   if (amount || n.value) facts.push(["Amount", [amount, n.value ? `${money(n.value)} ${ctx.currency ?? "USD"}` : null].filter(Boolean).join(" · ")]);
   if (n.agent) facts.push(["Agent", n.agent]);
   if (n.recipient) {
-    const label = ctx.label?.(n.recipient);
+    const label = ctx.label?.(n.recipient) ?? (typeof d.recipientLabel === "string" ? d.recipientLabel : null);
     facts.push(["Recipient", label ? `${label} (${n.recipient})` : n.recipient]);
   }
   if (n.tier) facts.push(["Tier", n.tier]);
@@ -83,7 +83,8 @@ export function noticeFacts(n: Notice, ctx: NoticeContext = {}): NoticeFacts {
   if (deadline !== null) facts.push([typeof d.deadlineLabel === "string" ? d.deadlineLabel : "Deadline", iso(deadline)]);
   if (n.reason) facts.push(["Reason", n.reason]);
   if (n.by) facts.push(["By", n.by]);
-  const link = n.intentId && ctx.consoleUrl ? `${ctx.consoleUrl.replace(/\/+$/, "")}/intents/${n.intentId}` : null;
+  const link =
+    typeof d.link === "string" ? d.link : n.intentId && ctx.consoleUrl ? `${ctx.consoleUrl.replace(/\/+$/, "")}/intents/${n.intentId}` : null;
   return {
     title: TITLES[n.kind] ?? n.kind,
     facts: facts.length > 0 ? facts : [["What", n.message]],

@@ -5,7 +5,9 @@
  *
  * Kinds: a blocked attempt (critical), a veto, a withdrawal, a pause (critical) and an unpause, a frozen agent
  * (critical), a policy change (one alert per owner action, with every change it made), and a tier's budget
- * crossing 80% and 100% of its max.
+ * crossing 80% and 100% of its max; with `queued: true` (the owners' console), also every supervised or
+ * collaborative intent that starts waiting for the owners (`intent_queued`, with the token, raw amount, veto
+ * window end and deadline in `details`).
  * Every alert names the log it comes from; its `key` (kind + that log's identity, block hash included) makes
  * producing it twice impossible and tells a reorged-away alert from the new branch's one.
  */
@@ -24,7 +26,8 @@ export type AlertKind =
   | "policy_changed"
   | "budget_threshold"
   | "agent_frozen"
-  | "retracted";
+  | "retracted"
+  | "intent_queued";
 
 export type AlertSeverity = "critical" | "warning" | "info";
 
@@ -162,7 +165,7 @@ function changeLine(event: string, a: Record<string, unknown>, categories: Recor
 export function detectAlerts(
   logs: readonly StoredLog[],
   before: DetectorState,
-  opts: { submissions?: KnownSubmissions; emit?: boolean } = {},
+  opts: { submissions?: KnownSubmissions; emit?: boolean; queued?: boolean } = {},
 ): { alerts: Alert[]; state: DetectorState } {
   const state: DetectorState = structuredClone(before);
   const emit = opts.emit ?? true;
@@ -225,6 +228,11 @@ export function detectAlerts(
         const d = decodeDetails(s.details);
         if (d.tier === 3 && emit) {
           alerts.push(intentAlert(l, l, "blocked", "critical", state, { reason: reasonName(d.reason) }));
+        }
+        if ((d.tier === 1 || d.tier === 2) && emit && opts.queued) {
+          const a = intentAlert(l, l, "intent_queued", "warning", state, {});
+          Object.assign(a.details, { token: s.token, amount: s.amount.toString(), notBefore: d.notBefore, deadline: d.deadline });
+          alerts.push(a);
         }
         const b = budgets[d.tier];
         if (d.budgeted && (d.tier === 1 || d.tier === 2)) state.openBudgeted[s.intentId.toLowerCase()] = d.tier;
@@ -345,7 +353,7 @@ function make(l: StoredLog, kind: AlertKind, severity: AlertSeverity, fields: Pa
 function intentAlert(
   l: StoredLog,
   submitted: StoredLog | undefined,
-  kind: "blocked" | "vetoed",
+  kind: "blocked" | "vetoed" | "intent_queued",
   severity: AlertSeverity,
   state: DetectorState,
   extra: { reason?: string; by?: Address },
@@ -374,6 +382,8 @@ function intentAlert(
     message:
       kind === "blocked"
         ? `blocked attempt by agent ${agent ?? "?"}: ${what} (${extra.reason})`
-        : `veto by ${extra.by} of agent ${agent ?? "?"}'s ${what}`,
+        : kind === "intent_queued"
+          ? `${d?.tier === 1 ? "supervised" : "collaborative"} intent of agent ${agent ?? "?"} waits for the owners: ${what}`
+          : `veto by ${extra.by} of agent ${agent ?? "?"}'s ${what}`,
   });
 }

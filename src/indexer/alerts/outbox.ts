@@ -179,8 +179,13 @@ export interface AlertOutbox {
   cursor(): Promise<AlertCursor | undefined>;
 }
 
-/** Opens the outbox of `wallet` on the store's database (creating its tables on first use). */
-export async function openAlertOutbox(store: Store, wallet: Address): Promise<AlertOutbox> {
+/**
+ * Opens the outbox of `wallet` on the store's database (creating its tables on first use). `queued: true` also
+ * alerts on every supervised or collaborative intent that starts waiting for the owners (the owners' console).
+ * One producer per wallet and store: the cursor is shared, so a second one with other options skips what the
+ * first has read.
+ */
+export async function openAlertOutbox(store: Store, wallet: Address, opts: { queued?: boolean } = {}): Promise<AlertOutbox> {
   const db = store.db;
   await migrate(db, ALERT_MIGRATIONS);
   const w = lower(wallet);
@@ -301,7 +306,7 @@ export async function openAlertOutbox(store: Store, wallet: Address): Promise<Al
           const loud = chunk.filter((l) => l.blockNumber > p.quietThrough);
           if (quiet.length > 0) state = detectAlerts(quiet, state, { emit: false }).state;
           if (loud.length > 0) {
-            const out = detectAlerts(loud, state, { submissions });
+            const out = detectAlerts(loud, state, { submissions, queued: opts.queued });
             state = out.state;
             detected.push(...out.alerts);
           }
