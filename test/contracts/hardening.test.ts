@@ -320,6 +320,8 @@ describe("hardening (security review findings)", function () {
   });
 
   it("keeps the runtime bytecode under the EIP-170 limit with room", async function () {
+    // solidity-coverage deploys instrumented bytecode, several times larger by design: measure the real build only
+    if ((hre as unknown as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING) this.skip();
     const code = await ethers.provider.getCode((await loadFixture(articleFixture)).walletAddress);
     expect((code.length - 2) / 2).to.be.lessThan(24_576 - 2_000);
   });
