@@ -63,3 +63,36 @@ export {
   sortSignatures,
 } from "./client/signing";
 export { measureAuthorizeLatency } from "./client/bench";
+
+// Owners on separate machines: action files, Safe owners, keystores
+export {
+  prepareOwnerAction,
+  prepareApproval,
+  checkActionFile,
+  signActionFile,
+  submitActionFile,
+  type ActionStatus,
+  type SignatureStatus,
+} from "./owners/collect";
+export {
+  ActionFileError,
+  readActionFile,
+  writeActionFile,
+  mergeActionFiles,
+  summaryOf,
+  digestOf,
+  type ActionFile,
+  type OwnerActionFile,
+  type ApprovalFile,
+  type CollectedSignature,
+} from "./owners/file";
+export {
+  safeSigner,
+  signAsSafeOwner,
+  combineSafeSignatures,
+  safeMessageHash,
+  safeMessageTypedData,
+  signMessageLibCalldata,
+  type SafeOwnerSignature,
+} from "./owners/safe";
+export { decryptKeystore, encryptKeystore, KeystoreError } from "./owners/keystore";

@@ -198,14 +198,19 @@ function keysFromFile(file: string): Hex[] {
 }
 
 export function ownerAccounts(s: Settings, env: Env): PrivateKeyAccount[] {
-  if (s.keyFile) return keysFromFile(s.keyFile).map((k) => privateKeyToAccount(k));
+  return ownerKeys(s, env).map((k) => privateKeyToAccount(k));
+}
+
+/** The raw owner keys (key file, else TIERGUARD_OWNER_KEYS). */
+export function ownerKeys(s: Settings, env: Env): Hex[] {
+  if (s.keyFile) return keysFromFile(s.keyFile);
   const v = env[ENV.ownerKeys];
   if (!v?.trim()) {
     throw new ConfigError("no owner keys given", {
       fix: `set ${ENV.ownerKeys}=0x..,0x.. (comma-separated private keys) or pass --key-file <file> (one key per line)`,
     });
   }
-  return parsePrivateKeys(v, ENV.ownerKeys).map((k) => privateKeyToAccount(k));
+  return parsePrivateKeys(v, ENV.ownerKeys);
 }
 
 export function agentAccount(s: Settings, env: Env): PrivateKeyAccount {

@@ -11,7 +11,19 @@ import { PolicyError, type Policy } from "../policy/schema";
 import { createOwnerClient, type OwnerClient } from "../client/owner";
 import { withRetry } from "../client/errors";
 import { findSubmission, type Submission } from "../client/intents";
-import { connect, ownerAccounts, requireWalletAddress, resolveSettings, type Connection, type Env, type Settings } from "./connection";
+import {
+  agentAccount,
+  anyAccount,
+  connect,
+  ownerAccounts,
+  ownerKeys,
+  requireWalletAddress,
+  resolveSettings,
+  type Connection,
+  type Env,
+  type Settings,
+} from "./connection";
+import { keystoreAccount, keystorePath, rawKeyWarnings } from "./signers";
 import { ConfigError } from "./errors";
 import type { Globals } from "./spec";
 
@@ -29,6 +41,9 @@ export class Context {
   private settingsCache?: Settings;
   private connCache?: Promise<Connection>;
   private walletCache?: Promise<Address>;
+  private keystoreCache?: Promise<PrivateKeyAccount>;
+  /** printed on stderr after the command (e.g. a key file readable by others) */
+  readonly warnings: string[] = [];
 
   constructor(
     readonly globals: Globals,
@@ -57,6 +72,55 @@ export class Context {
       }
       return wallet;
     })());
+  }
+
+  warn(message: string): void {
+    if (!this.warnings.includes(message)) this.warnings.push(message);
+  }
+
+  /** The keystore's account, when --keystore (or TIERGUARD_KEYSTORE) is given. */
+  private keystore(): Promise<PrivateKeyAccount> | undefined {
+    const file = keystorePath(this.globals.keystore, this.env);
+    if (!file) return undefined;
+    return (this.keystoreCache ??= keystoreAccount(this.resolvePath(file), {
+      passwordFile: this.globals.passwordFile ? this.resolvePath(this.globals.passwordFile) : undefined,
+      env: this.env,
+      warn: (m) => this.warn(m),
+    }));
+  }
+
+  private rawKeys(): void {
+    for (const w of rawKeyWarnings(this.settings.keyFile)) this.warn(w);
+  }
+
+  /** The owner keys given: the keystore's one, or the raw keys (TIERGUARD_OWNER_KEYS / --key-file). */
+  async ownerAccounts(): Promise<PrivateKeyAccount[]> {
+    const ks = this.keystore();
+    if (ks) return [await ks];
+    this.rawKeys();
+    return ownerAccounts(this.settings, this.env);
+  }
+
+  /** The raw owner keys (for keystore import only). */
+  rawOwnerKeys(): Hex[] {
+    this.rawKeys();
+    return ownerKeys(this.settings, this.env);
+  }
+
+  /** The agent's session key. */
+  async agentAccount(): Promise<PrivateKeyAccount> {
+    const ks = this.keystore();
+    if (ks) return ks;
+    this.rawKeys();
+    return agentAccount(this.settings, this.env);
+  }
+
+  /** Any key that may send a transaction anyone may send. */
+  async anyAccount(): Promise<PrivateKeyAccount> {
+    const ks = this.keystore();
+    if (ks) return ks;
+    this.rawKeys();
+    return anyAccount(this.settings, this.env);
   }
 
   resolvePath(file: string): string {
@@ -96,9 +160,9 @@ export async function ownerClientFor(ctx: Context, account: PrivateKeyAccount | 
  */
 export async function ownerSigners(
   ctx: Context,
-  opts: { min?: number | "threshold"; guardians?: boolean } = {},
+  opts: { min?: number | "threshold"; guardians?: boolean; prepareHint?: boolean } = {},
 ): Promise<{ accounts: PrivateKeyAccount[]; threshold: number; owners: readonly Address[] }> {
-  const accounts = ownerAccounts(ctx.settings, ctx.env);
+  const accounts = await ctx.ownerAccounts();
   const wallet = await ctx.wallet();
   const [owners, settings] = await Promise.all([
     readWallet<readonly Address[]>(ctx, "owners"),
@@ -115,7 +179,9 @@ export async function ownerSigners(
   const min = opts.min === "threshold" ? settings.threshold : (opts.min ?? 1);
   if (accounts.length < min) {
     throw new ConfigError(`${accounts.length} owner key${accounts.length === 1 ? "" : "s"} given; this needs ${min} owner signatures (${settings.threshold}-of-${owners.length} wallet)`, {
-      fix: `give ${min} distinct owner keys in TIERGUARD_OWNER_KEYS (comma-separated) or in the --key-file`,
+      fix: opts.prepareHint
+        ? `collect the owners' signatures instead: add --prepare <file>, then each owner runs "tierguard owner sign <file>" with their own key and anyone runs "tierguard owner submit <file>" (or give ${min} owner keys here)`
+        : `give ${min} distinct owner keys in TIERGUARD_OWNER_KEYS (comma-separated) or in the --key-file`,
     });
   }
   return { accounts, threshold: settings.threshold, owners };

@@ -9,7 +9,7 @@ const optionLines = (opts: Record<string, OptionSpec>) => {
 
 function commandHelp(name: CommandName): string[] {
   const spec = COMMANDS[name] as CommandSpec;
-  const pos = spec.positionals.map((p) => (p.optional ? `[${p.name}]` : `<${p.name}>`)).join(" ");
+  const pos = spec.positionals.map((p) => (p.optional ? `[${p.name}]` : `<${p.name}>`) + (p.variadic ? "..." : "")).join(" ");
   const lines = [`tierguard ${name}${pos ? ` ${pos}` : ""}${Object.keys(spec.options).length ? " [options]" : ""}`, "", spec.summary];
   if (spec.details) lines.push("", ...spec.details);
   if (spec.positionals.length) {

@@ -169,12 +169,14 @@ export function parseArgs(argv: readonly string[]): ParseResult {
     const s = suggest(opt, Object.keys(spec.options));
     throw new UsageError(`"${name}" has no option --${opt}${s ? `; did you mean --${s}?` : ""}`, { fix: helpFix(topic) });
   }
-  if (rest.length > spec.positionals.length) {
+  const variadic = spec.positionals.at(-1)?.variadic === true;
+  if (!variadic && rest.length > spec.positionals.length) {
     throw new UsageError(`unexpected argument "${rest[spec.positionals.length]}" for "${name}"`, { fix: helpFix(topic) });
   }
   const raw: Record<string, unknown> = {};
   spec.positionals.forEach((p, i) => {
-    if (rest[i] !== undefined) raw[p.name] = rest[i];
+    if (p.variadic) raw[p.name] = rest.slice(i);
+    else if (rest[i] !== undefined) raw[p.name] = rest[i];
   });
   for (const opt of Object.keys(spec.options)) if (opts[opt] !== undefined) raw[camel(opt)] = opts[opt];
   const missing = spec.positionals.find((p, i) => !p.optional && rest[i] === undefined);

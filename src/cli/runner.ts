@@ -104,7 +104,12 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     // Loaded here, not at the top: `--help` and `--version` never pay for the SDK, viem's clients or the indexer.
     const [{ Context }, { execute }] = await Promise.all([import("./context"), import("./commands/index")]);
     const ctx = new Context(parsed.globals, io.env, io.cwd);
-    const out = await execute(parsed, ctx);
+    let out;
+    try {
+      out = await execute(parsed, ctx);
+    } finally {
+      if (ctx.warnings.length) io.stderr(`${ctx.warnings.map((w) => `warning: ${w}`).join("\n")}\n`);
+    }
     if (out.silent) return EXIT.ok;
     io.stdout(json ? `${toJson({ ok: true, command: parsed.name, result: out.json })}\n` : `${out.text.join("\n")}\n`);
     return EXIT.ok;

@@ -21,6 +21,8 @@ export interface PositionalSpec {
   name: string;
   desc: string;
   optional?: boolean;
+  /** the last positional only: takes every remaining word (as a list) */
+  variadic?: boolean;
 }
 
 export interface CommandSpec<S extends z.ZodType = z.ZodType> {
@@ -113,6 +115,16 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
     value: "<file>",
     desc: "file holding private keys (one per line) instead of TIERGUARD_AGENT_KEY / TIERGUARD_OWNER_KEYS",
   },
+  keystore: {
+    type: "string",
+    value: "<file>",
+    desc: "encrypted JSON keystore holding this owner's (or agent's) key (env TIERGUARD_KEYSTORE); password by prompt or --password-file",
+  },
+  "password-file": {
+    type: "string",
+    value: "<file>",
+    desc: "file whose first line is the keystore password (env TIERGUARD_PASSWORD_FILE); never give a password in argv",
+  },
   "from-block": { type: "string", value: "<n>", desc: "first block to search for the wallet's events (default 0)" },
   json: { type: "boolean", desc: "print machine-readable JSON on stdout (errors too)" },
   verbose: { type: "boolean", short: "v", desc: "show error causes and stack traces" },
@@ -128,6 +140,8 @@ export const globalsSchema = z.object({
   wallet: zAddress.optional(),
   config: z.string().min(1).optional(),
   keyFile: z.string().min(1).optional(),
+  keystore: z.string().min(1).optional(),
+  passwordFile: z.string().min(1).optional(),
   fromBlock: z
     .string()
     .regex(/^\d+$/, { message: "must be a block number" })
@@ -149,6 +163,22 @@ const varOption: OptionSpec = {
   desc: "value for a ${NAME} placeholder in the policy (repeatable; config `vars` too)",
 };
 const intentSchema = z.object({ intentId: zIntentId });
+
+/** Options of every command that needs M owners: collect signatures from several machines, or simulate. */
+const actionOptions: Record<string, OptionSpec> = {
+  prepare: {
+    type: "string",
+    value: "<file>",
+    desc: "write the owner action to this file for each owner to sign (owner sign <file>); sends nothing",
+  },
+  "dry-run": { type: "boolean", desc: "check and simulate only; send nothing" },
+  "expires-in": { type: "string", value: "<duration>", desc: "how long the owners' signatures stay valid (default 24h)" },
+};
+const actionFields = { prepare: z.string().min(1).optional(), dryRun: z.boolean().default(false), expiresIn: zDuration.optional() };
+const actionDetails = [
+  "Needs M owner keys in this process, or --prepare <file>: each owner then runs \"tierguard owner sign <file>\"",
+  "with only their own key (--keystore), and anyone runs \"tierguard owner submit <file>\".",
+];
 const noArgs = z.object({});
 
 const define = <S extends z.ZodType>(spec: CommandSpec<S>) => spec;
@@ -204,18 +234,23 @@ export const COMMANDS = {
   }),
 
   "policy apply": define({
-    summary: "sign the plan with the owner keys given and submit it as one owner action",
+    summary: "sign the plan with the owner keys given and submit it as one owner action (or --prepare it for M owners)",
+    details: actionDetails,
     positionals: [{ name: "file", desc: "policy file" }],
     options: {
+      ...actionOptions,
       var: varOption,
       "allow-remove-categories": {
         type: "boolean",
         desc: "allow removing categories the file no longer lists (their ids are retired, never reused for the others)",
       },
     },
-    examples: ["TIERGUARD_OWNER_KEYS=0x..,0x.. tierguard policy apply examples/policy.yaml --config tierguard.json"],
+    examples: [
+      "TIERGUARD_OWNER_KEYS=0x..,0x.. tierguard policy apply examples/policy.yaml --config tierguard.json",
+      "tierguard policy apply examples/policy.yaml --prepare policy-v2.json",
+    ],
     needs: ["rpc", "wallet", "owner keys"],
-    schema: z.object({ file: z.string().min(1), var: zVars, allowRemoveCategories: z.boolean().default(false) }),
+    schema: z.object({ file: z.string().min(1), var: zVars, allowRemoveCategories: z.boolean().default(false), ...actionFields }),
   }),
 
   "policy show": define({
@@ -229,8 +264,10 @@ export const COMMANDS = {
 
   "keys grant": define({
     summary: "grant (or extend) an agent's session key: one M-of-N owner action",
+    details: actionDetails,
     positionals: [{ name: "key", desc: "the session key's address" }],
     options: {
+      ...actionOptions,
       agent: { type: "string", value: "<name|0x..>", desc: "agent identity: a name of up to 27 characters or a bytes32" },
       "valid-for": { type: "string", value: "<duration>", desc: "how long the key stays valid (default 30d)" },
       "valid-until": { type: "string", value: "<time>", desc: "expiry as an ISO date or unix seconds (instead of --valid-for)" },
@@ -243,6 +280,7 @@ export const COMMANDS = {
         agent: z.string().min(1),
         validFor: zDuration.optional(),
         validUntil: zTime.optional(),
+        ...actionFields,
       })
       .refine((a) => a.validFor === undefined || a.validUntil === undefined, {
         message: "give --valid-for or --valid-until, not both",
@@ -310,21 +348,59 @@ export const COMMANDS = {
   }),
 
   "owner sign": define({
-    summary: "sign an EIP-712 approval of a collaborative intent with each owner key given (no transaction)",
-    details: ["Prints the signatures; --out adds them to a JSON file that owner submit-signatures reads."],
-    positionals: [intentPositional],
-    options: { out: { type: "string", value: "<file>", desc: "add the signatures to this JSON file (created if missing)" } },
-    examples: ["TIERGUARD_OWNER_KEYS=0x.. tierguard owner sign 0x70726f..0003 --out approvals.json"],
-    needs: ["rpc", "wallet", "owner keys"],
-    schema: z.object({ intentId: zIntentId, out: z.string().min(1).optional() }),
+    summary: "sign an action file (or a collaborative intent's approval) with this owner's own key; checks it first",
+    details: [
+      "<file>: an action file written with --prepare (policy apply, keys grant, owner unpause, withdraw, ...).",
+      "<intentId>: the EIP-712 approval of a collaborative intent; --out <file> collects it for owner submit.",
+      "The file is checked against the wallet before signing: a changed action, a signature that is not its",
+      "signer's, another wallet or chain, a stale nonce or a passed deadline are refused. The signature is added",
+      "to the file (or to --out). A Safe that owns the wallet signs through its owners: each runs this with --safe.",
+    ],
+    positionals: [{ name: "target", desc: "an action file, or an intent id (0x + 64 hex digits)" }],
+    options: {
+      out: { type: "string", value: "<file>", desc: "write the signed file here (default: the file itself; for an intent id, print only)" },
+      safe: { type: "string", value: "<address>", desc: "sign as an owner of this Safe, which is a wallet owner (Safe message format)" },
+      "dry-run": actionOptions["dry-run"],
+    },
+    examples: [
+      "tierguard owner sign unpause.json --keystore ~/.tierguard/alice.json",
+      "tierguard owner sign 0x70726f..0003 --out approval.json --keystore bob.json",
+      "tierguard owner sign policy-v2.json --safe 0x5afe..0001 --keystore carol.json",
+    ],
+    needs: ["rpc", "owner keys"],
+    schema: z.object({
+      target: z.string().min(1),
+      out: z.string().min(1).optional(),
+      safe: zAddress.optional(),
+      dryRun: z.boolean().default(false),
+    }),
+  }),
+
+  "owner inspect": define({
+    summary: "check action files against the wallet: what they do, nonce, deadline, each signature (no key needed)",
+    positionals: [{ name: "files", desc: "one or more copies of the same action file", variadic: true }],
+    options: {},
+    examples: ["tierguard owner inspect unpause.json"],
+    needs: ["rpc"],
+    schema: z.object({ files: z.array(z.string().min(1)).min(1) }),
+  }),
+
+  "owner submit": define({
+    summary: "combine signed copies of an action file, check them and submit (anyone may send it)",
+    positionals: [{ name: "files", desc: "one or more signed copies of the same action file", variadic: true }],
+    options: { "dry-run": actionOptions["dry-run"] },
+    examples: ["TIERGUARD_AGENT_KEY=0x.. tierguard owner submit alice.json bob.json"],
+    needs: ["rpc", "any key"],
+    schema: z.object({ files: z.array(z.string().min(1)).min(1), dryRun: z.boolean().default(false) }),
   }),
 
   "owner submit-signatures": define({
     summary: "submit owners' approval signatures in one call; pays the intent at the threshold (anyone may submit)",
     positionals: [intentPositional],
     options: {
-      signatures: { type: "list", value: "<file>", desc: "JSON file written by owner sign --out (repeatable)" },
+      signatures: { type: "list", value: "<file>", desc: "approval file written by owner sign <intentId> --out (repeatable)" },
       sig: { type: "list", value: "<signer:signature>", desc: "one signature inline (repeatable)" },
+      "dry-run": actionOptions["dry-run"],
     },
     examples: ["TIERGUARD_OWNER_KEYS=0x.. tierguard owner submit-signatures 0x70726f..0003 --signatures approvals.json"],
     needs: ["rpc", "wallet", "any key"],
@@ -335,6 +411,7 @@ export const COMMANDS = {
         sig: z
           .array(z.string().regex(/^0x[0-9a-fA-F]{40}:0x[0-9a-fA-F]+$/, { message: "must be <signer address>:<0x signature>" }))
           .default([]),
+        dryRun: z.boolean().default(false),
       })
       .refine((a) => a.signatures.length + a.sig.length > 0, {
         message: "give --signatures <file> or --sig <signer:signature>",
@@ -370,12 +447,97 @@ export const COMMANDS = {
   }),
 
   "owner unpause": define({
-    summary: "resume spending: an owner action signed by M owner keys",
+    summary: "resume spending: one owner action signed by M owners",
+    details: actionDetails,
     positionals: [],
-    options: {},
-    examples: ["TIERGUARD_OWNER_KEYS=0x..,0x.. tierguard owner unpause"],
+    options: actionOptions,
+    examples: ["TIERGUARD_OWNER_KEYS=0x..,0x.. tierguard owner unpause", "tierguard owner unpause --prepare unpause.json"],
     needs: ["rpc", "wallet", "owner keys"],
-    schema: noArgs,
+    schema: z.object(actionFields),
+  }),
+
+  "owner withdraw": define({
+    summary: "move funds out of the wallet: one owner action signed by M owners",
+    details: actionDetails,
+    positionals: [],
+    options: {
+      ...actionOptions,
+      token: { type: "string", value: "<address|NAME|ETH>", desc: "the token (default ETH)" },
+      to: { type: "string", value: "<address>", desc: "where the funds go" },
+      amount: { type: "string", value: "<decimal>", desc: 'amount in the token\'s units, e.g. "250.00"' },
+    },
+    examples: ["tierguard owner withdraw --token USDC --to 0x70997970..79C8 --amount 250 --prepare withdraw.json"],
+    needs: ["rpc", "wallet", "owner keys"],
+    schema: z.object({ token: z.string().min(1).optional(), to: zAddress, amount: zAmount, ...actionFields }),
+  }),
+
+  "owner add-guardian": define({
+    summary: "make an address a guardian (may pause and veto, nothing else): one owner action",
+    details: actionDetails,
+    positionals: [{ name: "address", desc: "the guardian's address" }],
+    options: actionOptions,
+    examples: ["tierguard owner add-guardian 0x3C44..93BC --prepare add-guardian.json"],
+    needs: ["rpc", "wallet", "owner keys"],
+    schema: z.object({ address: zAddress, ...actionFields }),
+  }),
+
+  "owner remove-guardian": define({
+    summary: "remove a guardian: one owner action",
+    details: actionDetails,
+    positionals: [{ name: "address", desc: "the guardian's address" }],
+    options: actionOptions,
+    examples: ["tierguard owner remove-guardian 0x3C44..93BC --prepare remove-guardian.json"],
+    needs: ["rpc", "wallet", "owner keys"],
+    schema: z.object({ address: zAddress, ...actionFields }),
+  }),
+
+  "owner add-owner": define({
+    summary: "add an owner: one owner action",
+    details: actionDetails,
+    positionals: [{ name: "address", desc: "the new owner's address (an EOA or a contract wallet such as a Safe)" }],
+    options: actionOptions,
+    examples: ["tierguard owner add-owner 0x3C44..93BC --prepare add-owner.json"],
+    needs: ["rpc", "wallet", "owner keys"],
+    schema: z.object({ address: zAddress, ...actionFields }),
+  }),
+
+  "owner remove-owner": define({
+    summary: "remove an owner: one owner action (the threshold must stay reachable)",
+    details: actionDetails,
+    positionals: [{ name: "address", desc: "the owner's address" }],
+    options: actionOptions,
+    examples: ["tierguard owner remove-owner 0x3C44..93BC --prepare remove-owner.json"],
+    needs: ["rpc", "wallet", "owner keys"],
+    schema: z.object({ address: zAddress, ...actionFields }),
+  }),
+
+  "owner set-threshold": define({
+    summary: "change how many owners must sign (M): one owner action",
+    details: actionDetails,
+    positionals: [{ name: "threshold", desc: "the new M" }],
+    options: actionOptions,
+    examples: ["tierguard owner set-threshold 3 --prepare threshold.json"],
+    needs: ["rpc", "wallet", "owner keys"],
+    schema: z.object({ threshold: zPositiveInt("a threshold"), ...actionFields }),
+  }),
+
+  "keystore new": define({
+    summary: "create a new key in an encrypted JSON keystore (Web3 Secret Storage, scrypt); prints its address",
+    details: ["The password comes from a prompt (asked twice) or --password-file; never from the command line."],
+    positionals: [],
+    options: { out: { type: "string", value: "<file>", desc: "the keystore file to write (must not exist)" } },
+    examples: ["tierguard keystore new --out ~/.tierguard/alice.json"],
+    needs: [],
+    schema: z.object({ out: z.string().min(1) }),
+  }),
+
+  "keystore import": define({
+    summary: "encrypt an existing private key (from --key-file or TIERGUARD_OWNER_KEYS, exactly one) into a keystore",
+    positionals: [],
+    options: { out: { type: "string", value: "<file>", desc: "the keystore file to write (must not exist)" } },
+    examples: ["tierguard keystore import --key-file alice.key --out ~/.tierguard/alice.json"],
+    needs: ["owner keys"],
+    schema: z.object({ out: z.string().min(1) }),
   }),
 
   "intent show": define({
@@ -571,8 +733,9 @@ export const GROUPS = {
   policy: "policy files: validate, plan, apply, show",
   keys: "agents' session keys: grant, revoke, list",
   agent: "the agent's side: authorize a payment",
-  owner: "the owners' side: pending, approve, sign, submit-signatures, veto, reject, pause, unpause",
+  owner: "the owners' side: intents (pending, approve, sign, veto, reject), collecting signatures (sign, inspect, submit), pause, unpause, withdraw, guardians, owners, threshold",
   intent: "one intent: show, execute, expire",
+  keystore: "encrypted key files: new, import",
   audit: "the audit trail: sync, report, verify, follow, serve",
 } as const;
 export type GroupName = keyof typeof GROUPS;

@@ -97,7 +97,9 @@ export type OwnerSigner =
 
 /**
  * An ERC-1271 owner whose contract accepts its controlling EOA's raw ECDSA signature of the EIP-712 digest
- * (like the repository's MockERC1271Wallet). Other contract wallets: build a `ContractSigner` yourself.
+ * (like the repository's MockERC1271Wallet). A Safe does NOT accept this: use `safeSigner` (Safe message
+ * format), or the action-file flow (`signActionFile(file, account, { safe })`) when the Safe's owners sign on
+ * separate machines.
  */
 export function erc1271Signer(contract: Address, eoa: LocalAccount): ContractSigner {
   if (!eoa.sign) throw new InvalidInputError("signer", "the account cannot sign raw hashes");

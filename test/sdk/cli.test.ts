@@ -4,11 +4,9 @@
  * `hardhat node`: deploy with mocks, validate, apply, plan, grant a key, the article's $89 agent hire signed by
  * two owners, and the bad-input cases.
  */
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { toHex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
@@ -19,6 +17,7 @@ import { parseConfig, parsePrivateKeys } from "../../src/cli/connection";
 import { helpText } from "../../src/cli/help";
 import { COMMANDS } from "../../src/cli/spec";
 import { HARDHAT_MNEMONIC } from "./helpers/chain";
+import { cli, json, noStack } from "./helpers/cli";
 
 const ROOT = path.resolve(__dirname, "../..");
 const EXAMPLE = path.join(ROOT, "examples/policy.yaml");
@@ -89,7 +88,7 @@ describe("parseArgs", () => {
     expect(usage(["intent", "show", ID, "extra"])).toMatch(/unexpected argument "extra"/);
   });
   it("has help with an example for every command", () => {
-    for (const name of Object.keys(COMMANDS)) expect(helpText(name.split(" "))).toMatch(/Example:\n  .*tierguard /);
+    for (const name of Object.keys(COMMANDS)) expect(helpText(name.split(" "))).toMatch(/Examples?:\n  .*tierguard /);
   });
 });
 
@@ -152,26 +151,6 @@ describe("runner", () => {
 /*//////////////////////////////////////////////////////////////
                             END TO END
 //////////////////////////////////////////////////////////////*/
-
-const exec = promisify(execFile);
-const BIN = path.join(ROOT, "bin/tierguard.js");
-const TSX = path.join(ROOT, "node_modules/tsx/dist/cli.mjs");
-const MAIN = path.join(ROOT, "src/cli/main.ts");
-
-/** Runs the CLI as a user would, with only the given TIERGUARD_* variables. */
-async function cli(args: string[], opts: { env?: Record<string, string>; cwd: string; tsx?: boolean }) {
-  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TIERGUARD_")));
-  const argv = opts.tsx ? [TSX, MAIN, ...args] : [BIN, ...args];
-  try {
-    const { stdout, stderr } = await exec(process.execPath, argv, { cwd: opts.cwd, env: { ...env, ...opts.env }, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const x = e as { code?: number; stdout: string; stderr: string };
-    return { code: typeof x.code === "number" ? x.code : -1, stdout: x.stdout, stderr: x.stderr };
-  }
-}
-const json = (r: { stdout: string }) => JSON.parse(r.stdout) as { ok: boolean; result: Record<string, any> };
-const noStack = (r: { stderr: string }) => expect(r.stderr).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/);
 
 describe("tierguard end to end", () => {
   const rpcUrl = inject("rpcUrl");

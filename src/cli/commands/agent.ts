@@ -2,7 +2,6 @@
 import { getAddress, isAddress, type Address } from "viem";
 import { formatDecimal } from "../../policy/units";
 import { createAgentClient } from "../../client/agent";
-import { agentAccount } from "../connection";
 import { readWallet, type Context, type Output } from "../context";
 import { ConfigError } from "../errors";
 import { iso, rows } from "../format";
@@ -34,7 +33,7 @@ const NEXT: Record<string, string> = {
 };
 
 export async function agentAuthorize(args: CommandArgs<"agent authorize">, ctx: Context): Promise<Output> {
-  const key = agentAccount(ctx.settings, ctx.env);
+  const key = await ctx.agentAccount();
   const [c, wallet] = await Promise.all([ctx.conn(), ctx.wallet()]);
   const token = await resolveToken(ctx, args.token);
   const agent = createAgentClient({ publicClient: c.publicClient, walletClient: c.walletClient(key), wallet, fromBlock: ctx.settings.fromBlock });

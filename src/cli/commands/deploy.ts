@@ -7,7 +7,7 @@ import { mockPriceFeedAbi, mockPriceFeedBytecode } from "../../abi/MockPriceFeed
 import { TierGuardError } from "../../errors";
 import { formatDecimal } from "../../policy/units";
 import { decodeError, withRetry } from "../../client/errors";
-import { isLocalChain, ownerAccounts } from "../connection";
+import { isLocalChain } from "../connection";
 import type { Context, Output } from "../context";
 import { ConfigError, UsageError } from "../errors";
 import { rows } from "../format";
@@ -18,7 +18,7 @@ const EURC_USD = 108_000_000n; // 1.08 with 8 decimals
 
 export async function deploy(args: CommandArgs<"deploy">, ctx: Context): Promise<Output> {
   const c = await ctx.conn();
-  const keys = ownerAccounts(ctx.settings, ctx.env);
+  const keys = await ctx.ownerAccounts();
   const owners = args.owners ?? keys.map((k) => k.address);
   const unique = new Set(owners.map((o) => o.toLowerCase()));
   if (unique.size !== owners.length) throw new UsageError("--owners lists an address twice", { fix: "list each owner once" });

@@ -19,6 +19,8 @@ const owner = () => import("./owner");
 const policy = () => import("./policy");
 const keys = () => import("./keys");
 const intent = () => import("./intent");
+const admin = () => import("./wallet-admin");
+const keystore = () => import("./keystore");
 
 export const HANDLERS: Handlers = {
   deploy: lazy(() => import("./deploy").then((m) => m.deploy)),
@@ -34,10 +36,20 @@ export const HANDLERS: Handlers = {
   "owner approve": lazy(() => owner().then((m) => m.ownerApprove)),
   "owner sign": lazy(() => owner().then((m) => m.ownerSign)),
   "owner submit-signatures": lazy(() => owner().then((m) => m.ownerSubmitSignatures)),
+  "owner inspect": lazy(() => owner().then((m) => m.ownerInspect)),
+  "owner submit": lazy(() => owner().then((m) => m.ownerSubmit)),
   "owner veto": lazy(() => owner().then((m) => m.closer("veto", true))),
   "owner reject": lazy(() => owner().then((m) => m.closer("reject", false))),
   "owner pause": lazy(() => owner().then((m) => m.ownerPause)),
-  "owner unpause": lazy(() => owner().then((m) => m.ownerUnpause)),
+  "owner unpause": lazy(() => admin().then((m) => m.ownerUnpause)),
+  "owner withdraw": lazy(() => admin().then((m) => m.ownerWithdraw)),
+  "owner add-guardian": lazy(() => admin().then((m) => m.ownerAddGuardian)),
+  "owner remove-guardian": lazy(() => admin().then((m) => m.ownerRemoveGuardian)),
+  "owner add-owner": lazy(() => admin().then((m) => m.ownerAddOwner)),
+  "owner remove-owner": lazy(() => admin().then((m) => m.ownerRemoveOwner)),
+  "owner set-threshold": lazy(() => admin().then((m) => m.ownerSetThreshold)),
+  "keystore new": lazy(() => keystore().then((m) => m.keystoreNew)),
+  "keystore import": lazy(() => keystore().then((m) => m.keystoreImport)),
   "intent show": lazy(() => intent().then((m) => m.intentShow)),
   "intent execute": lazy(() => intent().then((m) => m.intentExecute)),
   "intent expire": lazy(() => intent().then((m) => m.intentExpire)),

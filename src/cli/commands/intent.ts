@@ -3,7 +3,6 @@ import { getAbiItem, type Address, type Hex, type PublicClient } from "viem";
 import { tierGuardWalletAbi } from "../../abi/TierGuardWallet";
 import { formatDecimal } from "../../policy/units";
 import { decisionFrom, decodeMisses, lifecycleLogs, readIntentStatus, REASON_NAMES, SUBMIT_STATUS } from "../../client/intents";
-import { anyAccount } from "../connection";
 import { ownerClientFor, readWallet, requireIntent, type Context, type Output } from "../context";
 import { bytes32Name, iso, rows, settleLines } from "../format";
 import type { CommandArgs } from "../spec";
@@ -95,12 +94,12 @@ export async function intentShow(args: CommandArgs<"intent show">, ctx: Context)
 
 export async function intentExecute(args: CommandArgs<"intent execute">, ctx: Context): Promise<Output> {
   await requireIntent(ctx, args.intentId);
-  const r = await (await ownerClientFor(ctx, anyAccount(ctx.settings, ctx.env))).execute(args.intentId);
+  const r = await (await ownerClientFor(ctx, await ctx.anyAccount())).execute(args.intentId);
   return { text: settleLines(r, args.intentId), json: { intentId: args.intentId, ...r } };
 }
 
 export async function intentExpire(args: CommandArgs<"intent expire">, ctx: Context): Promise<Output> {
   await requireIntent(ctx, args.intentId);
-  const { txHash } = await (await ownerClientFor(ctx, anyAccount(ctx.settings, ctx.env))).expire(args.intentId);
+  const { txHash } = await (await ownerClientFor(ctx, await ctx.anyAccount())).expire(args.intentId);
   return { text: [`expired ${args.intentId}`, `tx: ${txHash}`], json: { intentId: args.intentId, txHash } };
 }

@@ -6,20 +6,23 @@ import { ownerClientFor, ownerSigners, readWallet, type Context, type Output } f
 import { UsageError } from "../errors";
 import { bytes32Name, iso } from "../format";
 import type { CommandArgs } from "../spec";
+import { ownerAction } from "./actions";
 
 export async function keysGrant(args: CommandArgs<"keys grant">, ctx: Context): Promise<Output> {
-  const { accounts, threshold } = await ownerSigners(ctx, { min: "threshold" });
   const c = await ctx.conn();
   const now = Number((await withRetry(() => c.publicClient.getBlock({ blockTag: "latest" }))).timestamp);
   const validUntil = args.validUntil ?? now + (args.validFor ?? 30 * 86_400);
   if (validUntil <= now) throw new UsageError(`--valid-until ${iso(validUntil)} is in the past (chain time ${iso(now)})`, { fix: "give a future time" });
-  const signers = accounts.slice(0, threshold);
-  const owner = await ownerClientFor(ctx, signers[0]);
-  const { txHash } = await owner.applyCalls([ownerCalls.grantSessionKey(args.key, args.agent, validUntil)], signers.map((s) => c.walletClient(s)));
-  return {
-    text: [`granted session key ${args.key} to agent ${args.agent} until ${iso(validUntil)}`, `tx: ${txHash}`],
-    json: { key: args.key, agent: args.agent, validUntil, txHash },
-  };
+  const out = await ownerAction(
+    ctx,
+    {
+      calls: [ownerCalls.grantSessionKey(args.key, args.agent, validUntil)],
+      title: `grant session key ${args.key} to agent ${args.agent}`,
+      done: `granted session key ${args.key} to agent ${args.agent} until ${iso(validUntil)}`,
+    },
+    args,
+  );
+  return { text: out.text, json: { key: args.key, agent: args.agent, validUntil, ...(out.json as object) } };
 }
 
 export async function keysRevoke(args: CommandArgs<"keys revoke">, ctx: Context): Promise<Output> {

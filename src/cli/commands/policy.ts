@@ -3,9 +3,10 @@ import { getAddress } from "viem";
 import { planPolicy, readWalletConfig } from "../../policy/plan";
 import { formatDecimal, formatDuration } from "../../policy/units";
 import { TIER_ID, TRUST_NAME_OF } from "../../policy/compile";
-import { loadPolicy, ownerClientFor, ownerSigners, readWallet, type Context, type Output } from "../context";
-import { rows, short } from "../format";
+import { loadPolicy, readWallet, type Context, type Output } from "../context";
+import { rows } from "../format";
 import type { CommandArgs } from "../spec";
+import { ownerAction } from "./actions";
 
 export async function policyValidate(args: CommandArgs<"policy validate">, ctx: Context): Promise<Output> {
   const policy = await loadPolicy(ctx, args.file, args.var);
@@ -51,19 +52,13 @@ export async function policyApply(args: CommandArgs<"policy apply">, ctx: Contex
   if (p.empty) {
     return { text: [`nothing to change: wallet ${wallet} matches ${args.file}`], json: { wallet, file: args.file, empty: true, changes: [], txHash: null } };
   }
-  const { accounts, threshold } = await ownerSigners(ctx, { min: "threshold" });
-  const signers = accounts.slice(0, threshold);
-  const c = await ctx.conn();
-  const owner = await ownerClientFor(ctx, signers[0]);
-  const { txHash } = await owner.applyCalls(p.calls, signers.map((s) => c.walletClient(s)));
-  return {
-    text: [
-      `applied ${p.changes.length} change${p.changes.length === 1 ? "" : "s"} in one owner action signed by ${signers.map((s) => short(s.address)).join(", ")}:`,
-      ...p.changes.map((ch) => `  ~ ${ch}`),
-      `tx: ${txHash}`,
-    ],
-    json: { wallet, file: args.file, empty: false, changes: p.changes, signers: signers.map((s) => s.address), txHash },
-  };
+  const n = `${p.changes.length} change${p.changes.length === 1 ? "" : "s"}`;
+  const out = await ownerAction(
+    ctx,
+    { calls: p.calls, title: `apply ${args.file} (${n})`, notes: ["policy plan:", ...p.changes.map((ch) => `  ~ ${ch}`)], done: `applied ${n} of ${args.file}` },
+    args,
+  );
+  return { text: out.text, json: { wallet, file: args.file, empty: false, changes: p.changes, ...(out.json as object) } };
 }
 
 export async function policyShow(_args: CommandArgs<"policy show">, ctx: Context): Promise<Output> {
