@@ -1,9 +1,8 @@
 /**
  * Encrypted key files in the Web3 Secret Storage format (scrypt + AES-128-CTR, the format geth, ethers, MetaMask
  * exports and Foundry's `cast wallet` use), through ethers' implementation. Keys leave the file only as a viem
- * account in memory.
+ * account in memory. ethers is loaded only when a keystore is used.
  */
-import { decryptKeystoreJson, encryptKeystoreJson, isKeystoreJson } from "ethers";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import type { Hex } from "viem";
 import { TierGuardError } from "../errors";
@@ -14,6 +13,7 @@ export class KeystoreError extends TierGuardError {
 
 /** Decrypts a keystore's JSON text with its password. */
 export async function decryptKeystore(json: string, password: string, source: string): Promise<PrivateKeyAccount> {
+  const { decryptKeystoreJson, isKeystoreJson } = await import("ethers");
   if (!isKeystoreJson(json)) {
     throw new KeystoreError(`${source} is not an encrypted JSON keystore (Web3 Secret Storage)`, {
       fix: "pass a keystore file (tierguard keystore new / import writes one)",
@@ -35,6 +35,7 @@ export async function encryptKeystore(password: string, privateKey: Hex = genera
   if (password.length < 8) {
     throw new KeystoreError("the keystore password is shorter than 8 characters", { fix: "choose a longer password" });
   }
+  const { encryptKeystoreJson } = await import("ethers");
   const account = privateKeyToAccount(privateKey);
   const json = await encryptKeystoreJson({ address: account.address, privateKey }, password);
   return { json, address: account.address };
