@@ -511,6 +511,25 @@ export const COMMANDS = {
     schema: z.object({ address: zAddress, ...actionFields }),
   }),
 
+  "owner freeze-agent": define({
+    summary: "freeze an agent at once (any single owner): revoke all its session keys and void its queued intents",
+    positionals: [{ name: "agent", desc: "agent identity: a name of up to 27 characters or a bytes32" }],
+    options: { "dry-run": actionOptions["dry-run"] },
+    examples: ["TIERGUARD_KEYSTORE=alice.json tierguard owner freeze-agent procurement-agent-prod"],
+    needs: ["rpc", "wallet", "owner keys"],
+    schema: z.object({ agent: z.string().min(1), dryRun: z.boolean().default(false) }),
+  }),
+
+  "owner unfreeze-agent": define({
+    summary: "let a frozen agent be granted keys again: one owner action",
+    details: actionDetails,
+    positionals: [{ name: "agent", desc: "agent identity: a name of up to 27 characters or a bytes32" }],
+    options: actionOptions,
+    examples: ["tierguard owner unfreeze-agent procurement-agent-prod --prepare unfreeze.json"],
+    needs: ["rpc", "wallet", "owner keys"],
+    schema: z.object({ agent: z.string().min(1), ...actionFields }),
+  }),
+
   "owner set-threshold": define({
     summary: "change how many owners must sign (M): one owner action",
     details: actionDetails,

@@ -126,6 +126,10 @@ export function describeCall(data: Hex): string {
       return `remove owner ${a[0]}`;
     case "setThreshold":
       return `set the owner threshold to ${a[0]}`;
+    case "freezeAgent":
+      return `freeze agent ${name32(a[0] as Hex)} (revoke its keys, void its queued intents)`;
+    case "unfreezeAgent":
+      return `unfreeze agent ${name32(a[0] as Hex)}`;
     default: {
       const inputs = (tierGuardWalletAbi as readonly { type: string; name?: string; inputs?: readonly { name: string }[] }[]).find(
         (x) => x.type === "function" && x.name === d.functionName,

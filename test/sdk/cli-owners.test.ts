@@ -167,6 +167,16 @@ describe("owners on separate machines (one process and one keystore each)", () =
     expect(json(shown).result).toMatchObject({ decision: "executed" });
   });
 
+  it("freeze an agent by one owner; unfreeze it by two", async () => {
+    const dry = await run(["owner", "freeze-agent", "procurement-agent-prod", "--dry-run"], as("B"));
+    expect(dry.stdout).toMatch(/^dry run: would freeze agent procurement-agent-prod/);
+    const frozen = await run(["owner", "freeze-agent", "procurement-agent-prod"], as("B"));
+    expect(frozen.stderr).toBe("");
+    expect(frozen.stdout).toMatch(/^froze agent procurement-agent-prod \(by 0x[0-9a-fA-F]{40}\): keys revoked/);
+    const { submitted } = await collect(["owner", "unfreeze-agent", "procurement-agent-prod"], "unfreeze.json", [{ who: "A" }, { who: "C" }]);
+    expect(submitted.summary).toEqual(['unfreeze agent "procurement-agent-prod"']);
+  });
+
   it("refuses tampered, wrong-chain and non-owner signatures before sending anything", async () => {
     const prep = await run(["owner", "set-threshold", "3", "--prepare", "t.json"]);
     expect(prep.code).toBe(0);

@@ -98,7 +98,7 @@ export function statusJson(s: ActionStatus) {
  */
 export async function ownerAction(
   ctx: Context,
-  action: { calls: Hex[]; title: string; notes?: string[]; done: string },
+  action: { calls: Hex[]; title: string; notes?: string[]; done: string; doneLines?: string[] },
   flags: ActionFlags,
 ): Promise<Output> {
   const [c, wallet] = await Promise.all([ctx.conn(), ctx.wallet()]);
@@ -140,7 +140,11 @@ export async function ownerAction(
     };
   }
   return {
-    text: [`${action.done} (one owner action signed by ${signers.join(", ")})`, ...status.summary.map((l) => `  - ${l}`), `tx: ${r.txHash}`],
+    text: [
+      `${action.done} (one owner action signed by ${signers.join(", ")})`,
+      ...(action.doneLines ?? status.summary.map((l) => `  - ${l}`)),
+      `tx: ${r.txHash}`,
+    ],
     json: { ...statusJson(status), signers, txHash: r.txHash },
   };
 }

@@ -48,6 +48,8 @@ export const HANDLERS: Handlers = {
   "owner add-owner": lazy(() => admin().then((m) => m.ownerAddOwner)),
   "owner remove-owner": lazy(() => admin().then((m) => m.ownerRemoveOwner)),
   "owner set-threshold": lazy(() => admin().then((m) => m.ownerSetThreshold)),
+  "owner freeze-agent": lazy(() => admin().then((m) => m.ownerFreezeAgent)),
+  "owner unfreeze-agent": lazy(() => admin().then((m) => m.ownerUnfreezeAgent)),
   "keystore new": lazy(() => keystore().then((m) => m.keystoreNew)),
   "keystore import": lazy(() => keystore().then((m) => m.keystoreImport)),
   "intent show": lazy(() => intent().then((m) => m.intentShow)),

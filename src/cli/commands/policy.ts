@@ -55,7 +55,13 @@ export async function policyApply(args: CommandArgs<"policy apply">, ctx: Contex
   const n = `${p.changes.length} change${p.changes.length === 1 ? "" : "s"}`;
   const out = await ownerAction(
     ctx,
-    { calls: p.calls, title: `apply ${args.file} (${n})`, notes: ["policy plan:", ...p.changes.map((ch) => `  ~ ${ch}`)], done: `applied ${n} of ${args.file}` },
+    {
+      calls: p.calls,
+      title: `apply ${args.file} (${n})`,
+      notes: ["policy plan:", ...p.changes.map((ch) => `  ~ ${ch}`)],
+      done: `applied ${n} of ${args.file}`,
+      doneLines: p.changes.map((ch) => `  ~ ${ch}`),
+    },
     args,
   );
   return { text: out.text, json: { wallet, file: args.file, empty: false, changes: p.changes, ...(out.json as object) } };

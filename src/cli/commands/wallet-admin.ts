@@ -1,12 +1,14 @@
 /**
- * `tierguard owner unpause|withdraw|add-guardian|remove-guardian|set-threshold|add-owner|remove-owner`: the
- * wallet's M-of-N settings, each one owner action (run at once with M keys, or --prepare a file to collect).
+ * `tierguard owner unpause|withdraw|add-guardian|remove-guardian|set-threshold|add-owner|remove-owner|
+ * unfreeze-agent`: the wallet's M-of-N settings, each one owner action (run at once with M keys, or --prepare a
+ * file to collect); and `freeze-agent`, which any single owner may do at once.
  */
 import { erc20Abi, zeroAddress, type Address } from "viem";
-import { ownerCalls } from "../../client/owner";
+import { encodeWalletCall, ownerCalls } from "../../client/owner";
+import { toAgentId } from "../../client/agent";
 import { parseAmount } from "../../client/agent";
 import { withRetry } from "../../client/errors";
-import type { Context, Output } from "../context";
+import { ownerClientFor, ownerSigners, type Context, type Output } from "../context";
 import type { CommandArgs } from "../spec";
 import { ownerAction, type ActionFlags } from "./actions";
 import { resolveToken } from "./agent";
@@ -49,3 +51,28 @@ export const ownerAddOwner = (args: CommandArgs<"owner add-owner">, ctx: Context
 
 export const ownerRemoveOwner = (args: CommandArgs<"owner remove-owner">, ctx: Context): Promise<Output> =>
   ownerAction(ctx, { calls: [ownerCalls.removeOwner(args.address)], title: `remove owner ${args.address}`, done: `${args.address} is no longer an owner` }, args);
+
+export const ownerUnfreezeAgent = (args: CommandArgs<"owner unfreeze-agent">, ctx: Context): Promise<Output> =>
+  ownerAction(
+    ctx,
+    { calls: [encodeWalletCall("unfreezeAgent", [toAgentId(args.agent)])], title: `unfreeze agent ${args.agent}`, done: `agent ${args.agent} unfrozen` },
+    args,
+  );
+
+/** Any single owner: revokes the agent's keys and voids its queued intents in one transaction. */
+export async function ownerFreezeAgent(args: CommandArgs<"owner freeze-agent">, ctx: Context): Promise<Output> {
+  const { accounts } = await ownerSigners(ctx);
+  const owner = await ownerClientFor(ctx, accounts[0]);
+  if (args.dryRun) {
+    const queued = await owner.pending({ agentId: toAgentId(args.agent) });
+    return {
+      text: [`dry run: would freeze agent ${args.agent}: revoke its session keys and void ${queued.length} queued intent${queued.length === 1 ? "" : "s"}`],
+      json: { dryRun: true, agent: args.agent, voided: queued.map((q) => q.intentId) },
+    };
+  }
+  const r = await owner.freezeAgent(args.agent);
+  return {
+    text: [`froze agent ${args.agent} (by ${accounts[0].address}): keys revoked, ${r.voided.length} queued intent${r.voided.length === 1 ? "" : "s"} voided`, `tx: ${r.txHash}`],
+    json: { agent: args.agent, by: accounts[0].address, ...r },
+  };
+}
