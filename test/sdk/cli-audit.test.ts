@@ -3,7 +3,7 @@
  * demo plays the article's story and writes the four report formats; audit verify / report / sync / serve on the
  * demo's wallet. The demo moves the chain's clock by 4 h: a snapshot taken before is reverted afterwards.
  */
-import { execFile, spawn } from "node:child_process";
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -28,6 +28,20 @@ async function cli(args: string[], cwd: string) {
     return { code: typeof x.code === "number" ? x.code : -1, stdout: x.stdout, stderr: x.stderr };
   }
 }
+/** The URL a server command prints on its first stdout line. */
+function printedUrl(child: ChildProcessWithoutNullStreams, what: string, ms: number): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let buf = "";
+    child.stdout.on("data", (d) => {
+      buf += d.toString();
+      const m = /^(http:\/\/127\.0\.0\.1:\d+)\n/.exec(buf);
+      if (m) resolve(m[1]);
+    });
+    child.once("exit", (code) => reject(new Error(`${what} exited with ${code}`)));
+    setTimeout(() => reject(new Error(`${what} did not print its URL`)), ms);
+  });
+}
+
 const json = (r: { stdout: string }) => JSON.parse(r.stdout) as { ok: boolean; result: Record<string, any> };
 
 describe("audit and demo arguments", () => {
@@ -165,19 +179,38 @@ describe("tierguard demo + audit, end to end", () => {
   it("audit serve answers on 127.0.0.1 and stops on SIGINT", async () => {
     const child = spawn(process.execPath, [BIN, "audit", "serve", "--rpc", rpcUrl, "--wallet", demo.wallet, "--port", "0"], { cwd: dir, env: cleanEnv() });
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let buf = "";
-        child.stdout.on("data", (d) => {
-          buf += d.toString();
-          const m = /^(http:\/\/127\.0\.0\.1:\d+)\n/.exec(buf);
-          if (m) resolve(m[1]);
-        });
-        child.once("exit", (code) => reject(new Error(`serve exited with ${code}`)));
-        setTimeout(() => reject(new Error("serve did not print its URL")), 30_000);
-      });
+      const url = await printedUrl(child, "serve", 30_000);
       const res = await fetch(`${url}/intents?status=expired`);
       expect(res.status).toBe(200);
       expect(JSON.stringify(await res.json()).toLowerCase()).toContain(demo.intents.secondHire.toLowerCase());
+      const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+      child.kill("SIGINT");
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  });
+
+  it("console serves the owners' pages on 127.0.0.1 and stops on SIGINT; a half-configured Telegram channel is refused", async () => {
+    const bad = await exec(process.execPath, [BIN, "console", "--rpc", rpcUrl, "--wallet", demo.wallet, "--port", "0"], {
+      cwd: dir,
+      env: { ...cleanEnv(), TIERGUARD_TELEGRAM_BOT_TOKEN: "123456:TEST" },
+      timeout: 60_000,
+    }).catch((e: { code?: number; stderr: string }) => e);
+    expect((bad as { code?: number }).code).toBe(1);
+    expect((bad as { stderr: string }).stderr).toContain("TIERGUARD_TELEGRAM_CHAT_ID");
+
+    const child = spawn(process.execPath, [BIN, "console", "--rpc", rpcUrl, "--wallet", demo.wallet, "--db", "console-db", "--port", "0"], { cwd: dir, env: cleanEnv() });
+    try {
+      const url = await printedUrl(child, "console", 60_000);
+      expect((await fetch(`${url}/`)).status).toBe(200);
+      // the console syncs the store in the background: the intent shows once its range is indexed
+      await expect
+        .poll(async () => (await fetch(`${url}/intents/${demo.intents.secondHire}`)).text(), { timeout: 60_000, interval: 500 })
+        .toContain("expired unanswered");
+      const wallet = (await (await fetch(`${url}/api/wallet`)).json()) as { threshold: number; owners: string[] };
+      expect(wallet.threshold).toBe(2);
+      expect(wallet.owners).toHaveLength(3);
       const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
       child.kill("SIGINT");
       expect(await exited).toBe(0);
