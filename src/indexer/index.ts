@@ -22,6 +22,9 @@ export type {
   StoredLog,
   OpenStoreOptions,
   OpenedDatabase,
+  IntentRow,
+  IntentQuery,
+  LogPosition,
 } from "./store/types";
 export {
   syncOnce,

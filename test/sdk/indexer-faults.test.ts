@@ -100,6 +100,44 @@ describe("through a flaky RPC proxy", () => {
   }
 });
 
+describe("a node that answers eth_getLogs with [] it should not", () => {
+  it("loses no log: an empty answer is checked against the blocks' log blooms and read again", async () => {
+    const proxy = await startFlakyProxy({
+      target: inject("rpcUrl"),
+      seed: 7,
+      p500: 0,
+      p429: 0,
+      maxDelayMs: 0,
+      pEmptyLogs: 0.1,
+      maxFaultsPerRequest: 3,
+    });
+    try {
+      const publicClient = createPublicClient({ chain: hardhat, transport: http(proxy.url, { retryCount: 0 }) });
+      const store = await newStore();
+      const faults: SyncFault[] = [];
+      const res = await syncOnce({
+        publicClient,
+        wallet: s.wallet,
+        store,
+        fromBlock: s.fromBlock,
+        toBlock: s.endBlock,
+        initialRange: 2n,
+        maxRange: 2n,
+        backoffMs: 1,
+        maxBackoffMs: 5,
+        onError: (f) => faults.push(f),
+      });
+      expect(res.checkpoint).toBe(s.endBlock);
+      expect(proxy.stats.emptyLogs).toBeGreaterThan(0);
+      expect(faults.some((f) => /answered no log/.test(f.error.message))).toBe(true);
+      expect(await dumpLogs(store)).toEqual(await dumpLogs(direct));
+      expect(await store.countIntents(s.wallet)).toBe(await direct.countIntents(s.wallet));
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
 describe("committing a range", () => {
   it("re-syncing adds nothing, and a range whose expected checkpoint is stale is refused with nothing written", async () => {
     const store = await newStore();

@@ -11,12 +11,14 @@ import { account } from "./helpers/chain";
 import { AGENT_ID, runArticleScenario, type Scenario } from "./helpers/article-scenario";
 import {
   follow,
+  loadTrails,
   openStore,
   startApi,
   syncOnce,
   type ApiServer,
   type FollowLogsInfo,
   type FollowResult,
+  type IntentRow,
   type Store,
   type StoredLog,
 } from "../../src/indexer";
@@ -226,11 +228,41 @@ describe("query API", () => {
     expect(page).toMatchObject({ total: 5, limit: 2, offset: 1 });
     expect(page.intents.map((i: any) => i.intentId)).toEqual(all.body.intents.slice(1, 3).map((i: any) => i.intentId));
 
-    for (const bad of ["tier=gold", "status=done", "agent=0x12", "from=yesterday", "limit=-1"]) {
+    // keyset paging: `next` of one page is `after` of the following one, and the pages tile the list
+    const keyset: string[] = [];
+    let after: string | null = "";
+    while (after !== null) {
+      const p: any = (await get(`/intents?limit=2${after ? `&after=${after}` : ""}`)).body;
+      keyset.push(...p.intents.map((i: any) => i.intentId));
+      after = p.next;
+    }
+    expect(keyset).toEqual(all.body.intents.map((i: any) => i.intentId));
+
+    for (const bad of ["tier=gold", "status=done", "agent=0x12", "from=yesterday", "limit=-1", "after=12"]) {
       const r = await get(`/intents?${bad}`);
       expect(r.status, bad).toBe(400);
       expect(typeof r.body.error).toBe("string");
     }
+  });
+
+  it("the materialised intents table agrees with the trails rebuilt from the logs, and streams in pages", async () => {
+    const trails = await loadTrails(store, s.wallet);
+    const rows: IntentRow[] = [];
+    for await (const r of store.iterateIntents(s.wallet, {}, 2)) rows.push(r);
+    expect(rows.map((r) => r.intentId)).toEqual(trails.map((t) => t.intentId.toLowerCase()));
+    for (const t of trails) {
+      const r = rows.find((x) => x.intentId === t.intentId.toLowerCase())!;
+      expect({ status: r.status, tier: r.tier, decided: r.decided, amount: r.amount, approvals: r.approvals }).toEqual({
+        status: t.status,
+        tier: t.tier,
+        decided: t.decided,
+        amount: t.submitted!.amount,
+        approvals: t.approvals.filter((a) => !a.voided).length,
+      });
+    }
+    let logs = 0;
+    for await (const _ of store.iterateLogs(s.wallet, {}, 3)) logs++;
+    expect(logs).toBe(await store.countLogs(s.wallet));
   });
 
   it("GET /intents/:id: the trail; GET /approvals?intent=", async () => {

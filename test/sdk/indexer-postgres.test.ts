@@ -14,6 +14,7 @@ import { tierGuardWalletAbi } from "../../src/abi/TierGuardWallet";
 import { mockErc20Abi } from "../../src/abi/MockERC20";
 import { createAgentClient, createOwnerClient, type OwnerClient } from "../../src/client";
 import {
+  MIGRATIONS,
   loadTrail,
   loadTrails,
   openStore,
@@ -237,12 +238,12 @@ describe.skipIf(!PG_URL)("indexer on PostgreSQL (node-postgres)", () => {
       "SELECT count(*)::int AS n, count(DISTINCT (tx_hash, log_index))::int AS d FROM logs",
     );
     expect(rows[0]).toEqual({ n: chainLogs.length, d: chainLogs.length });
-    expect((await reference.db.query("SELECT version FROM schema_migrations ORDER BY version")).rows).toEqual([{ version: 1 }, { version: 2 }]);
+    expect((await reference.db.query("SELECT version FROM schema_migrations ORDER BY version")).rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version })));
     // the same schema opened by three processes at once: one applies, the others wait on the advisory lock
     for (const round of [1, 2, 3]) {
       const racers = await Promise.all([0, 1, 2, 3].map(() => newStore(`race${round}`)));
       const { rows: applied } = await racers[0].db.query("SELECT version FROM schema_migrations ORDER BY version");
-      expect(applied).toEqual([{ version: 1 }, { version: 2 }]);
+      expect(applied).toEqual(MIGRATIONS.map((m) => ({ version: m.version })));
       // the schemas are separate: a race schema holds no logs
       expect(await racers[1].countLogs(wallet)).toBe(0);
     }
@@ -320,7 +321,7 @@ describe("store backends", () => {
   it("opens PGlite in memory without a URL and refuses other URL schemes", async () => {
     const s = await openStore();
     expect(s.kind).toBe("pglite");
-    expect((await s.db.query("SELECT version FROM schema_migrations ORDER BY version")).rows).toEqual([{ version: 1 }, { version: 2 }]);
+    expect((await s.db.query("SELECT version FROM schema_migrations ORDER BY version")).rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version })));
     await s.close();
     await expect(openStore({ url: "mysql://x@localhost/db" })).rejects.toMatchObject({ name: "IndexerStoreError" });
     await expect(openStore({ schema: "bad-name; DROP" })).rejects.toMatchObject({ name: "IndexerStoreError" });

@@ -21,6 +21,7 @@ import { tierGuardWalletAbi } from "../../src/abi/TierGuardWallet";
 import { mockErc20Abi } from "../../src/abi/MockERC20";
 import { createAgentClient, createOwnerClient, type AgentClient, type OwnerClient } from "../../src/client";
 import {
+  MIGRATIONS,
   IndexerDecodeError,
   isRangeError,
   loadTrail,
@@ -260,9 +261,9 @@ describe("audit trails from the article's scenario", () => {
     );
     expect(rows[0]).toEqual({ n: chainLogs.length, d: chainLogs.length });
     const migrations = await reference.db.query("SELECT version FROM schema_migrations ORDER BY version");
-    expect(migrations.rows).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(migrations.rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version })));
     await openStore(reference.db); // reopening applies nothing twice
-    expect((await reference.db.query("SELECT version FROM schema_migrations")).rows).toHaveLength(2);
+    expect((await reference.db.query("SELECT version FROM schema_migrations")).rows).toHaveLength(MIGRATIONS.length);
   });
 });
 

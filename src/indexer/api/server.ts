@@ -5,7 +5,7 @@
  *                           collaborative, prohibited), status (queued, awaiting_approval, executed, vetoed,
  *                           rejected, expired, stale, refused, blocked), from / to (inclusive; a block number,
  *                           or an ISO 8601 date/time compared with the block time), limit (default 100, max
- *                           1000), offset
+ *                           1000), after (the `next` cursor of the previous page: keyset pagination), offset
  *   GET /intents/:id        one intent's full audit trail (404 if the store has no log of it)
  *   GET /approvals?intent=  owner approvals of one intent (or of every intent without `intent`)
  *   GET /health             the checkpoint (block, hash, last update), stored log count, and the head and lag
@@ -19,7 +19,7 @@ import type { AddressInfo } from "node:net";
 import { isAddress, type Address, type Hex, type PublicClient } from "viem";
 import { loadTrail, loadTrails, type IntentTrail, type TrailStatus } from "../model/trail";
 import { toJson } from "../store/sql";
-import type { Store } from "../store/types";
+import type { IntentQuery, IntentRow, LogPosition, Store } from "../store/types";
 
 export interface ApiOptions {
   store: Store;
@@ -83,41 +83,38 @@ function parseInt10(name: string, v: string | null, dflt: number, max: number): 
   return Math.min(Number(v), max);
 }
 
-/** Where the intent starts: its submission, else its first stored step. */
-const firstRef = (t: IntentTrail) => t.submitted ?? t.steps[0];
+/** `<block>-<logIndex>`: the `next` cursor of a previous page. */
+function parseCursor(v: string | null): LogPosition | undefined {
+  if (v === null || v === "") return undefined;
+  const m = /^(\d+)-(\d+)$/.exec(v);
+  if (!m) throw new HttpError(400, `after must be the "next" value of a previous page (<block>-<logIndex>), got "${v}"`);
+  return { blockNumber: BigInt(m[1]), logIndex: Number(m[2]) };
+}
 
-const within = (t: IntentTrail, from?: Bound, to?: Bound) => {
-  const at = firstRef(t);
-  if (!at) return false;
-  if (from && ("block" in from ? at.blockNumber < from.block : at.timestamp < from.time)) return false;
-  if (to && ("block" in to ? at.blockNumber > to.block : at.timestamp > to.time)) return false;
-  return true;
-};
-
-/** The list view of a trail (the full trail is at /intents/:id). */
-function summary(t: IntentTrail) {
-  const s = t.submitted;
-  const at = firstRef(t);
+/** The list view of an intent (the full trail is at /intents/:id). */
+function summary(r: IntentRow) {
   return {
-    intentId: t.intentId,
-    agentId: t.agentId,
-    tier: t.tier ?? null,
-    status: t.status ?? null,
-    decided: t.decided,
-    complete: t.complete,
-    key: s?.key ?? null,
-    token: s?.token ?? null,
-    amount: s?.amount ?? null,
-    value: s?.value ?? null,
-    recipient: s?.recipient ?? null,
-    category: s?.category ?? null,
-    justification: s?.justification ?? null,
-    reason: s?.reason ?? null,
-    blockNumber: at?.blockNumber ?? null,
-    txHash: at?.txHash ?? null,
-    timestamp: at?.timestamp ?? null,
-    approvals: t.approvals.filter((a) => !a.voided).length,
-    decision: t.decision ? { kind: t.decision.kind, txHash: t.decision.txHash, blockNumber: t.decision.blockNumber, timestamp: t.decision.timestamp } : null,
+    intentId: r.intentId,
+    agentId: r.agentId,
+    tier: r.tier,
+    status: r.status,
+    decided: r.decided,
+    complete: r.complete,
+    key: r.key,
+    token: r.token,
+    amount: r.amount,
+    value: r.value,
+    recipient: r.recipient,
+    category: r.category,
+    justification: r.justification,
+    reason: r.reason,
+    blockNumber: r.blockNumber,
+    txHash: r.txHash,
+    timestamp: r.timestamp,
+    approvals: r.approvals,
+    decision: r.decisionKind
+      ? { kind: r.decisionKind, txHash: r.decisionTx, blockNumber: r.decisionBlock, timestamp: r.decisionTimestamp }
+      : null,
   };
 }
 
@@ -196,14 +193,25 @@ export async function startApi(opts: ApiOptions): Promise<ApiServer> {
       const to = parseBound("to", q.get("to"));
       const limit = parseInt10("limit", q.get("limit"), 100, 1000);
       const offset = parseInt10("offset", q.get("offset"), 0, Number.MAX_SAFE_INTEGER);
-      const all = (await loadTrails(store, wallet)).filter(
-        (t) =>
-          (!agent || t.agentId.toLowerCase() === agent.toLowerCase()) &&
-          (!tier || t.tier === tier) &&
-          (!status || t.status === status) &&
-          within(t, from, to),
-      );
-      return { wallet, total: all.length, limit, offset, intents: all.slice(offset, offset + limit).map(summary) };
+      const after = parseCursor(q.get("after"));
+      const query: IntentQuery = {
+        agentId: (agent ?? undefined) as Hex | undefined,
+        tier: (tier ?? undefined) as IntentQuery["tier"],
+        status: (status ?? undefined) as IntentQuery["status"],
+        ...(from ? ("block" in from ? { fromBlock: from.block } : { fromTime: from.time }) : {}),
+        ...(to ? ("block" in to ? { toBlock: to.block } : { toTime: to.time }) : {}),
+      };
+      // Keyset pagination from the materialised table: `after` (the `next` of the previous page) costs the same
+      // on page 1 and page 1,000; `offset` is kept for small stores.
+      const [rows, total] = await Promise.all([
+        offset > 0 && !after
+          ? store.intents(wallet, query, offset + limit).then((r) => r.slice(offset))
+          : store.intents(wallet, { ...query, after }, limit),
+        store.countIntents(wallet, query),
+      ]);
+      const last = rows[rows.length - 1];
+      const next = rows.length === limit && last ? `${last.blockNumber}-${last.logIndex}` : null;
+      return { wallet, total, limit, offset, after: q.get("after") ?? null, next, intents: rows.map(summary) };
     }
 
     const one = /^\/intents\/([^/]+)$/.exec(path);

@@ -4,6 +4,7 @@
  */
 import type { Migration, SqlDatabase } from "./types";
 import { inTransaction } from "./sql";
+import { INTENTS_TABLE } from "./intents";
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -52,6 +53,12 @@ export const MIGRATIONS: readonly Migration[] = [
       `DROP INDEX IF EXISTS logs_intent`,
       `CREATE INDEX IF NOT EXISTS logs_intent ON logs (intent_id, block_number, log_index) WHERE intent_id IS NOT NULL`,
     ],
+  },
+  {
+    version: 3,
+    name: "materialised intents",
+    // Filled from the stored logs when the store is opened (rows need the event decoding done in TypeScript).
+    statements: [...INTENTS_TABLE],
   },
 ];
 

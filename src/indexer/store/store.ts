@@ -6,7 +6,8 @@
  * - `blocks(number, hash, parent_hash, timestamp)`: the blocks the indexer has seen (blocks holding logs and the
  *   last block of every synced range), used to detect reorgs and to find the common ancestor after one;
  * - `logs(...)`: every decoded wallet log, unique on `(tx_hash, log_index)`;
- * - `checkpoint(address, block_number, block_hash)`: the last block fully synced, per wallet.
+ * - `checkpoint(address, block_number, block_hash)`: the last block fully synced, per wallet;
+ * - `intents(...)`: one summary row per intent, derived from the logs in the same transaction (`intents.ts`).
  *
  * Every write that the sync makes (a range's logs + blocks + checkpoint, or a rewind after a reorg) happens in
  * one transaction, so an interrupted process never leaves a partial range behind.
@@ -16,7 +17,9 @@ import { IndexerStoreError } from "../errors";
 import { openDatabase } from "./database";
 import { migrate } from "./migrations";
 import { big, inTransaction, lower, num, toJson } from "./sql";
+import { countIntents, intentPage, iterateIntents, materialiseIntents, rebuildIntents, rewindIntents } from "./intents";
 import type {
+  LogQuery,
   OpenStoreOptions,
   OwnedStore,
   SqlClient,
@@ -81,8 +84,38 @@ export async function openStore(target: SqlDatabase | OpenStoreOptions = {}): Pr
   }
 }
 
+/** The wallet's logs in chain order (after `q.after` when given), at most `limit`. */
+async function selectLogs(db: SqlClient, wallet: Address, q: LogQuery, limit?: number): Promise<StoredLog[]> {
+  const where = ["address = $1"];
+  const params: unknown[] = [lower(wallet)];
+  const add = (sql: string, v: unknown) => {
+    params.push(v);
+    where.push(sql.replace("?", `$${params.length}`));
+  };
+  if (q.intentId) add("intent_id = ?", lower(q.intentId));
+  if (q.events && q.events.length > 0) add("event = ANY(?::text[])", [...q.events]);
+  if (q.fromBlock !== undefined) add("block_number >= ?", q.fromBlock.toString());
+  if (q.toBlock !== undefined) add("block_number <= ?", q.toBlock.toString());
+  if (q.after) {
+    params.push(q.after.blockNumber.toString(), q.after.logIndex);
+    where.push(`(block_number, log_index) > ($${params.length - 1}::bigint, $${params.length}::integer)`);
+  }
+  const { rows } = await db.query(
+    `SELECT ${LOG_COLUMNS} FROM logs WHERE ${where.join(" AND ")} ORDER BY block_number, log_index${
+      limit === undefined ? "" : ` LIMIT ${Math.floor(limit)}`
+    }`,
+    params,
+  );
+  return rows.map(logFromRow);
+}
+
 async function openStoreOn(db: SqlDatabase): Promise<Store> {
-  await migrate(db);
+  const applied = await migrate(db);
+  if (applied.includes(3)) {
+    // A store written before the intents table existed: fill it from the logs it holds.
+    const { rows } = await db.query<{ address: string }>("SELECT DISTINCT address FROM checkpoint");
+    for (const r of rows) await inTransaction(db, (tx) => rebuildIntents(tx, r.address as Address, {}));
+  }
 
   const getCheckpointWith = async (q: SqlClient, wallet: Address, forUpdate = false) => {
     const { rows } = await q.query(
@@ -169,6 +202,7 @@ async function openStoreOn(db: SqlDatabase): Promise<Store> {
             ],
           );
         }
+        await materialiseIntents(tx, range.wallet, logs);
         await tx.query(
           `INSERT INTO checkpoint (address, block_number, block_hash, updated_at) VALUES ($1, $2, $3, now())
            ON CONFLICT (address) DO UPDATE SET block_number = EXCLUDED.block_number,
@@ -202,6 +236,7 @@ async function openStoreOn(db: SqlDatabase): Promise<Store> {
         );
         await tx.query("DELETE FROM logs WHERE address = $1 AND block_number > $2", [lower(wallet), above]);
         await tx.query("DELETE FROM blocks WHERE number > $1", [above]);
+        await rewindIntents(tx, wallet, BigInt(above));
         if (ancestor) {
           await tx.query(
             `INSERT INTO checkpoint (address, block_number, block_hash, updated_at) VALUES ($1, $2, $3, now())
@@ -216,32 +251,22 @@ async function openStoreOn(db: SqlDatabase): Promise<Store> {
       });
     },
 
-    async logs(wallet, q = {}) {
-      const where = ["address = $1"];
-      const params: unknown[] = [lower(wallet)];
-      if (q.intentId) {
-        params.push(lower(q.intentId));
-        where.push(`intent_id = $${params.length}`);
+    logs: (wallet, q = {}) => selectLogs(db, wallet, q),
+
+    async *iterateLogs(wallet, q = {}, batch = 2000) {
+      let after = q.after;
+      for (;;) {
+        const page = await selectLogs(db, wallet, { ...q, after }, batch);
+        yield* page;
+        if (page.length < batch) return;
+        const last = page[page.length - 1];
+        after = { blockNumber: last.blockNumber, logIndex: last.logIndex };
       }
-      if (q.events && q.events.length > 0) {
-        const first = params.length + 1;
-        params.push(...q.events);
-        where.push(`event IN (${q.events.map((_, i) => `$${first + i}`).join(", ")})`);
-      }
-      if (q.fromBlock !== undefined) {
-        params.push(q.fromBlock.toString());
-        where.push(`block_number >= $${params.length}`);
-      }
-      if (q.toBlock !== undefined) {
-        params.push(q.toBlock.toString());
-        where.push(`block_number <= $${params.length}`);
-      }
-      const { rows } = await db.query(
-        `SELECT ${LOG_COLUMNS} FROM logs WHERE ${where.join(" AND ")} ORDER BY block_number, log_index`,
-        params,
-      );
-      return rows.map(logFromRow);
     },
+
+    intents: (wallet, q = {}, limit = 100) => intentPage(db, wallet, q, limit),
+    iterateIntents: (wallet, q = {}, batch = 1000) => iterateIntents(db, wallet, q, batch),
+    countIntents: (wallet, q = {}) => countIntents(db, wallet, q),
 
     async countLogs(wallet) {
       const { rows } = await db.query<{ n: unknown }>("SELECT count(*) AS n FROM logs WHERE address = $1", [

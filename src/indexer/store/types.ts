@@ -72,9 +72,76 @@ export interface RangeCommit {
 
 export interface LogQuery {
   intentId?: Hex;
+  /** keyset cursor: only logs after this position */
+  after?: LogPosition;
   events?: readonly string[];
   fromBlock?: bigint;
   toBlock?: bigint;
+}
+
+/** One row of the materialised intents table: an intent's summary as of the store's checkpoint. */
+export interface IntentRow {
+  intentId: Hex;
+  agentId: Hex;
+  /** the agent's intent nonce (the id's low 40 bits) */
+  nonce: bigint;
+  tier: "autonomous" | "supervised" | "collaborative" | "prohibited" | null;
+  status:
+    | "queued"
+    | "awaiting_approval"
+    | "executed"
+    | "vetoed"
+    | "rejected"
+    | "expired"
+    | "stale"
+    | "refused"
+    | "blocked"
+    | null;
+  decided: boolean;
+  /** false when the store has lifecycle logs of the intent but not its submission */
+  complete: boolean;
+  key: Address | null;
+  token: Address | null;
+  amount: bigint | null;
+  /** reference-currency value (the wallet's reference units) */
+  value: bigint | null;
+  recipient: Address | null;
+  category: number | null;
+  justification: string | null;
+  reason: string | null;
+  policyVersion: number | null;
+  /** the submission (or, for an incomplete intent, its first stored log) */
+  blockNumber: bigint;
+  logIndex: number;
+  txHash: Hex;
+  /** unix seconds */
+  timestamp: number;
+  /** approvals not voided by an owner removal */
+  approvals: number;
+  decisionKind: string | null;
+  decisionTx: Hex | null;
+  decisionBlock: bigint | null;
+  decisionTimestamp: number | null;
+}
+
+/** A position in chain order: the keyset cursor of intent pages. */
+export interface LogPosition {
+  blockNumber: bigint;
+  logIndex: number;
+}
+
+export interface IntentQuery {
+  agentId?: Hex;
+  tier?: NonNullable<IntentRow["tier"]>;
+  status?: NonNullable<IntentRow["status"]>;
+  /** inclusive bounds on the submission's block */
+  fromBlock?: bigint;
+  toBlock?: bigint;
+  /** inclusive bounds on the submission's time, unix seconds */
+  fromTime?: number;
+  toTime?: number;
+  /** keyset cursor: only intents after this position */
+  after?: LogPosition;
 }
 
 export interface Store {
@@ -93,6 +160,16 @@ export interface Store {
   /** The wallet's logs in chain order (block, then log index). */
   logs(wallet: Address, q?: LogQuery): Promise<StoredLog[]>;
   countLogs(wallet: Address): Promise<number>;
+  /**
+   * The wallet's logs in chain order, read in keyset pages of `batch` (default 2000): memory stays flat however
+   * many there are. Reports and exports stream from this.
+   */
+  iterateLogs(wallet: Address, q?: LogQuery, batch?: number): AsyncGenerator<StoredLog>;
+  /** One page of the materialised intents table in chain order; continue with `after` = the last row's position. */
+  intents(wallet: Address, q?: IntentQuery, limit?: number): Promise<IntentRow[]>;
+  /** Every matching intent row in chain order, read in keyset pages: memory stays flat. */
+  iterateIntents(wallet: Address, q?: IntentQuery, batch?: number): AsyncGenerator<IntentRow>;
+  countIntents(wallet: Address, q?: IntentQuery): Promise<number>;
   /**
    * Closes the database if the store opened it (`openStore({ url })` / `openStore({ dataDir })`); a store opened
    * on a handle you passed in leaves that handle open.

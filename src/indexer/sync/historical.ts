@@ -14,22 +14,13 @@
  * - progress (blocks done/total, events/s, ETA) is reported through `onProgress` after each committed range.
  *   A callback that throws stops the sync after that range (which stays committed).
  */
-import {
-  BlockNotFoundError,
-  decodeEventLog,
-  type Address,
-  type Hex,
-  type PublicClient,
-} from "viem";
+import { decodeEventLog, type Address, type Hex, type PublicClient } from "viem";
 import { tierGuardWalletAbi } from "../../abi/TierGuardWallet";
-import { TierGuardError } from "../../errors";
-import {
-  IndexerDecodeError,
-  IndexerRpcError,
-  RangeTooLargeError,
-  RetryableError,
-  rpcFault,
-} from "../errors";
+import { IndexerDecodeError, IndexerRpcError, RangeTooLargeError, RetryableError } from "../errors";
+import { UntrustedEmptyAnswer, confirmEmpty } from "./completeness";
+import { chainBlock, eqHash, mapLimit, rpc, sleep, type ChainBlock, type Ctx as RpcCtx, type SyncFault } from "./rpc";
+
+export type { SyncFault } from "./rpc";
 import type { Checkpoint, Store, StoredBlock, StoredLog } from "../store/types";
 
 export interface SyncProgress {
@@ -51,17 +42,6 @@ export interface SyncProgress {
   /** estimated seconds left (undefined until a rate is known) */
   etaSeconds: number | undefined;
   elapsedMs: number;
-}
-
-export interface SyncFault {
-  /** what failed: "getLogs", "getBlock", "getBlockNumber" */
-  operation: string;
-  error: TierGuardError;
-  /** 1-based attempt that failed */
-  attempt: number;
-  /** whether the operation is retried (after `delayMs`) */
-  willRetry: boolean;
-  delayMs: number;
 }
 
 export interface ReorgInfo {
@@ -105,6 +85,8 @@ export interface SyncOptions {
   signal?: AbortSignal;
 }
 
+type Ctx = RpcCtx<SyncOptions>;
+
 export interface SyncResult {
   /** checkpoint after the run (undefined if nothing was ever synced) */
   checkpoint: bigint | undefined;
@@ -121,80 +103,13 @@ class RangeUnstable extends Error {}
 /** The range does not connect to the stored checkpoint: a reorg below it. */
 class CheckpointOrphaned extends Error {}
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
-
-interface Ctx {
-  opts: SyncOptions;
-  retries: number;
-  backoffMs: number;
-  maxBackoffMs: number;
-}
-
-/** Runs a read with bounded exponential backoff. `rangeRead`: a size complaint is thrown as `RangeTooLargeError`. */
-async function rpc<T>(ctx: Ctx, operation: string, fn: () => Promise<T>, rangeRead = false): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (e instanceof BlockNotFoundError || e instanceof TierGuardError) throw e;
-      const fault = rpcFault(e, rangeRead);
-      if (fault instanceof RangeTooLargeError && rangeRead) throw fault;
-      const willRetry = fault instanceof RetryableError && attempt <= ctx.retries && !ctx.opts.signal?.aborted;
-      const delayMs = Math.min(ctx.maxBackoffMs, ctx.backoffMs * 2 ** (attempt - 1));
-      ctx.opts.onError?.({ operation, error: fault, attempt, willRetry, delayMs: willRetry ? delayMs : 0 });
-      if (!willRetry) throw new IndexerRpcError(operation, attempt, e);
-      await sleep(delayMs, ctx.opts.signal);
-    }
-  }
-}
-
-interface ChainBlock {
-  number: bigint;
-  hash: Hex;
-  parentHash: Hex;
-  timestamp: number;
-}
-
-async function chainBlock(ctx: Ctx, n: bigint): Promise<ChainBlock | undefined> {
-  try {
-    const b = await rpc(ctx, "getBlock", () => ctx.opts.publicClient.getBlock({ blockNumber: n }));
-    if (!b || b.hash === null) return undefined;
-    return { number: n, hash: b.hash, parentHash: b.parentHash, timestamp: Number(b.timestamp) };
-  } catch (e) {
-    if (e instanceof BlockNotFoundError) return undefined;
-    throw e;
-  }
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
-const eqHash = (a?: string | null, b?: string | null) => !!a && !!b && a.toLowerCase() === b.toLowerCase();
-
 /** Reads and decodes one range. Throws RangeTooLargeError, RangeUnstable, CheckpointOrphaned or a decode/RPC error. */
 async function readRange(
   ctx: Ctx,
   from: bigint,
   to: bigint,
   checkpoint: Checkpoint | undefined,
-): Promise<{ blocks: StoredBlock[]; logs: StoredLog[]; end: ChainBlock }> {
+): Promise<{ blocks: StoredBlock[]; logs: StoredLog[]; end: ChainBlock; empty: boolean }> {
   const { publicClient, wallet } = ctx.opts;
   const endBefore = await chainBlock(ctx, to);
   if (!endBefore) throw new RangeUnstable(`block ${to} not found`);
@@ -210,6 +125,26 @@ async function readRange(
     true,
   );
   const logs = raw.filter((l) => !l.removed);
+  if (logs.length === 0) {
+    // Not taken on trust: the range's log blooms (and, where a bloom names the wallet, the receipts) must agree.
+    try {
+      await confirmEmpty(ctx, wallet, from, to, new Map([[to, endBefore], [from, first]]));
+    } catch (e) {
+      if (e instanceof UntrustedEmptyAnswer) {
+        ctx.opts.onError?.({
+          operation: "getLogs",
+          error: new RetryableError(e.message, {
+            fix: "The node dropped logs; the range is read again. If this persists, use another RPC endpoint.",
+          }),
+          attempt: 1,
+          willRetry: true,
+          delayMs: 0,
+        });
+        throw new RangeUnstable(e.message);
+      }
+      throw e;
+    }
+  }
   const decoded = logs.map((l) => {
     try {
       const d = decodeEventLog({ abi: tierGuardWalletAbi, data: l.data, topics: l.topics, strict: true });
@@ -254,7 +189,7 @@ async function readRange(
   if (!endAfter || !eqHash(endAfter.hash, endBefore.hash)) throw new RangeUnstable(`block ${to} changed`);
   const keep = new Set<bigint>([to, ...out.map((l) => l.blockNumber)]);
   const blocks = [...byNumber.values()].filter((b) => keep.has(b.number));
-  return { blocks, logs: out, end: endBefore };
+  return { blocks, logs: out, end: endBefore, empty: out.length === 0 };
 }
 
 /** Walks stored blocks back from the checkpoint to the highest one the chain still has; rewinds the store there. */
@@ -384,7 +319,8 @@ export async function syncOnce(opts: SyncOptions): Promise<SyncResult> {
     ranges++;
     events += range.logs.length;
     const took = Date.now() - t0;
-    if (took < fastMs && end - start + 1n === span && size < maxRange) {
+    // An empty answer says nothing about what the node can serve: only a full, non-empty range grows the next.
+    if (took < fastMs && !range.empty && end - start + 1n === span && size < maxRange) {
       size = size * 2n > maxRange ? maxRange : size * 2n;
     }
     if (opts.onProgress) {

@@ -12,6 +12,7 @@ import { type Address, type Hex, type PublicClient } from "viem";
 import { tierGuardWalletAbi } from "../../abi/TierGuardWallet";
 import { IndexerStoreError } from "../errors";
 import type { Store } from "../store/types";
+import { mapLimit } from "../sync/rpc";
 import { CONFIG_EVENTS, INTENT_EVENTS, buildState, type WalletState } from "../model/state";
 
 export interface VerifyOptions {
@@ -50,19 +51,6 @@ const show = (v: unknown): string =>
   JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x)) ?? String(v);
 const lower = (a: string) => a.toLowerCase();
 const sortedLower = (xs: readonly string[]) => xs.map(lower).sort();
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 /** Compares the state rebuilt from the store's logs at `blockNumber` with the contract's views at that block. */
 export async function verify(opts: VerifyOptions): Promise<VerifyResult> {

@@ -3,6 +3,7 @@
  *
  * - answers some requests with HTTP 500 or HTTP 429 instead of forwarding them;
  * - delays answers (0..maxDelayMs);
+ * - answers some `eth_getLogs` calls with an empty result `[]` (a node that silently drops logs);
  * - refuses `eth_getLogs` over more than `maxLogRange` blocks with a JSON-RPC error
  *   `-32005 "query returned more than 10000 results"` (as hosted nodes do).
  *
@@ -23,6 +24,8 @@ export interface FlakyProxyOptions {
   p429?: number;
   /** upper bound of the random delay of every answer (default 20 ms) */
   maxDelayMs?: number;
+  /** probability that an `eth_getLogs` call is answered `[]` whatever the chain holds (default 0) */
+  pEmptyLogs?: number;
   /** widest `eth_getLogs` range accepted, in blocks (default: unlimited) */
   maxLogRange?: number;
   /** the same request fails at most this many times in a row (default 2) */
@@ -35,6 +38,7 @@ export interface FlakyProxyStats {
   http500: number;
   http429: number;
   rangeRefused: number;
+  emptyLogs: number;
   delayed: number;
 }
 
@@ -80,7 +84,7 @@ export async function startFlakyProxy(opts: FlakyProxyOptions): Promise<FlakyPro
   const p429 = opts.p429 ?? 0.1;
   const maxDelayMs = opts.maxDelayMs ?? 20;
   const maxFaults = opts.maxFaultsPerRequest ?? 2;
-  const stats: FlakyProxyStats = { requests: 0, forwarded: 0, http500: 0, http429: 0, rangeRefused: 0, delayed: 0 };
+  const stats: FlakyProxyStats = { requests: 0, forwarded: 0, http500: 0, http429: 0, rangeRefused: 0, emptyLogs: 0, delayed: 0 };
   /** request key -> times seen; consecutive faults per key */
   const seen = new Map<string, number>();
   const faultsInRow = new Map<string, number>();
@@ -130,6 +134,15 @@ export async function startFlakyProxy(opts: FlakyProxyOptions): Promise<FlakyPro
           stats.http429++;
           res.writeHead(429, { "content-type": "text/plain", "retry-after": "0" }).end("Too Many Requests");
         }
+        return;
+      }
+      const pEmpty = opts.pEmptyLogs ?? 0;
+      if (pEmpty > 0 && inRow < maxFaults && list.every((r) => r.method === "eth_getLogs") && rand() < pEmpty) {
+        faultsInRow.set(key, inRow + 1);
+        stats.emptyLogs++;
+        const empty = (r: RpcRequest) => ({ jsonrpc: "2.0", id: r.id ?? null, result: [] });
+        const out = Array.isArray(parsed) ? list.map(empty) : empty(list[0]);
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(out));
         return;
       }
       faultsInRow.set(key, 0);

@@ -1,0 +1,435 @@
+/**
+ * The materialised `intents` table: one summary row per intent (who, what, tier, status, decision, approvals),
+ * kept up to date in the same transaction as the logs it is derived from, so that listing, filtering and paging
+ * are SQL (keyset pagination on the submission's position) instead of a rebuild of every trail.
+ *
+ * The rows follow the same rules as the trail model (`model/trail.ts`): an autonomous submission is executed at
+ * once, a prohibited one blocked, a supervised one queued, a collaborative one awaiting approval; a closing event
+ * decides it; an `OwnerRemoved` voids the approvals of every intent still open.
+ */
+import { getAddress, type Address, type Hex } from "viem";
+import { REASON_NAMES, TIER_NAMES, decodeDetails } from "../../client/intents";
+import { big, lower, num, toJson } from "./sql";
+import type { IntentQuery, IntentRow, SqlClient, StoredLog } from "./types";
+
+/** The lifecycle events the table is derived from. */
+export const INTENT_TABLE_EVENTS = [
+  "IntentSubmitted",
+  "IntentApproved",
+  "IntentExecuted",
+  "IntentVetoed",
+  "IntentRejected",
+  "IntentExpired",
+  "IntentRefused",
+  "OwnerRemoved",
+] as const;
+const TABLE_EVENTS = new Set<string>(INTENT_TABLE_EVENTS);
+
+const NONCE_MASK = (1n << 40n) - 1n;
+const hex32 = (x: bigint): Hex => `0x${x.toString(16).padStart(64, "0")}`;
+
+const COLUMNS = [
+  ["address", "text"],
+  ["intent_id", "text"],
+  ["agent_id", "text"],
+  ["nonce", "bigint"],
+  ["tier", "text"],
+  ["status", "text"],
+  ["decided", "boolean"],
+  ["complete", "boolean"],
+  ["key", "text"],
+  ["token", "text"],
+  ["amount", "numeric"],
+  ["value", "numeric"],
+  ["recipient", "text"],
+  ["category", "integer"],
+  ["justification", "text"],
+  ["reason", "text"],
+  ["policy_version", "integer"],
+  ["block_number", "bigint"],
+  ["log_index", "integer"],
+  ["tx_hash", "text"],
+  ["timestamp", "bigint"],
+  ["approvals", "integer"],
+  ["decision_kind", "text"],
+  ["decision_tx", "text"],
+  ["decision_block", "bigint"],
+  ["decision_timestamp", "bigint"],
+  ["updated_block", "bigint"],
+] as const;
+const NAMES = COLUMNS.map(([n]) => n).join(", ");
+
+/** Migration statements creating the table and the indexes its queries use. */
+export const INTENTS_TABLE = [
+  `CREATE TABLE IF NOT EXISTS intents (${COLUMNS.map(([n, t]) => `${n} ${t}`).join(", ")}, PRIMARY KEY (address, intent_id))`,
+  `CREATE INDEX IF NOT EXISTS intents_order ON intents (address, block_number, log_index)`,
+  `CREATE INDEX IF NOT EXISTS intents_status ON intents (address, status, block_number, log_index)`,
+  `CREATE INDEX IF NOT EXISTS intents_agent ON intents (address, agent_id, block_number, log_index)`,
+  `CREATE INDEX IF NOT EXISTS intents_tier ON intents (address, tier, block_number, log_index)`,
+];
+
+type Row = Omit<IntentRow, "amount" | "value" | "blockNumber" | "decisionBlock" | "nonce"> & {
+  amount: string | null;
+  value: string | null;
+  nonce: string;
+  blockNumber: string;
+  decisionBlock: string | null;
+  updatedBlock: string;
+};
+
+function rowFromSql(r: Record<string, unknown>): Row {
+  const s = (x: unknown) => (x === null || x === undefined ? null : String(x));
+  return {
+    intentId: r.intent_id as Hex,
+    agentId: r.agent_id as Hex,
+    nonce: String(r.nonce),
+    tier: (r.tier as IntentRow["tier"]) ?? null,
+    status: (r.status as IntentRow["status"]) ?? null,
+    decided: Boolean(r.decided),
+    complete: Boolean(r.complete),
+    key: (r.key as Address) ?? null,
+    token: (r.token as Address) ?? null,
+    amount: s(r.amount),
+    value: s(r.value),
+    recipient: (r.recipient as Address) ?? null,
+    category: r.category === null ? null : num(r.category),
+    justification: (r.justification as string) ?? null,
+    reason: (r.reason as string) ?? null,
+    policyVersion: r.policy_version === null ? null : num(r.policy_version),
+    blockNumber: String(r.block_number),
+    logIndex: num(r.log_index),
+    txHash: r.tx_hash as Hex,
+    timestamp: num(r.timestamp),
+    approvals: num(r.approvals),
+    decisionKind: (r.decision_kind as string) ?? null,
+    decisionTx: (r.decision_tx as Hex) ?? null,
+    decisionBlock: s(r.decision_block),
+    decisionTimestamp: r.decision_timestamp === null ? null : num(r.decision_timestamp),
+    updatedBlock: String(r.updated_block),
+  };
+}
+
+export function intentFromSql(r: Record<string, unknown>): IntentRow {
+  const x = rowFromSql(r);
+  const { updatedBlock: _u, ...rest } = x;
+  const checksum = (a: Address | null) => (a === null ? null : getAddress(a));
+  return {
+    ...rest,
+    key: checksum(x.key),
+    token: checksum(x.token),
+    recipient: checksum(x.recipient),
+    nonce: big(x.nonce),
+    amount: x.amount === null ? null : big(x.amount),
+    value: x.value === null ? null : big(x.value),
+    blockNumber: big(x.blockNumber),
+    decisionBlock: x.decisionBlock === null ? null : big(x.decisionBlock),
+  };
+}
+
+const str = (x: unknown): string => String(x);
+
+function newRow(l: StoredLog, intentId: Hex): Row {
+  const id = BigInt(intentId);
+  return {
+    intentId: lower(intentId) as Hex,
+    agentId: hex32(id & ~NONCE_MASK),
+    nonce: (id & NONCE_MASK).toString(),
+    tier: null,
+    status: null,
+    decided: false,
+    complete: false,
+    key: null,
+    token: null,
+    amount: null,
+    value: null,
+    recipient: null,
+    category: null,
+    justification: null,
+    reason: null,
+    policyVersion: null,
+    blockNumber: l.blockNumber.toString(),
+    logIndex: l.logIndex,
+    txHash: lower(l.txHash) as Hex,
+    timestamp: l.timestamp,
+    approvals: 0,
+    decisionKind: null,
+    decisionTx: null,
+    decisionBlock: null,
+    decisionTimestamp: null,
+    updatedBlock: l.blockNumber.toString(),
+  };
+}
+
+function decide(r: Row, l: StoredLog, kind: string, status: IntentRow["status"]) {
+  r.status = status;
+  r.decided = true;
+  r.decisionKind = kind;
+  r.decisionTx = lower(l.txHash) as Hex;
+  r.decisionBlock = l.blockNumber.toString();
+  r.decisionTimestamp = l.timestamp;
+}
+
+/** Applies one lifecycle log to its row (creating it when `rows` has none). */
+function apply(rows: Map<string, Row>, l: StoredLog): void {
+  const a = l.args;
+  const id = lower(str(a.intentId));
+  let r = rows.get(id);
+  if (!r) {
+    r = newRow(l, id as Hex);
+    rows.set(id, r);
+  }
+  r.updatedBlock = l.blockNumber.toString();
+  switch (l.event) {
+    case "IntentSubmitted": {
+      const d = decodeDetails(BigInt(str(a.details)));
+      const tier = TIER_NAMES[d.tier] ?? null;
+      Object.assign(r, {
+        agentId: lower(str(a.agentId)),
+        tier,
+        complete: true,
+        key: lower(str(a.key)),
+        token: lower(str(a.token)),
+        amount: str(a.amount),
+        value: d.value.toString(),
+        recipient: lower(str(a.recipient)),
+        category: d.category,
+        justification: str(a.justification ?? ""),
+        reason: REASON_NAMES[d.reason] ?? "Unknown",
+        policyVersion: d.policyVersion,
+        blockNumber: l.blockNumber.toString(),
+        logIndex: l.logIndex,
+        txHash: lower(l.txHash),
+        timestamp: l.timestamp,
+      });
+      if (d.tier === 0) decide(r, l, "executed", "executed");
+      else if (d.tier === 3) decide(r, l, "blocked", "blocked");
+      else if (!r.decided) r.status = d.tier === 1 ? "queued" : "awaiting_approval";
+      break;
+    }
+    case "IntentApproved":
+      r.approvals++;
+      break;
+    case "IntentExecuted":
+      decide(r, l, "executed", "executed");
+      break;
+    case "IntentVetoed":
+      decide(r, l, "vetoed", "vetoed");
+      break;
+    case "IntentRejected":
+      decide(r, l, "rejected", "rejected");
+      break;
+    case "IntentExpired": {
+      const kind = Number(a.status) === 7 ? "stale" : "expired";
+      decide(r, l, kind, kind);
+      break;
+    }
+    case "IntentRefused":
+      if (a.closed === true || a.closed === "true") decide(r, l, "refused", "refused");
+      break;
+    default:
+      break;
+  }
+}
+
+async function loadRows(tx: SqlClient, wallet: Address, ids: string[]): Promise<Map<string, Row>> {
+  const rows = new Map<string, Row>();
+  if (ids.length === 0) return rows;
+  const { rows: found } = await tx.query(
+    `SELECT ${NAMES} FROM intents WHERE address = $1 AND intent_id = ANY($2::text[])`,
+    [lower(wallet), ids],
+  );
+  for (const r of found) rows.set(String(r.intent_id), rowFromSql(r));
+  return rows;
+}
+
+async function upsert(tx: SqlClient, wallet: Address, rows: Iterable<Row>): Promise<void> {
+  const list = [...rows].map((r) => ({
+    address: lower(wallet),
+    intent_id: r.intentId,
+    agent_id: r.agentId,
+    nonce: r.nonce,
+    tier: r.tier,
+    status: r.status,
+    decided: r.decided,
+    complete: r.complete,
+    key: r.key,
+    token: r.token,
+    amount: r.amount,
+    value: r.value,
+    recipient: r.recipient,
+    category: r.category,
+    justification: r.justification,
+    reason: r.reason,
+    policy_version: r.policyVersion,
+    block_number: r.blockNumber,
+    log_index: r.logIndex,
+    tx_hash: r.txHash,
+    timestamp: r.timestamp,
+    approvals: r.approvals,
+    decision_kind: r.decisionKind,
+    decision_tx: r.decisionTx,
+    decision_block: r.decisionBlock,
+    decision_timestamp: r.decisionTimestamp,
+    updated_block: r.updatedBlock,
+  }));
+  if (list.length === 0) return;
+  await tx.query(
+    `INSERT INTO intents (${NAMES})
+     SELECT ${NAMES} FROM jsonb_to_recordset($1::jsonb) AS x(${COLUMNS.map(([n, t]) => `${n} ${t}`).join(", ")})
+     ON CONFLICT (address, intent_id) DO UPDATE SET ${COLUMNS.slice(2)
+       .map(([n]) => `${n} = EXCLUDED.${n}`)
+       .join(", ")}`,
+    [toJson(list)],
+  );
+}
+
+/**
+ * Applies a committed range's logs (in chain order) to the table, inside the range's transaction: rows of
+ * intents first seen in the range are created, rows of earlier intents are read, updated and written back.
+ */
+export async function materialiseIntents(tx: SqlClient, wallet: Address, logs: readonly StoredLog[]): Promise<void> {
+  const relevant = logs.filter((l) => TABLE_EVENTS.has(l.event));
+  if (relevant.length === 0) return;
+  const submittedHere = new Set(
+    relevant.filter((l) => l.event === "IntentSubmitted").map((l) => lower(str(l.args.intentId))),
+  );
+  const earlier = [
+    ...new Set(
+      relevant
+        .filter((l) => l.event !== "OwnerRemoved" && !submittedHere.has(lower(str(l.args.intentId))))
+        .map((l) => lower(str(l.args.intentId))),
+    ),
+  ];
+  const rows = await loadRows(tx, wallet, earlier);
+  for (const l of relevant) {
+    if (l.event === "OwnerRemoved") {
+      // Voids the approvals of every intent open at this point: the ones already written, and the ones in hand.
+      await upsert(tx, wallet, rows.values());
+      await tx.query(
+        "UPDATE intents SET approvals = 0, updated_block = $2 WHERE address = $1 AND NOT decided AND approvals > 0",
+        [lower(wallet), l.blockNumber.toString()],
+      );
+      for (const r of rows.values()) if (!r.decided) r.approvals = 0;
+      continue;
+    }
+    apply(rows, l);
+  }
+  await upsert(tx, wallet, rows.values());
+}
+
+/**
+ * After a rewind to block `above`: drops rows first seen above it and rebuilds, from the logs that remain, the
+ * rows that changed above it.
+ */
+export async function rewindIntents(tx: SqlClient, wallet: Address, above: bigint): Promise<void> {
+  await tx.query("DELETE FROM intents WHERE address = $1 AND block_number > $2", [lower(wallet), above.toString()]);
+  const { rows: changed } = await tx.query<{ intent_id: string }>(
+    "SELECT intent_id FROM intents WHERE address = $1 AND updated_block > $2",
+    [lower(wallet), above.toString()],
+  );
+  const ids = changed.map((r) => r.intent_id);
+  if (ids.length === 0) return;
+  await tx.query("DELETE FROM intents WHERE address = $1 AND intent_id = ANY($2::text[])", [lower(wallet), ids]);
+  await rebuildIntents(tx, wallet, { intentIds: ids });
+}
+
+/** Rebuilds the rows of a wallet (or of some intents) from the stored logs, in pages of `batch` logs. */
+export async function rebuildIntents(
+  tx: SqlClient,
+  wallet: Address,
+  opts: { intentIds?: string[]; batch?: number } = {},
+): Promise<void> {
+  const batch = opts.batch ?? 5000;
+  const rows = new Map<string, Row>();
+  let after: [string, number] = ["-1", 0];
+  const events = [...INTENT_TABLE_EVENTS];
+  for (;;) {
+    const params: unknown[] = [lower(wallet), events, after[0], after[1], batch];
+    let filter = "";
+    if (opts.intentIds) {
+      params.push(opts.intentIds);
+      filter = ` AND (intent_id = ANY($6::text[]) OR event = 'OwnerRemoved')`;
+    }
+    const { rows: page } = await tx.query(
+      `SELECT block_number, log_index, tx_hash, event, args, timestamp FROM logs
+        WHERE address = $1 AND event = ANY($2::text[]) AND (block_number, log_index) > ($3::bigint, $4::integer)${filter}
+        ORDER BY block_number, log_index LIMIT $5`,
+      params,
+    );
+    if (page.length === 0) break;
+    for (const p of page) {
+      const l = {
+        blockNumber: big(p.block_number),
+        logIndex: num(p.log_index),
+        txHash: p.tx_hash as Hex,
+        event: p.event as string,
+        args: (typeof p.args === "string" ? JSON.parse(p.args) : p.args) as Record<string, unknown>,
+        timestamp: num(p.timestamp),
+      } as StoredLog;
+      if (l.event === "OwnerRemoved") {
+        for (const r of rows.values()) if (!r.decided) r.approvals = 0;
+      } else apply(rows, l);
+    }
+    const last = page[page.length - 1];
+    after = [String(last.block_number), num(last.log_index)];
+    if (page.length < batch) break;
+  }
+  // Written once at the end: an OwnerRemoved late in the history must reach rows built from earlier pages.
+  await upsert(tx, wallet, rows.values());
+}
+
+/** WHERE clause and parameters for an intent query (after `address = $1`). */
+function where(wallet: Address, q: IntentQuery): { sql: string; params: unknown[] } {
+  const parts = ["address = $1"];
+  const params: unknown[] = [lower(wallet)];
+  const add = (sql: string, v: unknown) => {
+    params.push(v);
+    parts.push(sql.replace("?", `$${params.length}`));
+  };
+  if (q.agentId) add("agent_id = ?", lower(q.agentId));
+  if (q.tier) add("tier = ?", q.tier);
+  if (q.status) add("status = ?", q.status);
+  if (q.fromBlock !== undefined) add("block_number >= ?", q.fromBlock.toString());
+  if (q.toBlock !== undefined) add("block_number <= ?", q.toBlock.toString());
+  if (q.fromTime !== undefined) add("timestamp >= ?", q.fromTime);
+  if (q.toTime !== undefined) add("timestamp <= ?", q.toTime);
+  if (q.after) {
+    params.push(q.after.blockNumber.toString(), q.after.logIndex);
+    parts.push(`(block_number, log_index) > ($${params.length - 1}::bigint, $${params.length}::integer)`);
+  }
+  return { sql: parts.join(" AND "), params };
+}
+
+/** One page of intents in chain order (keyset: pass the last row's position as `after` for the next page). */
+export async function intentPage(db: SqlClient, wallet: Address, q: IntentQuery, limit: number): Promise<IntentRow[]> {
+  const w = where(wallet, q);
+  const { rows } = await db.query(
+    `SELECT ${NAMES} FROM intents WHERE ${w.sql} ORDER BY block_number, log_index LIMIT ${Math.max(0, Math.floor(limit))}`,
+    w.params,
+  );
+  return rows.map(intentFromSql);
+}
+
+/** How many intents match (the cursor fields are ignored). */
+export async function countIntents(db: SqlClient, wallet: Address, q: IntentQuery): Promise<number> {
+  const w = where(wallet, { ...q, after: undefined });
+  const { rows } = await db.query<{ n: unknown }>(`SELECT count(*) AS n FROM intents WHERE ${w.sql}`, w.params);
+  return num(rows[0]?.n ?? 0);
+}
+
+/** Every matching intent in chain order, read in keyset pages of `batch` rows: memory stays flat. */
+export async function* iterateIntents(
+  db: SqlClient,
+  wallet: Address,
+  q: IntentQuery = {},
+  batch = 1000,
+): AsyncGenerator<IntentRow> {
+  let after = q.after;
+  for (;;) {
+    const page = await intentPage(db, wallet, { ...q, after }, batch);
+    yield* page;
+    if (page.length < batch) return;
+    const last = page[page.length - 1];
+    after = { blockNumber: last.blockNumber, logIndex: last.logIndex };
+  }
+}
