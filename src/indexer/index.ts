@@ -85,6 +85,7 @@ export { formatReferenceUnits, parseReferenceUnits, agentLabel, isoUtc, type Rep
 export { reportTables, type Column, type ColumnKind, type Table } from "./report/columns";
 export { renderReportJson, renderReportCsv, renderReportMarkdown, parseCsv, csvField, mdCell } from "./report/render-text";
 export { renderReportHtml, type HtmlOptions } from "./report/render-html";
+export type { VerifyCheck } from "./verify/reconcile";
 export {
   AUDIT_DEPTH,
   type AuditReport,

@@ -111,7 +111,9 @@ describe("tierguard demo + audit, end to end", () => {
     const v = await cli(["audit", "verify", ...base], dir);
     expect(v.stderr).toBe("");
     expect(v.code).toBe(0);
-    expect(v.stdout).toMatch(new RegExp(`^verified wallet ${demo.wallet} at block \\d+: \\d+ values match the contract, no differences\\n$`));
+    expect(v.stdout).toMatch(/^checked intent sequences: \d+ \(/m);
+    expect(v.stdout).toMatch(/^checked balances: \d+ \(/m);
+    expect(v.stdout).toMatch(new RegExp(`\\nverified wallet ${demo.wallet} at block \\d+: \\d+ values match the chain, no differences\\n$`));
 
     const r = await cli(["audit", "report", ...base, "--format", "json", "--out", "rep", "--json"], dir);
     expect(r.code).toBe(0);

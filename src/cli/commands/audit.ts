@@ -208,15 +208,19 @@ export async function auditVerify(args: CommandArgs<"audit verify">, ctx: Contex
   return withStore(ctx, args.db, async ({ store }) => {
     await syncStore({ publicClient: c.publicClient, wallet, store, fromBlock: ctx.settings.fromBlock, quiet: true });
     const r: VerifyResult = await verify({ publicClient: c.publicClient, wallet, store, blockNumber: args.block });
+    const checked = r.checks.map((c) => `checked ${c.name}: ${c.count} (${c.detail})`);
     if (!r.ok) {
-      throw new TierGuardError(`${r.differences.length} difference${r.differences.length === 1 ? "" : "s"} between the indexed events and the contract at block ${r.blockNumber}`, {
-        details: r.differences.map((d) => d.message),
+      throw new TierGuardError(`${r.differences.length} difference${r.differences.length === 1 ? "" : "s"} between the indexed events and the chain at block ${r.blockNumber}`, {
+        details: [...r.differences.map((d) => d.message), ...checked],
         fix: "re-sync from the deployment block into a fresh --db; if it persists, the store or the node is inconsistent",
       });
     }
     return {
-      text: [`verified wallet ${wallet} at block ${r.blockNumber}: ${r.checked} values match the contract, no differences`],
-      json: { wallet, ok: true, blockNumber: r.blockNumber, checked: r.checked, differences: [] },
+      text: [
+        ...checked,
+        `verified wallet ${wallet} at block ${r.blockNumber}: ${r.checked} values match the chain, no differences`,
+      ],
+      json: { wallet, ok: true, blockNumber: r.blockNumber, checked: r.checked, checks: r.checks, differences: [] },
     };
   });
 }

@@ -93,6 +93,7 @@ async function selectLogs(db: SqlClient, wallet: Address, q: LogQuery, limit?: n
     where.push(sql.replace("?", `$${params.length}`));
   };
   if (q.intentId) add("intent_id = ?", lower(q.intentId));
+  if (q.intentIds) add("intent_id = ANY(?::text[])", q.intentIds.map(lower));
   if (q.events && q.events.length > 0) add("event = ANY(?::text[])", [...q.events]);
   if (q.fromBlock !== undefined) add("block_number >= ?", q.fromBlock.toString());
   if (q.toBlock !== undefined) add("block_number <= ?", q.toBlock.toString());

@@ -72,6 +72,8 @@ export interface RangeCommit {
 
 export interface LogQuery {
   intentId?: Hex;
+  /** logs of any of these intents */
+  intentIds?: readonly Hex[];
   /** keyset cursor: only logs after this position */
   after?: LogPosition;
   events?: readonly string[];

@@ -1,5 +1,6 @@
 /**
- * Checks an indexer against the chain: rebuilds the wallet's state at a block from the stored logs alone
+ * Checks an indexer against the chain (and `reconcile.ts` what the chain attests beyond its views: intent
+ * sequences, owner-action nonces, balances, sampled blocks and their logs): rebuilds the wallet's state at a block from the stored logs alone
  * (`loadState`) and compares it with the contract's views read at the SAME block: `settings()`, `owners()`,
  * `tierRules(t)`, `budget(t)` (max, period), `tokens()` / `tokenConfig()`, `recipientList()` /
  * `recipientTrust()`, `sessionKeys()` / `sessionKey()`, `categoryName(i)` for every id, `isGuardian` for every
@@ -13,6 +14,7 @@ import { tierGuardWalletAbi } from "../../abi/TierGuardWallet";
 import { IndexerStoreError } from "../errors";
 import type { Store } from "../store/types";
 import { mapLimit } from "../sync/rpc";
+import { reconcile, type VerifyCheck } from "./reconcile";
 import { CONFIG_EVENTS, INTENT_EVENTS, buildState, type WalletState } from "../model/state";
 
 export interface VerifyOptions {
@@ -43,6 +45,8 @@ export interface VerifyResult {
   differences: Difference[];
   /** number of values compared */
   checked: number;
+  /** what was checked, with counts (configuration views, intents, sequences, owner actions, balances, blocks) */
+  checks: VerifyCheck[];
   /** the state rebuilt from the events */
   state: WalletState;
 }
@@ -51,6 +55,21 @@ const show = (v: unknown): string =>
   JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x)) ?? String(v);
 const lower = (a: string) => a.toLowerCase();
 const sortedLower = (xs: readonly string[]) => xs.map(lower).sort();
+
+/** Intents submitted as supervised or collaborative at or before the block and not closed by then. */
+async function openIntentIds(store: Store, wallet: Address, blockNumber: bigint): Promise<Hex[]> {
+  const { rows } = await store.db.query<{ intent_id: Hex }>(
+    `SELECT s.intent_id FROM logs s
+      WHERE s.address = $1 AND s.event = 'IntentSubmitted' AND s.block_number <= $2
+        AND mod(floor((s.args->>'details')::numeric / $3::numeric), 256) IN (1, 2)
+        AND NOT EXISTS (
+          SELECT 1 FROM logs c WHERE c.address = $1 AND c.intent_id = s.intent_id AND c.block_number <= $2
+             AND (c.event IN ('IntentExecuted', 'IntentVetoed', 'IntentRejected', 'IntentExpired')
+                  OR (c.event = 'IntentRefused' AND (c.args->>'closed')::boolean)))`,
+    [wallet.toLowerCase(), blockNumber.toString(), (2n ** 144n).toString()],
+  );
+  return rows.map((r) => r.intent_id);
+}
 
 /** Compares the state rebuilt from the store's logs at `blockNumber` with the contract's views at that block. */
 export async function verify(opts: VerifyOptions): Promise<VerifyResult> {
@@ -89,8 +108,22 @@ export async function verify(opts: VerifyOptions): Promise<VerifyResult> {
     compare(`block(${blockNumber}).hash`, lower(stored.hash), lower(chain.hash ?? ""));
   }
   // Rebuilt from what the store holds up to the block (all of it when the store is behind: the checkpoint
-  // difference above says why the rest differs).
-  const logs = await store.logs(wallet, { toBlock: blockNumber, events: [...CONFIG_EVENTS, ...INTENT_EVENTS] });
+  // difference above says why the rest differs): the configuration, and the intents still open at the block
+  // (closed ones are reconciled in SQL by `reconcile`, so memory does not grow with the history).
+  const open = await openIntentIds(store, wallet, blockNumber);
+  const [config, openLogs] = await Promise.all([
+    store.logs(wallet, { toBlock: blockNumber, events: [...CONFIG_EVENTS, "IntentVetoed"] }),
+    open.length > 0 ? store.logs(wallet, { toBlock: blockNumber, intentIds: open }) : Promise.resolve([]),
+  ]);
+  const seen = new Set<string>();
+  const logs = [...config, ...openLogs]
+    .filter((l) => {
+      const k = `${l.txHash}:${l.logIndex}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    })
+    .sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1));
   const state = buildState(logs, { wallet, blockNumber });
 
   const read = <T>(functionName: string, args: readonly unknown[] = []): Promise<T> =>
@@ -240,8 +273,9 @@ export async function verify(opts: VerifyOptions): Promise<VerifyResult> {
     );
   });
 
-  // intentStatus(id), approvals(id) for every intent whose submission is stored
-  const known = state.intents.filter((t) => t.complete);
+  // intentStatus(id), approvals(id) for every intent open at the block
+  const viewsChecked = checked;
+  const known = state.intents.filter((t) => t.complete && t.contractStatus !== 0);
   const onChain = await mapLimit(known, limit, async (t) => {
     const [status, approvals] = await Promise.all([
       read<number>("intentStatus", [t.intentId]),
@@ -254,5 +288,18 @@ export async function verify(opts: VerifyOptions): Promise<VerifyResult> {
     compare(`approvals(${t.intentId})`, sortedLower(t.approvals), sortedLower(onChain[i].approvals));
   });
 
-  return { ok: differences.length === 0, blockNumber, differences, checked, state };
+  const checks: VerifyCheck[] = [
+    {
+      name: "configuration views",
+      count: viewsChecked,
+      detail: "settings, owners, tier rules, budgets, tokens, recipients, session keys, categories, guardians",
+    },
+    { name: "open intents", count: known.length, detail: "intentStatus(id) and approvals(id) of every intent open at the block" },
+  ];
+  const r = await reconcile({ publicClient, wallet, store, blockNumber, concurrency: limit });
+  checks.push(...r.checks);
+  for (const c of r.checks) checked += c.count;
+  differences.push(...r.findings);
+
+  return { ok: differences.length === 0, blockNumber, differences, checked, checks, state };
 }

@@ -1,0 +1,254 @@
+/**
+ * Reconciliations of the store against what the chain attests beyond the contract's configuration views:
+ *
+ * - intent sequences: each agent's intent ids are `agentId | nonce`, so the stored submissions of an agent must
+ *   be exactly nonces 0 .. agentState(agent).nonce - 1 (a missing one is named by its id);
+ * - owner actions: the stored `OwnerActionExecuted` nonces must be exactly 0 .. ownerNonce() - 1;
+ * - balances: for every token (and ETH), the balance at the block must equal deposits - payments - withdrawals,
+ *   where ERC-20 deposits are the token's own `Transfer` logs to the wallet (read from the chain), ETH deposits
+ *   the stored `Deposited` events, payments the stored executed intents and withdrawals the stored `Withdrawn`;
+ * - sampled blocks: stored block hashes match the chain, and the logs stored for those blocks are exactly the
+ *   logs the chain has for them.
+ *
+ * Everything is aggregated in SQL over the logs table, so memory does not grow with the number of intents.
+ */
+import { getAddress, parseAbiItem, zeroAddress, type Address, type Hex, type PublicClient } from "viem";
+import { tierGuardWalletAbi } from "../../abi/TierGuardWallet";
+import { mapLimit } from "../sync/rpc";
+import type { Store } from "../store/types";
+
+/** One kind of record checked, and how many were compared. */
+export interface VerifyCheck {
+  name: string;
+  count: number;
+  /** what was compared, in one line */
+  detail: string;
+}
+
+export interface Finding {
+  what: string;
+  expected: unknown;
+  actual: unknown;
+  message: string;
+}
+
+interface ReconcileInput {
+  publicClient: PublicClient;
+  wallet: Address;
+  store: Store;
+  blockNumber: bigint;
+  concurrency: number;
+  /** how many stored blocks to re-read from the chain (default 64) */
+  sampleBlocks?: number;
+}
+
+const TRANSFER = parseAbiItem("event Transfer(address indexed from, address indexed to, uint256 value)");
+const ERC20_BALANCE = [
+  {
+    type: "function",
+    name: "balanceOf",
+    stateMutability: "view",
+    inputs: [{ name: "account", type: "address" }],
+    outputs: [{ name: "", type: "uint256" }],
+  },
+] as const;
+/** IntentSubmitted.details: the tier sits at bits 144..151. */
+const TIER_SHIFT = (2n ** 144n).toString();
+const NONCE_MASK = (1n << 40n) - 1n;
+const hex32 = (x: bigint): Hex => `0x${x.toString(16).padStart(64, "0")}`;
+
+/** Reads the token's Transfer logs to the wallet up to the block, halving the range when the node refuses it. */
+async function depositsOf(pc: PublicClient, token: Address, wallet: Address, to: bigint): Promise<bigint> {
+  const read = async (from: bigint, end: bigint): Promise<bigint> => {
+    try {
+      const logs = await pc.getLogs({ address: token, event: TRANSFER, args: { to: wallet }, fromBlock: from, toBlock: end });
+      return logs.reduce((s, l) => s + (l.args.value ?? 0n), 0n);
+    } catch (e) {
+      if (end <= from) throw e;
+      const mid = (from + end) / 2n;
+      return (await read(from, mid)) + (await read(mid + 1n, end));
+    }
+  };
+  return read(0n, to);
+}
+
+export async function reconcile(input: ReconcileInput): Promise<{ checks: VerifyCheck[]; findings: Finding[] }> {
+  const { publicClient: pc, wallet, store, blockNumber } = input;
+  const db = store.db;
+  const w = wallet.toLowerCase();
+  const at = blockNumber.toString();
+  const checks: VerifyCheck[] = [];
+  const findings: Finding[] = [];
+  const find = (what: string, expected: unknown, actual: unknown, message: string) =>
+    findings.push({ what, expected, actual, message });
+  const read = <T>(functionName: string, args: readonly unknown[] = []): Promise<T> =>
+    pc.readContract({ address: wallet, abi: tierGuardWalletAbi, functionName, args, blockNumber } as never) as Promise<T>;
+
+  // --- intent sequences -------------------------------------------------------------------------------------
+  const { rows: seqRows } = await db.query<{ agent: string; n: unknown; max_nonce: unknown }>(
+    `SELECT substr(intent_id, 1, 56) AS agent, count(*) AS n,
+            max(('x' || substr(intent_id, 57))::bit(40)::bigint) AS max_nonce
+       FROM logs WHERE address = $1 AND event = 'IntentSubmitted' AND block_number <= $2 GROUP BY 1`,
+    [w, at],
+  );
+  const { rows: grantRows } = await db.query<{ agent: string }>(
+    `SELECT DISTINCT lower(args->>'agentId') AS agent FROM logs
+      WHERE address = $1 AND event = 'SessionKeyGranted' AND block_number <= $2`,
+    [w, at],
+  );
+  const agents = new Map<string, { n: bigint; max: bigint }>();
+  for (const g of grantRows) agents.set(g.agent.slice(0, 56), { n: 0n, max: -1n });
+  for (const r of seqRows) agents.set(r.agent, { n: BigInt(String(r.n)), max: BigInt(String(r.max_nonce)) });
+  const agentList = [...agents.entries()];
+  const nonces = await mapLimit(agentList, input.concurrency, async ([agent]) => {
+    const s = await read<{ nonce: number | bigint }>("agentState", [`${agent}${"0".repeat(10)}`]);
+    return BigInt(s.nonce);
+  });
+  let submissions = 0n;
+  for (let i = 0; i < agentList.length; i++) {
+    const [agent, stored] = agentList[i];
+    const onChain = nonces[i];
+    submissions += onChain;
+    const agentId = `${agent}${"0".repeat(10)}` as Hex;
+    if (stored.n === onChain && stored.max === onChain - 1n) continue;
+    const { rows: have } = await db.query<{ nonce: unknown }>(
+      `SELECT ('x' || substr(intent_id, 57))::bit(40)::bigint AS nonce FROM logs
+        WHERE address = $1 AND event = 'IntentSubmitted' AND block_number <= $2 AND substr(intent_id, 1, 56) = $3`,
+      [w, at, agent],
+    );
+    const present = new Set(have.map((h) => BigInt(String(h.nonce))));
+    const missing: bigint[] = [];
+    for (let n = 0n; n < onChain; n++) if (!present.has(n)) missing.push(n);
+    for (const n of missing.slice(0, 50)) {
+      const id = hex32(BigInt(agentId) | (n & NONCE_MASK));
+      find(`intent(${id})`, null, "submitted", `intent ${id} (agent ${agentId}, nonce ${n}): submitted on-chain, missing from the store`);
+    }
+    if (missing.length > 50) {
+      find(`agent(${agentId}).intents`, stored.n, onChain, `agent ${agentId}: ${missing.length - 50} more missing intents not listed`);
+    }
+    for (const n of [...present].filter((x) => x >= onChain)) {
+      const id = hex32(BigInt(agentId) | n);
+      find(`intent(${id})`, "submitted", null, `intent ${id} (agent ${agentId}, nonce ${n}): in the store, but the agent's nonce on-chain is ${onChain}`);
+    }
+  }
+  checks.push({
+    name: "intent sequences",
+    count: Number(submissions),
+    detail: `${agentList.length} agent(s): stored submissions are exactly nonces 0..agentState(agent).nonce-1`,
+  });
+
+  // --- owner actions ----------------------------------------------------------------------------------------
+  const { rows: actionRows } = await db.query<{ nonce: string }>(
+    `SELECT args->>'nonce' AS nonce FROM logs WHERE address = $1 AND event = 'OwnerActionExecuted' AND block_number <= $2`,
+    [w, at],
+  );
+  const ownerNonce = BigInt(await read<bigint>("ownerNonce"));
+  const actions = new Set(actionRows.map((r) => BigInt(r.nonce)));
+  for (let n = 0n; n < ownerNonce; n++) {
+    if (!actions.has(n)) find(`ownerAction(${n})`, null, "executed", `owner action ${n}: executed on-chain (ownerNonce ${ownerNonce}), missing from the store`);
+  }
+  for (const n of actions) {
+    if (n >= ownerNonce) find(`ownerAction(${n})`, "executed", null, `owner action ${n}: in the store, but ownerNonce() is ${ownerNonce}`);
+  }
+  checks.push({ name: "owner actions", count: Number(ownerNonce), detail: "stored OwnerActionExecuted nonces are exactly 0..ownerNonce()-1" });
+
+  // --- balances ---------------------------------------------------------------------------------------------
+  const { rows: paid } = await db.query<{ token: string; total: unknown }>(
+    `WITH sub AS (
+       SELECT intent_id, lower(args->>'token') AS token, (args->>'amount')::numeric AS amount,
+              mod(floor((args->>'details')::numeric / $3::numeric), 256) AS tier
+         FROM logs WHERE address = $1 AND event = 'IntentSubmitted' AND block_number <= $2),
+     executed AS (
+       SELECT DISTINCT intent_id FROM logs WHERE address = $1 AND event = 'IntentExecuted' AND block_number <= $2)
+     SELECT token, sum(amount) AS total FROM sub
+      WHERE tier = 0 OR intent_id IN (SELECT intent_id FROM executed) GROUP BY token`,
+    [w, at, TIER_SHIFT],
+  );
+  const { rows: withdrawn } = await db.query<{ token: string; total: unknown }>(
+    `SELECT lower(args->>'token') AS token, sum((args->>'amount')::numeric) AS total FROM logs
+      WHERE address = $1 AND event = 'Withdrawn' AND block_number <= $2 GROUP BY 1`,
+    [w, at],
+  );
+  const { rows: deposited } = await db.query<{ total: unknown }>(
+    `SELECT coalesce(sum((args->>'amount')::numeric), 0) AS total FROM logs
+      WHERE address = $1 AND event = 'Deposited' AND block_number <= $2`,
+    [w, at],
+  );
+  const { rows: tokenRows } = await db.query<{ token: string }>(
+    `SELECT DISTINCT lower(args->>'token') AS token FROM logs
+      WHERE address = $1 AND event IN ('TokenConfigured', 'TokenRemoved', 'Withdrawn') AND block_number <= $2`,
+    [w, at],
+  );
+  const num = (x: unknown) => BigInt(String(x ?? 0).split(".")[0]);
+  const tokens = new Set<string>([zeroAddress, ...tokenRows.map((r) => r.token), ...paid.map((r) => r.token)]);
+  for (const t of await read<readonly Address[]>("tokens")) tokens.add(t.toLowerCase());
+  const sumFor = (rows: { token: string; total: unknown }[], t: string) => num(rows.find((r) => r.token === t)?.total);
+  const balances = await mapLimit([...tokens], input.concurrency, async (t) => {
+    if (t === zeroAddress) {
+      return { t, actual: await pc.getBalance({ address: wallet, blockNumber }), deposits: num(deposited[0]?.total) };
+    }
+    const token = getAddress(t);
+    const [actual, deposits] = await Promise.all([
+      pc.readContract({ address: token, abi: ERC20_BALANCE, functionName: "balanceOf", args: [wallet], blockNumber }),
+      depositsOf(pc, token, wallet, blockNumber),
+    ]);
+    return { t, actual, deposits };
+  });
+  for (const b of balances) {
+    const payments = sumFor(paid, b.t);
+    const withdrawals = sumFor(withdrawn, b.t);
+    const expected = b.deposits - payments - withdrawals;
+    if (expected !== b.actual) {
+      const name = b.t === zeroAddress ? "ETH" : getAddress(b.t);
+      find(
+        `balance(${name})`,
+        expected,
+        b.actual,
+        `balance(${name}): deposits ${b.deposits} - payments ${payments} - withdrawals ${withdrawals} = ${expected}, the chain holds ${b.actual}` +
+          (expected > b.actual ? " (a payment or withdrawal is missing from the store)" : " (a deposit is missing, or a stored payment did not happen)"),
+      );
+    }
+  }
+  checks.push({
+    name: "balances",
+    count: balances.length,
+    detail: "ETH and every token: balance = deposits - payments - withdrawals (ERC-20 deposits from the token's Transfer logs)",
+  });
+
+  // --- sampled blocks ---------------------------------------------------------------------------------------
+  const { rows: sample } = await db.query<{ number: unknown; hash: string }>(
+    `SELECT number, hash FROM blocks WHERE number <= $1 ORDER BY md5(number::text) LIMIT $2`,
+    [at, input.sampleBlocks ?? 64],
+  );
+  let sampledLogs = 0;
+  await mapLimit(sample, input.concurrency, async (r) => {
+    const n = BigInt(String(r.number));
+    const [block, chainLogs, stored] = await Promise.all([
+      pc.getBlock({ blockNumber: n }),
+      pc.getLogs({ address: wallet, fromBlock: n, toBlock: n }),
+      store.logs(wallet, { fromBlock: n, toBlock: n }),
+    ]);
+    sampledLogs += chainLogs.length;
+    if ((block.hash ?? "").toLowerCase() !== r.hash.toLowerCase()) {
+      find(`block(${n}).hash`, r.hash, block.hash, `block ${n}: stored hash ${r.hash}, the chain has ${block.hash}`);
+      return;
+    }
+    const key = (l: { logIndex: number | null; topics: readonly Hex[]; data: Hex }) =>
+      `${l.logIndex}:${l.topics.join(",").toLowerCase()}:${l.data.toLowerCase()}`;
+    const have = new Set(stored.map(key));
+    const want = new Set(chainLogs.map(key));
+    for (const l of chainLogs) {
+      if (!have.has(key(l))) find(`log(${l.transactionHash}:${l.logIndex})`, null, "on chain", `log ${l.transactionHash}:${l.logIndex} in block ${n}: on the chain, missing or different in the store`);
+    }
+    for (const l of stored) {
+      if (!want.has(key(l))) find(`log(${l.txHash}:${l.logIndex})`, l.event, null, `log ${l.txHash}:${l.logIndex} (${l.event}) in block ${n}: in the store, not on the chain`);
+    }
+  });
+  checks.push({
+    name: "sampled blocks",
+    count: sample.length,
+    detail: `stored block hashes and the ${sampledLogs} wallet log(s) of those blocks match the chain`,
+  });
+
+  return { checks, findings };
+}
