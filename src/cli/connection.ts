@@ -2,6 +2,7 @@
  * Where the CLI connects and with which keys: flags > environment > config file. Keys come only from the
  * environment or from files, and are never printed (errors name the variable or file, never the value).
  */
+import { RetryableError, rpcFault } from "../indexer/errors";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
@@ -255,8 +256,7 @@ export async function connect(s: Settings): Promise<Connection> {
   const url = requireRpc(s);
   let chainId: number;
   try {
-    const probe = createPublicClient({ transport: http(url, { retryCount: 0, timeout: 10_000 }) });
-    chainId = await probe.getChainId();
+    chainId = await probeChainId(url);
   } catch (e) {
     const reason = (e as { shortMessage?: string }).shortMessage ?? (e as Error).message;
     const details = (e as { details?: string }).details;
@@ -284,4 +284,22 @@ export async function connect(s: Settings): Promise<Connection> {
     publicClient,
     walletClient: (account) => createWalletClient({ chain, transport, account }) as WalletClient<Transport, Chain, Account>,
   };
+}
+
+/**
+ * The chain id at `url`, retried with backoff (250 ms, doubled) while the failure is one a retry may overcome (a
+ * node still starting, a dropped connection, HTTP 5xx or 429); a final failure (a bad URL, a refusal) is thrown
+ * at once.
+ */
+export async function probeChainId(url: string, opts: { attempts?: number; backoffMs?: number } = {}): Promise<number> {
+  const attempts = opts.attempts ?? 4;
+  const probe = createPublicClient({ transport: http(url, { retryCount: 0, timeout: 10_000 }) });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await probe.getChainId();
+    } catch (e) {
+      if (attempt >= attempts || !(rpcFault(e) instanceof RetryableError)) throw e;
+      await new Promise((r) => setTimeout(r, (opts.backoffMs ?? 250) * 2 ** (attempt - 1)));
+    }
+  }
 }

@@ -1,14 +1,22 @@
 /** PGlite: embedded PostgreSQL in a data directory or in memory, loaded on demand. */
 import { checkSchema } from "./location";
+import { acquireLock } from "./lock";
 import type { OpenStoreOptions, OpenedDatabase, SqlClient, SqlResult } from "./types";
 
 export async function openPglite(opts: OpenStoreOptions): Promise<OpenedDatabase> {
   const schema = checkSchema(opts.schema);
   const { PGlite } = await import("@electric-sql/pglite");
-  const pg = opts.dataDir ? new PGlite(opts.dataDir) : new PGlite();
-  if (schema) {
-    await pg.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-    await pg.query(`SET search_path TO "${schema}"`);
+  const release = opts.dataDir ? acquireLock(opts.dataDir) : () => undefined;
+  let pg: InstanceType<typeof PGlite>;
+  try {
+    pg = opts.dataDir ? new PGlite(opts.dataDir) : new PGlite();
+    if (schema) {
+      await pg.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+      await pg.query(`SET search_path TO "${schema}"`);
+    }
+  } catch (e) {
+    release();
+    throw e;
   }
   return {
     kind: "pglite",
@@ -22,6 +30,12 @@ export async function openPglite(opts: OpenStoreOptions): Promise<OpenedDatabase
             tx.query<R>(sql, params) as Promise<SqlResult<R>>,
         }),
       ) as Promise<T>,
-    close: () => pg.close(),
+    close: async () => {
+      try {
+        await pg.close();
+      } finally {
+        release();
+      }
+    },
   };
 }

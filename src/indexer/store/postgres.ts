@@ -44,9 +44,16 @@ export async function openPostgres(opts: OpenStoreOptions & { url: string }): Pr
     query: base.query,
     async connect() {
       const client = await pool.connect();
+      // A checked-out client whose server goes away emits 'error'; unhandled, that would crash the process. The
+      // failing query rejects anyway (and the caller retries it), so the event itself needs no action.
+      const ignore = () => undefined;
+      client.on("error", ignore);
       return {
         ...wrap(client as never),
-        release: (err?: unknown) => client.release(err instanceof Error ? err : err ? true : undefined),
+        release: (err?: unknown) => {
+          client.off("error", ignore);
+          client.release(err instanceof Error ? err : err ? true : undefined);
+        },
       };
     },
     close: () => pool.end(),

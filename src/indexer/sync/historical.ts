@@ -18,7 +18,7 @@ import { decodeEventLog, type Address, type Hex, type PublicClient } from "viem"
 import { tierGuardWalletAbi } from "../../abi/TierGuardWallet";
 import { IndexerDecodeError, IndexerRpcError, RangeTooLargeError, RetryableError } from "../errors";
 import { UntrustedEmptyAnswer, confirmEmpty } from "./completeness";
-import { chainBlock, eqHash, mapLimit, rpc, sleep, type ChainBlock, type Ctx as RpcCtx, type SyncFault } from "./rpc";
+import { chainBlock, eqHash, mapLimit, rpc, sleep, withDb, type ChainBlock, type Ctx as RpcCtx, type SyncFault } from "./rpc";
 
 export type { SyncFault } from "./rpc";
 import type { Checkpoint, Store, StoredBlock, StoredLog } from "../store/types";
@@ -198,7 +198,7 @@ async function handleReorg(ctx: Ctx, checkpoint: Checkpoint): Promise<ReorgInfo>
   let below = checkpoint.blockNumber;
   let ancestor: StoredBlock | undefined;
   search: for (;;) {
-    const page = await store.blocksDescending(below, 64);
+    const page = await withDb(ctx, "blocksDescending", () => store.blocksDescending(below, 64));
     if (page.length === 0) break;
     for (const b of page) {
       const c = await chainBlock(ctx, b.number);
@@ -209,7 +209,7 @@ async function handleReorg(ctx: Ctx, checkpoint: Checkpoint): Promise<ReorgInfo>
     }
     below = page[page.length - 1].number - 1n;
   }
-  const { logsDeleted } = await store.rewind(wallet, ancestor);
+  const { logsDeleted } = await withDb(ctx, "rewind", () => store.rewind(wallet, ancestor));
   const info: ReorgInfo = { checkpoint: checkpoint.blockNumber, ancestor: ancestor?.number, logsDeleted };
   ctx.opts.onReorg?.(info);
   return info;
@@ -243,13 +243,13 @@ export async function syncOnce(opts: SyncOptions): Promise<SyncResult> {
   let events = 0;
 
   // Before extending: is the stored checkpoint still on the chain?
-  let checkpoint = await store.getCheckpoint(wallet);
+  let checkpoint = await withDb(ctx, "getCheckpoint", () => store.getCheckpoint(wallet));
   if (checkpoint) {
     const c = await chainBlock(ctx, checkpoint.blockNumber);
     if (!c || !eqHash(c.hash, checkpoint.blockHash)) {
       await handleReorg(ctx, checkpoint);
       reorgs++;
-      checkpoint = await store.getCheckpoint(wallet);
+      checkpoint = await withDb(ctx, "getCheckpoint", () => store.getCheckpoint(wallet));
     }
   }
 
@@ -294,7 +294,7 @@ export async function syncOnce(opts: SyncOptions): Promise<SyncResult> {
         if (e instanceof CheckpointOrphaned && checkpoint) {
           await handleReorg(ctx, checkpoint);
           reorgs++;
-          checkpoint = await store.getCheckpoint(wallet);
+          checkpoint = await withDb(ctx, "getCheckpoint", () => store.getCheckpoint(wallet));
         } else {
           await sleep(Math.min(ctx.maxBackoffMs, ctx.backoffMs), opts.signal);
         }
@@ -314,7 +314,15 @@ export async function syncOnce(opts: SyncOptions): Promise<SyncResult> {
       result.catch(() => undefined); // handled when (and if) it is awaited
       prefetch = { start: nextStart, end: nextEnd, result };
     }
-    await store.commitRange({ wallet, expected: checkpoint, blocks: range.blocks, logs: range.logs, checkpoint: next });
+    const expected = checkpoint;
+    await withDb(ctx, "commitRange", async (attempt) => {
+      if (attempt > 1) {
+        // the connection dropped during an earlier attempt: it may have committed before it did
+        const now = await store.getCheckpoint(wallet);
+        if (now && now.blockNumber === next.blockNumber && eqHash(now.blockHash, next.blockHash)) return;
+      }
+      await store.commitRange({ wallet, expected, blocks: range.blocks, logs: range.logs, checkpoint: next });
+    });
     checkpoint = next;
     ranges++;
     events += range.logs.length;

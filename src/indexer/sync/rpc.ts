@@ -1,7 +1,7 @@
 /** Retrying JSON-RPC reads for the sync: bounded exponential backoff, faults typed once (`rpcFault`). */
 import { BlockNotFoundError, type Hex, type PublicClient } from "viem";
 import { TierGuardError } from "../../errors";
-import { IndexerRpcError, RangeTooLargeError, RetryableError, rpcFault } from "../errors";
+import { DbConnectionError, IndexerRpcError, RangeTooLargeError, RetryableError, dbFault, rpcFault } from "../errors";
 
 export interface SyncFault {
   /** what failed: "getLogs", "getBlock", "getBlockNumber" */
@@ -89,3 +89,24 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t:
 }
 
 export const eqHash = (a?: string | null, b?: string | null) => !!a && !!b && a.toLowerCase() === b.toLowerCase();
+
+/**
+ * Runs a store operation, retrying it with backoff while the database connection is lost (a PostgreSQL restart:
+ * a few seconds). `fn` gets the attempt number, so a retried write can first check whether the lost attempt
+ * committed after all. SQL errors are not retried.
+ */
+export async function withDb<T>(ctx: Ctx, operation: string, fn: (attempt: number) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn(attempt);
+    } catch (e) {
+      const fault = dbFault(e);
+      if (!(fault instanceof DbConnectionError)) throw e;
+      const willRetry = attempt <= ctx.retries + 5 && !ctx.opts.signal?.aborted;
+      const delayMs = Math.min(ctx.maxBackoffMs, ctx.backoffMs * 2 ** (attempt - 1));
+      ctx.opts.onError?.({ operation, error: fault, attempt, willRetry, delayMs: willRetry ? delayMs : 0 });
+      if (!willRetry) throw fault;
+      await sleep(delayMs, ctx.opts.signal);
+    }
+  }
+}
