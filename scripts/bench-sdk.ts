@@ -12,9 +12,6 @@
  * Client part: `authorizeToReceiptMsP50` (p50 latency from authorising an intent to its receipt) belongs to the
  * client engineer; it is printed as null until implemented (see CLIENT BENCHMARK below).
  */
-import { spawn } from "node:child_process";
-import net from "node:net";
-import path from "node:path";
 import {
   createPublicClient,
   createWalletClient,
@@ -34,6 +31,7 @@ import { createOwnerClient, measureAuthorizeLatency } from "../src/client";
 /** Hardhat's default development mnemonic (the accounts of a local `hardhat node`). */
 const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
 import { classify, Tier, Trust, type ClassifierState, type ClassifyInput } from "../src/classify";
+import { startNode } from "./lib/node";
 
 /* ------------------------------------------------------------------------------------------------------------
  * The article's policy as a classifier snapshot (scripts/lib/article.ts: deployArticle)
@@ -252,47 +250,6 @@ async function benchAuthorizeToReceiptMsP50(samples = 100): Promise<number | nul
   } finally {
     await node.stop();
   }
-}
-
-/** Starts `hardhat node` on 127.0.0.1 (a free port) and returns its URL and a stopper. */
-async function startNode() {
-  const port = await new Promise<number>((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-  const bin = path.join(__dirname, "..", "node_modules", ".bin", "hardhat");
-  const child = spawn(bin, ["node", "--hostname", "127.0.0.1", "--port", String(port)], { stdio: "ignore" });
-  const url = `http://127.0.0.1:${port}`;
-  const until = Date.now() + 60_000;
-  for (;;) {
-    try {
-      const res = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-      });
-      if (res.ok) break;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > until || child.exitCode !== null) {
-      child.kill("SIGKILL");
-      throw new Error(`hardhat node did not start on ${url}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return {
-    url,
-    stop: async () => {
-      child.kill("SIGTERM");
-      await new Promise((r) => setTimeout(r, 200));
-      if (child.exitCode === null) child.kill("SIGKILL");
-    },
-  };
 }
 
 async function main() {

@@ -125,6 +125,8 @@ export async function startApi(opts: ApiOptions): Promise<ApiServer> {
     throw new RangeError(`the indexer API binds to loopback only (127.0.0.1, ::1, localhost), not "${host}"`);
   }
   const { store } = opts;
+  // fresh planner statistics: keyset pages must walk the intents index, not sort the table
+  await store.analyze?.().catch(() => undefined);
 
   const walletFor = async (q: URLSearchParams): Promise<Address> => {
     const w = q.get("wallet");

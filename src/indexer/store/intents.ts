@@ -64,8 +64,6 @@ export const INTENTS_TABLE = [
   `CREATE TABLE IF NOT EXISTS intents (${COLUMNS.map(([n, t]) => `${n} ${t}`).join(", ")}, PRIMARY KEY (address, intent_id))`,
   `CREATE INDEX IF NOT EXISTS intents_order ON intents (address, block_number, log_index)`,
   `CREATE INDEX IF NOT EXISTS intents_status ON intents (address, status, block_number, log_index)`,
-  `CREATE INDEX IF NOT EXISTS intents_agent ON intents (address, agent_id, block_number, log_index)`,
-  `CREATE INDEX IF NOT EXISTS intents_tier ON intents (address, tier, block_number, log_index)`,
 ];
 
 type Row = Omit<IntentRow, "amount" | "value" | "blockNumber" | "decisionBlock" | "nonce"> & {

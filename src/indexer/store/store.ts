@@ -269,6 +269,11 @@ async function openStoreOn(db: SqlDatabase): Promise<Store> {
     iterateIntents: (wallet, q = {}, batch = 1000) => iterateIntents(db, wallet, q, batch),
     countIntents: (wallet, q = {}) => countIntents(db, wallet, q),
 
+    async analyze() {
+      await db.query("ANALYZE logs");
+      await db.query("ANALYZE intents");
+    },
+
     async countLogs(wallet) {
       const { rows } = await db.query<{ n: unknown }>("SELECT count(*) AS n FROM logs WHERE address = $1", [
         lower(wallet),

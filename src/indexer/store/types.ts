@@ -173,6 +173,11 @@ export interface Store {
   iterateIntents(wallet: Address, q?: IntentQuery, batch?: number): AsyncGenerator<IntentRow>;
   countIntents(wallet: Address, q?: IntentQuery): Promise<number>;
   /**
+   * Refreshes the planner's statistics of the logs and intents tables (`ANALYZE`). After a bulk load the stale
+   * statistics make PostgreSQL sort a whole table for a 100-row page; the sync calls this after large runs.
+   */
+  analyze(): Promise<void>;
+  /**
    * Closes the database if the store opened it (`openStore({ url })` / `openStore({ dataDir })`); a store opened
    * on a handle you passed in leaves that handle open.
    */

@@ -353,5 +353,7 @@ export async function syncOnce(opts: SyncOptions): Promise<SyncResult> {
       });
     }
   }
+  // A large load leaves the planner's statistics stale (pages would sort whole tables): refresh them.
+  if (events >= 1000 && typeof store.analyze === "function") await withDb(ctx, "analyze", () => store.analyze());
   return { checkpoint: checkpoint?.blockNumber, target, ranges, events, reorgs, rangeSize: size };
 }
