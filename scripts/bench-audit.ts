@@ -109,6 +109,8 @@ async function main() {
         call("setTierRules", [1, rules(cat(2), 50_000_000n, 7 * DAY, DAY, 1)]),
         call("setTierRules", [2, rules(cat(3), 5_000_000_000n, 2 * DAY, 0, 0)]),
         call("setProhibitions", [cat(4), 0]),
+        call("setMaxBlockedAttempts", [0]), // no cap: the benchmark's agents make thousands of blocked attempts
+        call("setMaxOpenIntents", [65_535]),
         call("configureToken", [usdc, 1, 10n ** 18n, 0]),
         call("setRecipientTrust", [vendor, 2]),
         ...batchers.map((b, i) => call("grantSessionKey", [b, stringToHex(`bench-agent-${i}`, { size: 32 }), 2 ** 40 - 1])),
