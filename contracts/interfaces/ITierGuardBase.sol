@@ -314,61 +314,685 @@ interface ITierGuardBase {
                                  ERRORS
     //////////////////////////////////////////////////////////////*/
 
-    // --- callers and signatures
+    /// @custom:group Callers and signatures
+    /// @notice The caller (or the address to remove) is not an owner.
+    /// @dev a function that only an owner may call was called by another address. These are `approve` and
+    ///   `reject`, and `revokeSessionKey` (unless the wallet itself calls it inside an owner action). `removeOwner`
+    ///   also raises it, inside an owner action, when the address to remove is not an owner.
+    /// @param account is the caller. For `removeOwner`, it is the address you asked to remove
+    /// @custom:fix send the transaction from an owner account. Check with `isOwner(account)` or `owners()`. Guardians
+    ///   cannot approve or reject. For `removeOwner`, check the address. It may already have been removed.
+    /// @custom:sdk-message {account} is not an owner of the wallet (only owners may approve, reject or revoke keys;
+    /// for removeOwner: the address to remove is not an owner)
+    /// @custom:sdk-fix Send the transaction from an owner account (check isOwner/owners()). Guardians cannot
+    /// approve or reject. For removeOwner, check the address: it may already be removed.
     error TierGuardNotOwner(address account);
+
+    /// @notice Only an owner or a guardian may veto or pause.
+    /// @dev `veto` or `pause` was called by an address that is neither an owner nor an enabled guardian.
+    /// @param account is the caller
+    /// @custom:fix call from an owner or guardian account. Check with `isOwner` / `isGuardian`. Owners can enable a
+    ///   guardian with an owner action that calls `setGuardian(guardian, true)`. A guardian can veto and pause. It
+    ///   cannot unpause, approve or configure.
+    /// @custom:sdk-message {account} is neither an owner nor a guardian, so it cannot veto or pause
+    /// @custom:sdk-fix Call from an owner or guardian account (check isOwner/isGuardian). Owners can enable a
+    /// guardian with an owner action calling setGuardian(guardian, true).
     error TierGuardNotOwnerOrGuardian(address account);
+
+    /// @notice A configuration function was called directly instead of through `ownerAction`.
+    /// @dev a self-only configuration function was called directly. These are `addOwner`, `removeOwner`,
+    ///   `setThreshold`, `setGuardian`, `unpause`, `grantSessionKey`, `defineCategory`, `undefineCategory`,
+    ///   `setTierRules`, `setBudget`, `setProhibitions`, `setUnmatchedTier`, `setAutoPromote`, `configureToken`,
+    ///   `removeToken`, `setRecipientTrust` and `withdraw`. Only the wallet itself may call them.
+    /// @param caller is the address that made the call
+    /// @custom:fix ABI-encode the call and put it in the `calls` of an `ownerAction`, signed by at least M owners.
+    ///   Even a single owner cannot call these functions directly.
+    /// @custom:sdk-message a configuration function was called directly by {caller}; only the wallet itself may
+    /// call it
+    /// @custom:sdk-fix ABI-encode the call and put it in the calls of an ownerAction signed by at least M owners
+    /// (owner client: applyCalls / ownerAction).
     error TierGuardOnlySelf(address caller);
+
+    /// @notice The address has no session key grant.
+    /// @dev `spend` was called by an address that has no session key grant: it was never granted, or it was
+    ///   revoked. `revokeSessionKey` also raises it when the key to revoke has no grant.
+    /// @param key is the address that has no grant. For `spend`, that is the caller
+    /// @custom:fix the agent must send `spend` from the key the owners granted to it. Check the grant with
+    ///   `sessionKey(key)`: an `agentId` of zero means there is none. If the agent has no valid key, ask the owners to
+    ///   grant one with an owner action that calls `grantSessionKey(key, agentId, validUntil)`. For
+    ///   `revokeSessionKey`, there is nothing to revoke. `sessionKeys()` lists the granted keys.
+    /// @custom:sdk-message {key} has no session key grant (never granted, or revoked)
+    /// @custom:sdk-fix Send spend from the key the owners granted to this agent (check sessionKey(key)). If the
+    /// agent has no valid key, ask the owners to grant one with an owner action calling grantSessionKey(key,
+    /// agentId, validUntil).
     error TierGuardNotSessionKey(address key);
+
+    /// @notice The session key's grant has expired (or a grant was given an expiry in the past).
+    /// @dev `spend` was called with a key whose grant has expired. A key works only while
+    ///   `block.timestamp < validUntil`. `grantSessionKey` also raises it when the `validUntil` you pass is not in the
+    ///   future.
+    /// @param key is the session key
+    /// @param validUntil is its expiry (exclusive)
+    /// @param nowTs is the block timestamp of the failed call
+    /// @custom:fix ask the owners to grant a new key, or extend this one. Either way, they use an owner action that
+    ///   calls `grantSessionKey`, with a `validUntil` in the future. Granting the same key again for the same agent
+    ///   extends it. No event is emitted when a key expires, so track `validUntil` (from `SessionKeyGranted` or
+    ///   `sessionKey(key)`) and renew in time.
+    /// @custom:sdk-message session key {key} expired at {validUntil:time} (block time {nowTs:time})
+    /// @custom:sdk-fix Ask the owners for a new key, or to extend this one: an owner action calling
+    /// grantSessionKey(key, agentId, validUntil) with a validUntil in the future. Track validUntil and renew in
+    /// time.
     error TierGuardSessionKeyExpired(address key, uint40 validUntil, uint256 nowTs);
+
+    /// @notice The owner action's signed deadline has passed.
+    /// @dev `ownerAction` was executed after the `deadline` the owners signed. The action is valid up to and
+    ///   including the deadline second. It fails once `block.timestamp > deadline`.
+    /// @param deadline is the signed deadline
+    /// @param nowTs is the block timestamp of the failed call
+    /// @custom:fix choose a later deadline and have the owners sign again. The deadline is part of the signed digest,
+    ///   so the old signatures do not work with a new deadline. Compute the new digest with
+    ///   `ownerActionDigest(calls, ownerNonce(), newDeadline)`. Leave enough time to collect the signatures and get
+    ///   the transaction mined.
+    /// @custom:sdk-message the owner action's signed deadline {deadline:time} has passed (block time {nowTs:time})
+    /// @custom:sdk-fix Choose a later deadline and have the owners sign again (the deadline is part of the signed
+    /// digest). Leave time to collect the signatures and mine the transaction.
     error TierGuardSignatureExpired(uint256 deadline, uint256 nowTs);
+
+    /// @notice A signature does not verify for its stated signer.
+    /// @dev in `ownerAction` or `approveBySignatures`, a signature does not verify for its `signer` over the
+    ///   digest the wallet computed. For an EOA owner, the ECDSA signature recovers to a different address or is
+    ///   malformed. For a contract owner (ERC-1271), its `isValidSignature` did not accept it.
+    /// @param signer is the signer named in the rejected `OwnerSignature` entry
+    /// @custom:fix the signature was almost always made over a different digest. Common causes:
+    ///   - the calls, their order, the deadline or the nonce differ from what was signed. Another owner action may
+    ///     have run in the meantime: each action uses up a nonce, so signatures over the old nonce no longer work;
+    ///   - the signature was made for another wallet address or chain. Signatures are bound to both;
+    ///   - for an approval: the intent's `token`, `amount`, `recipient` or `deadline` differ from the signed ones;
+    ///   - the data was signed as a plain message (`personal_sign`) instead of as EIP-712 typed data;
+    ///   - the `signer` field names a different owner from the one who signed.
+    ///
+    ///   Recompute the digest with `ownerActionDigest(calls, ownerNonce(), deadline)` or
+    ///   `approvalDigest(intentId, intent)`, and have the owner sign the EIP-712 typed data again.
+    /// @custom:sdk-message the signature attributed to {signer} does not verify over the digest the wallet computed
+    /// @custom:sdk-fix Have the owner sign the EIP-712 typed data again over the exact calls, current ownerNonce()
+    /// and deadline (or the intent's token, amount, recipient and deadline for an approval), for this wallet and
+    /// chain; not as a personal_sign message, and with the right signer field.
     error TierGuardInvalidSignature(address signer);
+
+    /// @notice Signatures are not sorted by signer address, or a signer appears twice.
+    /// @dev in `ownerAction` or `approveBySignatures`, the `OwnerSignature[]` array is not in strictly
+    ///   increasing order of `signer`. Two entries from the same signer also raise this error.
+    /// @param previous is the signer of the entry before, or the zero address for the first entry
+    /// @param signer is the entry that broke the order
+    /// @custom:fix sort the signatures by signer address in ascending order, comparing addresses as numbers. Remove
+    ///   duplicates, so each owner signs at most once.
+    /// @custom:sdk-message signatures are not in strictly increasing signer order ({signer} after {previous}), or a
+    /// signer appears twice
+    /// @custom:sdk-fix Sort the signatures by signer address ascending (as numbers) and remove duplicates; the
+    /// SDK's sortSignatures does this.
     error TierGuardSignersNotSorted(address previous, address signer);
+
+    /// @notice A signature comes from an address that is not an owner.
+    /// @dev in `ownerAction` or `approveBySignatures`, an entry's `signer` is not currently an owner. Either
+    ///   it never was, or it was removed after it signed.
+    /// @param signer is the address that is not an owner
+    /// @custom:fix remove that signature and collect one from a current owner instead (see `owners()`).
+    /// @custom:sdk-message {signer} signed but is not an owner of the wallet
+    /// @custom:sdk-fix Remove that signature and collect one from a current owner instead (see owners()).
     error TierGuardSignerNotOwner(address signer);
+
+    /// @notice Fewer distinct owner approvals than the threshold M.
+    /// @dev
+    ///   - `ownerAction`: fewer signatures than the threshold M were supplied.
+    ///   - `approveBySignatures`: the valid signatures plus the owners' still-valid on-chain approvals come from
+    ///     fewer than M distinct owners. An owner who both approved on-chain and signed counts once.
+    ///   - `execute` on a collaborative intent: fewer than M owners' approvals are recorded for it. Recorded
+    ///     approvals are those made with `approve` and those that an earlier `approveBySignatures` call stored
+    ///     before its payment was refused for a retryable reason.
+    /// @param approvals is the number of approvals counted
+    /// @param threshold is M
+    /// @custom:fix collect signatures or approvals from more distinct owners, so that at least M of them back the
+    ///   call. Read M from `settings().threshold` and the on-chain approvals from `approvals(intentId)`. Removing an
+    ///   owner voids every on-chain approval made before the removal, so approvals you counted earlier may no longer
+    ///   count. Approve again or add signatures.
+    /// @custom:sdk-message only {approvals} distinct owner approval(s) counted; the threshold is {threshold}
+    /// @custom:sdk-fix Collect signatures or on-chain approvals from more distinct owners, at least M
+    /// (settings().threshold). Approvals made before an owner removal no longer count.
     error TierGuardNotEnoughApprovals(uint256 approvals, uint256 threshold);
+
+    /// @notice An owner action with no calls.
+    /// @dev `ownerAction` was called with an empty `calls` array.
+    /// @custom:fix include at least one ABI-encoded call to a wallet configuration function.
+    /// @custom:sdk-message the owner action has no calls
+    /// @custom:sdk-fix Include at least one ABI-encoded call to a wallet configuration function.
     error TierGuardEmptyAction();
+
+    /// @notice One call in an owner action failed, so the whole action was undone.
+    /// @dev one of the calls inside an `ownerAction` reverted. Owner actions are all-or-nothing, so none of the
+    ///   calls took effect and the owner nonce was not used.
+    /// @param index is the position of the failing call in `calls`, counting from 0
+    /// @param reason is that call's raw revert data. It is usually another TierGuard error, for example
+    /// `TierGuardInvalidThreshold`. Empty revert data usually means the call data does not match any wallet
+    /// function
+    /// @custom:fix decode `reason` and fix the call, using the section on that error on this page. Any change to
+    ///   `calls` changes the signed digest, so the owners must sign the corrected batch.
+    /// @custom:sdk-message call #{index} of the owner action reverted, so the whole action was undone
+    /// @custom:sdk-fix Fix that call using the inner error (see `inner`), then have the owners sign the corrected
+    /// batch (any change to the calls changes the digest).
     error TierGuardActionCallFailed(uint256 index, bytes reason);
 
-    // --- owners and configuration
+    /// @custom:group Owners and configuration
+    /// These errors come from the self-only configuration functions. Apart from the wallet's deployment, those
+    /// functions only run inside `ownerAction`, so you usually get these errors inside the `reason` of
+    /// `TierGuardActionCallFailed`. Calls in a batch run in order, so you can often fix a failing batch by putting
+    /// its calls in a different order (examples below).
+    /// @notice M would be 0 or more than the number of owners.
+    /// @dev
+    ///   - `setThreshold` or deployment: M is 0 or greater than the number of owners.
+    ///   - `removeOwner`: the current M would exceed the number of owners left after the removal.
+    /// @param threshold is the M that was checked
+    /// @param ownerCount is the owner count it was checked against: for `removeOwner`, the count after the removal
+    /// @custom:fix keep `1 <= M <= number of owners`. Order the calls in the batch so this holds after each call.
+    ///   - To remove an owner when M equals the owner count, call `setThreshold(M - 1)` before `removeOwner`.
+    ///   - To raise M above the current owner count, call `addOwner` before `setThreshold`.
+    /// @custom:sdk-message threshold {threshold} is invalid for {ownerCount} owner(s)
+    /// @custom:sdk-fix Keep 1 <= M <= number of owners after each call: call setThreshold(M - 1) before
+    /// removeOwner, or addOwner before raising M.
     error TierGuardInvalidThreshold(uint256 threshold, uint256 ownerCount);
+
+    /// @notice The address cannot be an owner (or a guardian).
+    /// @dev
+    ///   - `addOwner` or deployment: the address is the zero address or the wallet itself.
+    ///   - `setGuardian`: the guardian is the zero address. It is reported in the `owner` parameter.
+    /// @param owner is the rejected address
+    /// @custom:fix use the real address of an EOA or of a contract wallet that implements ERC-1271.
+    /// @custom:sdk-message {owner} cannot be an owner or guardian (zero address or the wallet itself)
+    /// @custom:sdk-fix Use the real address of an EOA or an ERC-1271 contract wallet.
     error TierGuardInvalidOwner(address owner);
+
+    /// @notice The address is already an owner.
+    /// @dev `addOwner` (or a deployment owner list) names an address that is already an owner.
+    /// @param owner is the address that is already an owner
+    /// @custom:fix drop the call, or remove the duplicate from the deployment list.
+    /// @custom:sdk-message {owner} is already an owner
+    /// @custom:sdk-fix Drop the addOwner call (or the duplicate in the deployment list).
     error TierGuardOwnerExists(address owner);
+
+    /// @notice The wallet already has the maximum of 16 owners.
+    /// @dev `addOwner` when the wallet already has 16 owners, or a deployment with more than 16 owners.
+    /// @param max is the limit, 16
+    /// @custom:fix remove an owner first. In the same action, put `removeOwner` before `addOwner` (the threshold must
+    ///   still be reachable; see [`TierGuardInvalidThreshold`](#tierguardinvalidthreshold)).
+    /// @custom:sdk-message the wallet already has the maximum of {max} owners
+    /// @custom:sdk-fix Remove an owner first (removeOwner before addOwner in the same action, keeping the threshold
+    /// reachable).
     error TierGuardTooManyOwners(uint256 max);
+
+    /// @notice The address cannot be a session key.
+    /// @dev `grantSessionKey` was given the zero address or the wallet's own address as the key.
+    /// @param key is the rejected address
+    /// @custom:fix grant a real address whose private key the agent holds. Use a fresh key for each agent.
+    /// @custom:sdk-message {key} cannot be a session key (zero address or the wallet itself)
+    /// @custom:sdk-fix Grant a real address whose private key the agent holds; use a fresh key per agent.
     error TierGuardInvalidKey(address key);
+
+    /// @notice The key is already granted to another agent identity.
+    /// @dev `grantSessionKey` names a key that already has a grant for a *different* agent identity. An
+    ///   expired grant still belongs to its agent until it is revoked. Granting a key again for the *same* agent
+    ///   (to extend it) is fine.
+    /// @param key is the session key
+    /// @param agentId is the agent identity it currently belongs to
+    /// @custom:fix generate a new key for the new agent. Frequency limits and open intents count per agent identity
+    ///   (budgets are wallet-wide per tier), so reusing keys mixes agents' limits. If you really mean to move the key, revoke it first. In one owner action,
+    ///   call `revokeSessionKey(key)` and then `grantSessionKey(key, newAgentId, validUntil)`.
+    /// @custom:sdk-message key {key} is already granted to another agent identity ({agentId})
+    /// @custom:sdk-fix Generate a new key for the new agent, or revokeSessionKey(key) then grantSessionKey(key,
+    /// newAgentId, validUntil) in one owner action.
     error TierGuardKeyBelongsToOtherAgent(address key, bytes32 agentId);
+
+    /// @notice The agent identity is zero, or its last 5 bytes are not zero.
+    /// @dev `grantSessionKey` was given an agent identity that cannot be used: either `bytes32(0)`, or one
+    ///   whose last 5 bytes are not zero. An agent id has 27 significant bytes, so that a key's grant fits in one
+    ///   storage word with its expiry. The wallet also builds intent ids by writing the agent's 40-bit intent nonce
+    ///   into those last 5 bytes (`agentId | nonce`, no hashing). `intentIdFor(agentId, nonce)` raises this error
+    ///   when the `agentId` you pass has a non-zero byte among its last 5.
+    /// @custom:fix use a non-zero id whose last 5 bytes are zero. Either encode a name of at most 27 characters as a
+    ///   left-aligned `bytes32` (for example `"procurement-agent-prod"`), or take a hash and clear its last 5 bytes.
+    ///   Frequency limits and intent ids are tracked per `agentId`.
+    /// @custom:sdk-message the agent id is zero or its last 5 bytes are not zero
+    /// @custom:sdk-fix Use a non-zero id whose last 5 bytes are zero: a name of at most 27 characters as a
+    /// left-aligned bytes32 (stringToHex(name, { size: 32 })), or a hash with its last 5 bytes cleared.
     error TierGuardInvalidAgent();
+
+    /// @notice The category id is out of range, or the category name is empty.
+    /// @dev `defineCategory` was given an id outside `0..63`, or an empty name (`bytes32(0)`).
+    /// @param category is the rejected id
+    /// @custom:fix use an id from 0 to 63 and a non-empty name (a short string encoded as `bytes32`). To see which ids
+    ///   are already defined, read `settings().categories` (bit i = category i) or `categoryName(id)`. Undefining a
+    ///   category that is not defined raises [`TierGuardUnknownCategory`](#tierguardunknowncategory), not this error.
+    /// @custom:sdk-message category {category} is out of range (0..63) or its name is empty
+    /// @custom:sdk-fix Use an id from 0 to 63 and a non-empty bytes32 name.
     error TierGuardInvalidCategory(uint8 category);
+
+    /// @notice The category cannot be undefined (`undefineCategory`) while a tier or the prohibitions use it.
+    /// @dev `undefineCategory` for a category that a tier's rules or the prohibited categories still include.
+    /// @param category is the category id
+    /// @custom:fix take the category out of every tier and out of the prohibitions first. In the same owner action,
+    ///   put `setTierRules` / `setProhibitions` without that bit before `undefineCategory`.
+    /// @custom:sdk-message category {category} is still used by a tier or the prohibitions
+    /// @custom:sdk-fix In the same owner action, call setTierRules / setProhibitions without it before
+    /// undefineCategory.
     error TierGuardCategoryInUse(uint8 category);
-    /// @dev a category cannot be both allowed by a tier and prohibited
+
+    /// @notice A category cannot be both allowed by a tier and prohibited.
+    /// @dev a category would be both allowed by a tier and prohibited. Two calls can cause this:
+    ///   - `setTierRules`: the tier's `categories` include a prohibited category;
+    ///   - `setProhibitions`: the prohibited `categories` include a category that a tier allows.
+    /// @param categories is a bitmask of the categories in conflict (bit i = category i)
+    /// @custom:fix decide where each conflicting category belongs, and change the policy in the right order in one
+    ///   owner action. To prohibit a category that a tier allows, first call `setTierRules` without it, then
+    ///   `setProhibitions`. To allow a prohibited category, first call `setProhibitions` without it, then
+    ///   `setTierRules`.
+    /// @custom:sdk-message categories (mask 0x{categories:hex}) would be both allowed by a tier and prohibited
+    /// @custom:sdk-fix Change the policy in the right order in one owner action: setTierRules without the category
+    /// before setProhibitions (or the reverse to allow it).
     error TierGuardCategoryConflict(uint64 categories);
+
+    /// @notice This function does not accept that tier (usually `Prohibited`).
+    /// @dev a function that takes a tier was given one it does not accept. `setTierRules` and `setBudget`,
+    ///   and the views `tierRules` and `budget`, accept only `Autonomous` (0), `Supervised` (1) and
+    ///   `Collaborative` (2). The `Prohibited` tier has no rules and no budget: it never pays.
+    /// @param tier is the raw tier number that was passed
+    /// @custom:fix pass 0, 1 or 2. Prohibitions are set with `setProhibitions`. Where unmatched intents go is set with
+    ///   `setUnmatchedTier`.
+    /// @custom:sdk-message tier {tier} is not accepted here (only Autonomous, Supervised, Collaborative)
+    /// @custom:sdk-fix Pass 0, 1 or 2. Prohibitions are set with setProhibitions, the unmatched tier with
+    /// setUnmatchedTier.
     error TierGuardInvalidTier(uint8 tier);
+
+    /// @notice A tier rule, budget or prohibition field is invalid; `field` names it.
+    /// @dev `setTierRules`, `setBudget` or `setProhibitions` was given a value that breaks a rule. `field`
+    ///   names the offending field:
+    ///
+    ///   | `field` | Raised by | Rule |
+    ///   | --- | --- | --- |
+    ///   | `categories` | `setTierRules`, `setProhibitions` | The mask includes a category that is not defined. For `setProhibitions`, `tier` is `Prohibited` (3). (A category both allowed and prohibited raises [`TierGuardCategoryConflict`](#tierguardcategoryconflict) instead.) |
+    ///   | `maxValue` | `setTierRules` | The tier has categories, so `maxValue` must be greater than 0. |
+    ///   | `minTrust` | `setTierRules` | Must be `Unknown` (0), `Known` (1) or `Verified` (2), not `Blocked`. |
+    ///   | `maxCount` | `setTierRules` | With a frequency `period`, `maxCount` must be greater than 0. It is at most 16,777,215 (counts are 24-bit). |
+    ///   | `window` | `setTierRules` | Must be 0 for `Autonomous`. Must be greater than 0 for `Collaborative`, even when the tier allows no category, because it is also the approval timeout of unmatched intents sent to owner review. Must be greater than 0 for `Supervised` when the tier allows any category: a veto window of 0 would let the agent execute in the next block. |
+    ///   | `grace` | `setTierRules` | Must be greater than 0 for `Supervised` when the tier allows any category, or nothing could ever execute. A disabled supervised tier (`categories` = 0) may have `grace` 0. Must be 0 for `Autonomous` and `Collaborative`. |
+    ///   | `budget.period` | `setBudget` | A budget (`max > 0`) needs a `period` greater than 0. |
+    /// @param tier is the tier being configured
+    /// @param field is the name of the field that failed
+    /// @custom:fix correct that field. To allow a category that does not exist yet, put `defineCategory` before
+    ///   `setTierRules` in the same owner action. To disable a tier, set `categories` to 0.
+    /// @custom:sdk-message invalid {tier:tier} tier setting: field '{field}'
+    /// @custom:sdk-fix Correct that field (see docs/errors.md#tierguardinvalidtierrules); define categories before
+    /// using them, set categories to 0 to disable a tier.
     error TierGuardInvalidTierRules(Tier tier, string field);
+
+    /// @notice A token configuration is invalid; `field` names the problem.
+    /// @dev `configureToken` could not accept the token with these parameters. `field` names the problem:
+    ///
+    ///   | `field` | Meaning |
+    ///   | --- | --- |
+    ///   | `address` | The token address has no contract code. Native ETH is `address(0)`. |
+    ///   | `decimals` | The token's `decimals()` could not be read, or is above 36. |
+    ///   | `kind` | `kind` must be `Fixed` (1) or `Feed` (2). To stop accepting a token, use `removeToken`. |
+    ///   | `price` | A fixed price of 0. |
+    ///   | `maxStaleness` | A fixed price needs `maxStaleness` 0. A feed needs it above 0. |
+    ///   | `feed` | The feed address has no code, its `decimals()` could not be read, or they are above 36. |
+    /// @param token is the token being configured
+    /// @param field is the problem, as above
+    /// @custom:fix correct that parameter. A fixed price is given with 18 decimals: reference units per whole token
+    ///   × 10¹². For example, `1.00` USD per token is `1e18`. A feed must be an AggregatorV3-style contract that
+    ///   quotes the token in the reference currency.
+    /// @custom:sdk-message token {token} cannot be configured: '{field}' is invalid
+    /// @custom:sdk-fix Correct that parameter: a fixed price has 18 decimals (1.00 per token = 1e18) and
+    /// maxStaleness 0; a feed needs code, readable decimals and maxStaleness > 0.
     error TierGuardInvalidToken(address token, string field);
+
+    /// @notice A trust value or trust mask is out of range.
+    /// @dev `setProhibitions` was given a `trustMask` above 7. Only bits 0–2 (Unknown, Known, Verified) may be
+    ///   set. `Blocked` recipients are always prohibited, so they need no bit. A trust value above `Blocked` (3) is
+    ///   also rejected.
+    /// @param trust is the rejected mask or value
+    /// @custom:fix build the mask from bits 0–2 only. For example, `1` prohibits Unknown recipients.
+    /// @custom:sdk-message trust value or mask {trust} is out of range
+    /// @custom:sdk-fix Build trust masks from bits 0-2 only (Unknown, Known, Verified); trust values go up to
+    /// Blocked (3).
     error TierGuardInvalidTrust(uint8 trust);
+
+    /// @notice Unmatched intents can only go to `Collaborative` or `Prohibited`.
+    /// @dev `setUnmatchedTier` was given a tier other than `Collaborative` (2) or `Prohibited` (3).
+    /// @param tier is the raw tier number that was passed
+    /// @custom:fix send unmatched intents to owner review (`Collaborative`) or block them (`Prohibited`). A wallet
+    ///   starts with `Prohibited`.
+    /// @custom:sdk-message unmatched intents cannot go to tier {tier}
+    /// @custom:sdk-fix Send unmatched intents to Collaborative (2, owner review) or Prohibited (3).
     error TierGuardInvalidUnmatchedTier(uint8 tier);
+
+    /// @notice The agent is frozen: no session key can be granted to it.
+    /// @dev `grantSessionKey` was called for an agent that an owner froze (`freezeAgent`).
+    /// @param agentId is the frozen agent
+    /// @custom:fix if the agent is safe again, close its queued intents (they are refused at execution; or call
+    ///   `freezeAgent` again with them), then put `unfreezeAgent(agentId)` before `grantSessionKey` in one owner action.
+    /// @custom:sdk-message agent {agentId} is frozen: no session key can be granted to it
+    /// @custom:sdk-fix Close its queued intents, then put unfreezeAgent(agentId) before grantSessionKey in one
+    /// owner action.
     error TierGuardAgentFrozen(bytes32 agentId);
+
+    /// @notice `unfreezeAgent` was called for an agent that is not frozen.
+    /// @dev `unfreezeAgent` was called for an agent that is not frozen.
+    /// @param agentId is the agent named
+    /// @custom:fix nothing to undo; remove the call (check the agent id: `agentState(agentId).frozen`).
+    /// @custom:sdk-message agent {agentId} is not frozen
+    /// @custom:sdk-fix Nothing to undo: remove the unfreezeAgent call (check the agent id).
     error TierGuardAgentNotFrozen(bytes32 agentId);
+
+    /// @notice A frozen agent still has open queued intents, so it cannot be unfrozen yet.
+    /// @dev `unfreezeAgent` was called while the frozen agent still has queued intents that are not closed.
+    ///   Unfreezing then would let them pay again.
+    /// @param agentId is the agent
+    /// @param openIntents is how many of its queued intents are still open
+    /// @custom:fix close them first: `freezeAgent(agentId, queued)` again with those intents (any single owner), or
+    ///   `reject` / `veto` / `expire` them; then unfreeze.
+    /// @custom:sdk-message agent {agentId} still has {openIntents} open queued intents
+    /// @custom:sdk-fix Close them first (freezeAgent again with them, or reject / veto / expire them), then
+    /// unfreeze.
     error TierGuardAgentHasOpenIntents(bytes32 agentId, uint256 openIntents);
 
-    // --- intents
+    /// @custom:group Intents
+    /// @notice The wallet is paused.
+    /// @dev `spend` (and `preview`) while the wallet is paused. This includes intents that would be
+    ///   prohibited. `pause` also raises it when the wallet is already paused. Executing a queued intent while
+    ///   paused does not revert. It is refused with `IntentRefused(..., Paused, false, 0)` and stays queued.
+    /// @custom:fix wait until the owners resume the wallet with an owner action that calls `unpause()`. Only owners,
+    ///   M-of-N, can unpause. Guardians cannot. For `pause`, there is nothing to do: the wallet is already paused.
+    /// @custom:sdk-message the wallet is paused
+    /// @custom:sdk-fix Wait until the owners resume it with an owner action calling unpause() (M-of-N). For pause:
+    /// it is already paused, nothing to do.
     error TierGuardPaused();
+
+    /// @notice `unpause` was called but the wallet is not paused.
+    /// @dev `unpause` (inside an owner action) when the wallet is not paused.
+    /// @custom:fix nothing needs resuming. Remove the `unpause` call from the batch.
+    /// @custom:sdk-message unpause was called but the wallet is not paused
+    /// @custom:sdk-fix Nothing needs resuming: remove the unpause call from the batch.
     error TierGuardNotPaused();
+
+    /// @notice The amount is zero.
+    /// @dev `spend` or `preview` with `amount` 0, or `withdraw` with `amount` 0.
+    /// @custom:fix pass a non-zero amount, in the token's smallest unit. For example, 1 USDC (6 decimals) is
+    ///   `1_000_000`.
+    /// @custom:sdk-message the amount is zero
+    /// @custom:sdk-fix Pass a non-zero amount (in the token's smallest unit on-chain; the SDK takes decimal strings
+    /// such as "1.00").
     error TierGuardZeroAmount();
+
+    /// @notice The recipient is the zero address or the wallet itself.
+    /// @dev the recipient is the zero address or the wallet itself. Raised for the recipient in `spend` and
+    ///   `preview`, for `to` in `withdraw`, and for the recipient in `setRecipientTrust`.
+    /// @param recipient is the rejected address
+    /// @custom:fix pass the real payee's address.
+    /// @custom:sdk-message recipient {recipient} is the zero address or the wallet itself
+    /// @custom:sdk-fix Pass the real payee's address.
     error TierGuardInvalidRecipient(address recipient);
+
+    /// @notice The category is not defined.
+    /// @dev `spend` or `preview` with a category that is not defined (or an id above 63). `undefineCategory`
+    ///   also raises it for a category that is not defined.
+    /// @param category is the rejected id
+    /// @custom:fix use a defined category. `settings().categories` has bit i set for each defined id, and
+    ///   `categoryName(id)` gives its name. If the category is missing, ask the owners to add it with
+    ///   `defineCategory` (and include it in a tier). A category that is defined but allowed by no tier is *not* an
+    ///   error: it is classified into the unmatched tier.
+    /// @custom:sdk-message category {category} is not defined in the wallet's policy
+    /// @custom:sdk-fix Use a defined category (settings().categories, categoryName(id)), or ask the owners to
+    /// defineCategory it and include it in a tier.
     error TierGuardUnknownCategory(uint8 category);
+
+    /// @notice The token is not configured in this wallet.
+    /// @dev `spend`, `preview` or `quote` with a token the wallet does not accept: it was never configured,
+    ///   or it was removed. Native ETH (`address(0)`) must be configured too. `removeToken` also raises it for a
+    ///   token that is not configured. An intent that is prohibited anyway is recorded without a price, so it does
+    ///   not raise this error.
+    /// @param token is the token address
+    /// @custom:fix pay in an accepted token (`tokens()` lists them), or ask the owners to accept this one with
+    ///   `configureToken`. A *queued* intent whose token has since been removed does not revert when executed. It is
+    ///   refused for good (`IntentRefused` with `TokenNotAccepted` and `closed` = `true`).
+    /// @custom:sdk-message token {token} is not accepted by the wallet
+    /// @custom:sdk-fix Pay in an accepted token (tokens()), or ask the owners to accept it with configureToken.
     error TierGuardTokenNotAccepted(address token);
+
+    /// @notice The token's price feed has not updated within `maxStaleness` seconds.
+    /// @dev `spend`, `preview` or `quote` for a feed-priced token whose feed has not updated within
+    ///   `maxStaleness` seconds. The answer counts as stale when `updatedAt + maxStaleness < block.timestamp`.
+    /// @param token is the token
+    /// @param updatedAt is the feed's last update time
+    /// @param maxStaleness is the maximum age the token's configuration allows, in seconds
+    /// @custom:fix wait for the feed to update and submit again. If the feed updates less often than `maxStaleness`
+    ///   allows, ask the owners to reconfigure the token with `configureToken`: either a larger `maxStaleness`, or a
+    ///   fixed price (`kind` = `Fixed`). Queued intents are not affected: they keep the value computed when they were
+    ///   submitted.
+    /// @custom:sdk-message the price feed of {token} is stale (last update {updatedAt:time}, max age
+    /// {maxStaleness}s)
+    /// @custom:sdk-fix Wait for the feed to update and submit again, or ask the owners to reconfigure the token
+    /// (larger maxStaleness or a fixed price).
     error TierGuardStalePrice(address token, uint256 updatedAt, uint32 maxStaleness);
+
+    /// @notice The price feed returned zero, a negative price, or could not be read.
+    /// @dev `spend`, `preview` or `quote` for a feed-priced token whose feed returned a price of zero or
+    ///   less, or whose `latestRoundData()` call failed or returned malformed data (shorter than five words).
+    ///   A feed can never make the wallet revert with anything else: an answer updated "in the future" counts as
+    ///   fresh, and an overflowing price becomes `TierGuardValueTooLarge`. Blocked (prohibited) intents are still
+    ///   recorded, with value 0.
+    /// @param token is the token
+    /// @param answer is the price the feed returned (0 if the call failed or returned malformed data)
+    /// @custom:fix the price feed is broken or paused. Check the feed, then wait, or ask the owners to point the token
+    ///   at a working feed, or at a fixed price, with `configureToken`.
+    /// @custom:sdk-message the price feed of {token} returned an invalid price ({answer})
+    /// @custom:sdk-fix The feed is broken or paused: check it, wait, or ask the owners to point the token at a
+    /// working feed or fixed price.
     error TierGuardInvalidPrice(address token, int256 answer);
+
+    /// @notice The payment's value does not fit in 64 bits of reference units.
+    /// @dev `spend`, `preview` or `quote`: the payment's value in reference units does not fit in 64 bits.
+    ///   The limit is about 18.4 trillion (18,446,744,073,709.55 at 6 decimals).
+    /// @param value is the computed value. It is the maximum `uint256` if even the calculation overflowed
+    /// @custom:fix this almost always means a mistake. Check that `amount` is in the token's smallest unit (not scaled
+    ///   twice) and that the token's price is configured correctly (`tokenConfig(token)`, `quote(token, amount)`).
+    /// @custom:sdk-message the payment's value ({value} reference units) does not fit in 64 bits
+    /// @custom:sdk-fix Check that the amount is in the token's units (not scaled twice) and that the token's price
+    /// is configured correctly (tokenConfig, quote).
     error TierGuardValueTooLarge(uint256 value);
+
+    /// @notice The justification is longer than 512 bytes.
+    /// @dev `spend` with a justification longer than 512 bytes.
+    /// @param length is the justification's length in bytes
+    /// @param max is 512
+    /// @custom:fix shorten the text. The limit is in UTF-8 bytes, not characters: accented letters and emoji take 2–4
+    ///   bytes each.
+    /// @custom:sdk-message the justification is {length} bytes; the maximum is {max}
+    /// @custom:sdk-fix Shorten the text (the limit is in UTF-8 bytes, not characters).
     error TierGuardJustificationTooLong(uint256 length, uint256 max);
+
+    /// @notice The agent made the policy's maximum of blocked attempts in its 24-hour window.
+    /// @dev `spend` classified the intent as prohibited, and the agent has already made `maxBlockedAttempts`
+    ///   blocked attempts in its current 24-hour window. Attempts up to the cap are recorded as usual; beyond it the
+    ///   call reverts, so that an agent cannot flood the audit trail and the owners' alerts.
+    /// @param agentId is the agent
+    /// @param maxBlockedAttempts is the policy's cap (`settings().maxBlockedAttempts`)
+    /// @custom:fix stop submitting payments the policy prohibits (`preview` tells you the tier first). The window
+    ///   ends 24 hours after its first blocked attempt. An agent that keeps trying is worth freezing (`freezeAgent`).
+    ///   Owners change the cap with `setMaxBlockedAttempts` (0 = no cap).
+    /// @custom:sdk-message agent {agentId} has made {maxBlockedAttempts} blocked (prohibited) attempts in its
+    /// 24-hour window: no more are recorded
+    /// @custom:sdk-fix Stop submitting prohibited payments (check the policy with preview first); the cap resets 24
+    /// hours after the window began.
     error TierGuardTooManyBlockedAttempts(bytes32 agentId, uint256 maxBlockedAttempts);
+
+    /// @notice The wallet does not hold enough to pay now.
+    /// @dev the wallet must pay immediately but holds less than `amount`. That happens for an autonomous
+    ///   intent, which `spend` pays in the same call, and for `withdraw`. Currently this check is made for native
+    ///   ETH (`token` = `address(0)`). For an ERC-20 token, the error comes from the token transfer instead: the
+    ///   token's own revert data, or OpenZeppelin's `SafeERC20FailedOperation(address token)` if the token returns
+    ///   `false`.
+    ///   *Queued* intents never revert for lack of funds: their execution is refused with `TransferFailed`
+    ///   (retryable) and they stay queued.
+    /// @param token is the token (`address(0)` for ETH)
+    /// @param balance is what the wallet holds
+    /// @param amount is what the call needed
+    /// @custom:fix fund the wallet (send ETH to it, or transfer tokens to it), then try again. Or pay or withdraw less.
+    /// @custom:sdk-message the wallet holds {balance} of {token} but the payment needs {amount}
+    /// @custom:sdk-fix Fund the wallet, then try again, or pay less.
     error TierGuardInsufficientBalance(address token, uint256 balance, uint256 amount);
+
+    /// @notice The recipient did not accept the ETH.
+    /// @dev the wallet sent ETH and the recipient reverted. The recipient may be a contract with no
+    ///   `receive`/payable fallback, may have run out of gas, or may have reverted for its own reasons (for example
+    ///   because it tried to call back into the wallet during the payment). This error is raised where the wallet
+    ///   pays at once: `spend` for an autonomous ETH payment, and `withdraw`. A *queued* ETH intent whose recipient
+    ///   rejects the ETH does not revert. Its execution is refused with `TransferFailed` (retryable) and it stays
+    ///   queued.
+    /// @param recipient is the address that refused the ETH
+    /// @param amount is the amount in wei
+    /// @custom:fix pay an address that accepts ETH, or pay in an ERC-20 token. A queued intent to a recipient that
+    ///   keeps refusing ETH will eventually pass its deadline. Finalise it with `expire`, and have the agent submit a
+    ///   corrected intent.
+    /// @custom:sdk-message recipient {recipient} did not accept {amount} wei
+    /// @custom:sdk-fix Pay an address that accepts ETH, or pay in an ERC-20 token.
     error TierGuardNativeTransferFailed(address recipient, uint256 amount);
+
+    /// @notice No waiting intent matches this id and these `PendingIntent` fields (it was never queued, is already
+    /// decided, or a field is wrong).
+    /// @dev `veto`, `approve`, `approveBySignatures`, `reject`, `execute` or `expire` could not find a
+    ///   waiting intent with this id whose stored commitment matches the `PendingIntent` you passed. There are three
+    ///   causes:
+    ///   - **the intent is already decided.** The wallet deletes an intent's record as soon as it is executed,
+    ///     vetoed, rejected, expired (or stale), or closed by a final refusal: storage keeps only intents that still
+    ///     wait. Any later call on it raises this error;
+    ///   - **it was never queued.** Autonomous intents are paid and prohibited ones recorded in the `spend` call
+    ///     itself, so they are unknown to these functions, and so is an id that no intent has;
+    ///   - **a field is wrong.** The wallet stores only a hash of the intent's fields, so a single wrong field makes
+    ///     the intent "unknown".
+    /// @param intentId is the id you passed
+    /// @custom:fix first check `intentStatus(intentId)`. If it is `None`, the intent is not waiting: it was never
+    ///   queued, or it is decided and there is nothing left to do. Its events say what happened (filter the
+    ///   wallet's logs by `intentId`: [`IntentExecuted`](events.md#intentexecuted),
+    ///   [`IntentVetoed`](events.md#intentvetoed), [`IntentRejected`](events.md#intentrejected),
+    ///   [`IntentExpired`](events.md#intentexpired) or a closing [`IntentRefused`](events.md#intentrefused)). If it
+    ///   is `Queued` or `AwaitingApproval`, a field is wrong: pass the `PendingIntent` fields exactly as the
+    ///   submission reported them:
+    ///
+    ///   | Field | Where to read it |
+    ///   | --- | --- |
+    ///   | `agentId`, `recipient`, `token`, `amount` | fields of `IntentSubmitted` |
+    ///   | `value`, `category`, `tier`, `notBefore`, `deadline` | decoded from its `details` |
+    ///   | `budgeted` | `value` if the `budgeted` bit of `details` is 1, else 0 |
+    ///   | `submittedAt` | the timestamp of the block that contains `IntentSubmitted` |
+    ///
+    ///   The [`details` layout](events.md#the-details-field) and a
+    ///   [snippet that rebuilds the struct](events.md#rebuilding-a-pendingintent) are in the events documentation.
+    ///   Common mistakes: passing `value` as `amount`, passing the `budgeted` bit itself instead of the value, taking
+    ///   `submittedAt` from a local clock, using the wrong wallet or chain, or mistyping the id.
+    /// @custom:sdk-message no waiting intent matches id {intentId} and the PendingIntent fields passed (never
+    /// queued, already decided, or a field is wrong)
+    /// @custom:sdk-fix Check intentStatus(intentId): if None, the intent is decided or was never queued (its events
+    /// say what happened); otherwise pass the PendingIntent exactly as rebuilt from IntentSubmitted (the SDK
+    /// rebuilds it for you).
     error TierGuardUnknownIntent(bytes32 intentId);
+
+    /// @notice The intent waits in the other queued status: a supervised intent was approved or rejected, or a
+    /// collaborative one vetoed.
+    /// @dev the intent is waiting, but in the other queued status from the one the function needs:
+    ///
+    ///   | Function | Requires status |
+    ///   | --- | --- |
+    ///   | `veto` | `Queued` (supervised) |
+    ///   | `approve`, `approveBySignatures`, `reject` | `AwaitingApproval` (collaborative) |
+    ///   | `execute`, `expire` | `Queued` or `AwaitingApproval` |
+    ///
+    ///   In practice it is raised when `veto` is called on a collaborative intent, or `approve`,
+    ///   `approveBySignatures` or `reject` on a supervised one. Decided intents are no longer stored, so they raise
+    ///   [`TierGuardUnknownIntent`](#tierguardunknownintent) instead, and `execute` and `expire` accept both waiting
+    ///   statuses.
+    /// @param intentId is the intent
+    /// @param status is its current status: `Queued` (1) or `AwaitingApproval` (2) (see the [enum
+    /// values](events.md#status))
+    /// @custom:fix use the function that fits the intent's tier. A supervised intent (`Queued`) is vetoed during its
+    ///   veto window, then executed by anyone; owners do not approve it. A collaborative intent (`AwaitingApproval`)
+    ///   is approved or rejected by owners; it has no veto.
+    /// @custom:sdk-message intent {intentId} waits in status {status:status}, which this call does not accept
+    /// @custom:sdk-fix Use the call that fits the tier: a supervised intent (Queued) is vetoed in its window then
+    /// executed; a collaborative one (AwaitingApproval) is approved or rejected.
     error TierGuardWrongStatus(bytes32 intentId, Status status);
+
+    /// @notice Too late to veto: the veto window has ended.
+    /// @dev `veto` at or after the end of the supervised intent's veto window
+    ///   (`block.timestamp >= notBefore`).
+    /// @param intentId is the intent
+    /// @param notBefore is when the veto window ended
+    /// @custom:fix the intent can no longer be vetoed. Anyone may now execute it until its deadline. To stop it
+    ///   anyway:
+    ///   - **pause the wallet.** Any single owner or guardian can do this. An execution attempt while paused is
+    ///     refused and the intent stays queued. Once its `deadline` passes, finalise it with `expire` (status
+    ///     `Stale`).
+    ///   - **block the recipient.** With an owner action, call `setRecipientTrust(recipient, Blocked)`, or remove the
+    ///     token. The next execution attempt is then refused for good.
+    /// @custom:sdk-message too late to veto intent {intentId}: its veto window ended at {notBefore:time}
+    /// @custom:sdk-fix It can no longer be vetoed. To stop it anyway, pause the wallet (then expire it after its
+    /// deadline) or block the recipient with an owner action.
     error TierGuardVetoWindowOver(bytes32 intentId, uint40 notBefore);
+
+    /// @notice Too early to execute: the veto window is still open.
+    /// @dev `execute` on a supervised intent whose veto window is still open (`block.timestamp < notBefore`).
+    /// @param intentId is the intent
+    /// @param notBefore is the first second at which it can be executed
+    /// @custom:fix wait until `notBefore`, then call `execute` again.
+    /// @custom:sdk-message too early to execute intent {intentId}: its veto window is open until {notBefore:time}
+    /// @custom:sdk-fix Wait until notBefore, then call execute again.
     error TierGuardVetoWindowOpen(bytes32 intentId, uint40 notBefore);
+
+    /// @notice The intent's deadline has passed.
+    /// @dev the intent's deadline has been reached (`block.timestamp >= deadline`):
+    ///   - `execute` on a supervised intent after its grace period;
+    ///   - `approve`, `approveBySignatures`, `reject` or `execute` on a collaborative intent after its approval
+    ///     timeout.
+    /// @param intentId is the intent
+    /// @param deadline is its deadline (exclusive)
+    /// @custom:fix the intent can no longer be paid, approved or rejected. Call `expire(intentId, intent)` to close it
+    ///   (`Stale` for supervised, `Expired` for collaborative) and release its budget. If the payment is still
+    ///   needed, the agent submits a new intent.
+    /// @custom:sdk-message intent {intentId} passed its deadline {deadline:time}
+    /// @custom:sdk-fix It can no longer be paid, approved or rejected: call expire to close it and release its
+    /// budget; the agent submits a new intent if still needed.
     error TierGuardDeadlinePassed(bytes32 intentId, uint40 deadline);
+
+    /// @notice Too early to expire: the deadline has not been reached.
+    /// @dev `expire` before the intent's deadline (`block.timestamp < deadline`).
+    /// @param intentId is the intent
+    /// @param deadline is the first second at which it can be expired
+    /// @custom:fix wait until `deadline`. To close the intent sooner, `veto` it (supervised, during its veto window) or
+    ///   `reject` it (collaborative).
+    /// @custom:sdk-message too early to expire intent {intentId}: its deadline is {deadline:time}
+    /// @custom:sdk-fix Wait until the deadline, or close it sooner with veto (supervised, in its window) or reject
+    /// (collaborative).
     error TierGuardDeadlineNotReached(bytes32 intentId, uint40 deadline);
+
+    /// @notice This owner has already approved the intent on-chain.
+    /// @dev `approve` by an owner whose on-chain approval of this intent is already recorded.
+    ///   (`approveBySignatures` does not raise it: an owner who both approved on-chain and signed is simply counted
+    ///   once.)
+    /// @param intentId is the intent
+    /// @param owner is the caller
+    /// @custom:fix nothing to do: the approval already counts. Collect approvals from other owners. If M owners have
+    ///   approved but the payment was refused for a retryable reason (wallet paused, transfer not possible yet), call
+    ///   `execute` once that is resolved.
+    /// @custom:sdk-message {owner} has already approved intent {intentId} on-chain
+    /// @custom:sdk-fix Nothing to do: the approval counts. Collect approvals from other owners; if M approved but
+    /// the payment was refused for a retryable reason, call execute once resolved.
     error TierGuardAlreadyApproved(bytes32 intentId, address owner);
 
 }

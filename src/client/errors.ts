@@ -1,6 +1,6 @@
 /**
  * Errors of the client SDK: contract reverts decoded into `ContractError` (with what happened and what to do,
- * from docs/errors.md), RPC failures as `RpcError` (with `retryable`), bad input caught before sending as
+ * from the errors' NatSpec), RPC failures as `RpcError` (with `retryable`), bad input caught before sending as
  * `InvalidInputError`, and `withRetry` for safe (idempotent) calls only: reads and receipt waits.
  */
 import {
@@ -19,6 +19,7 @@ import {
 } from "viem";
 import { TierGuardError } from "../errors";
 import { tierGuardWalletAbi } from "../abi/TierGuardWallet";
+import { errorDocs } from "./error-docs";
 
 type Args = Record<string, unknown>;
 
@@ -47,220 +48,30 @@ interface ErrorDoc {
   fix: string;
 }
 
+/** Fills a NatSpec `@custom:sdk-message` template: `{param}` or `{param:time|tier|status|hex}`. */
+function fill(template: string, a: Args): string {
+  return template.replace(/\{(\w+)(?::(\w+))?\}/g, (_, name: string, format?: string) => {
+    const v = a[name];
+    if (format === "time") return when(v);
+    if (format === "tier") return TIER[Number(v)] ?? String(v);
+    if (format === "status") return STATUS[Number(v)] ?? String(v);
+    if (format === "hex") return typeof v === "bigint" || typeof v === "number" ? BigInt(v).toString(16) : String(v);
+    return String(v);
+  });
+}
+
+/** The wallet's own errors, explained from their NatSpec (generated into `error-docs.ts`, like docs/errors.md). */
+const WALLET_ERROR_DOCS = Object.fromEntries(
+  Object.entries(errorDocs).map(([name, d]) => [name, { what: (a: Args) => fill(d.message, a), fix: d.fix }]),
+) as { [K in keyof typeof errorDocs]: ErrorDoc };
+
 /**
- * Every TierGuard custom error (and the library errors the wallet can raise): what it means and how to fix it,
- * condensed from docs/errors.md.
+ * Every TierGuard custom error (and the library errors the wallet can raise): what it means and how to fix it.
+ * The wallet's errors come from the NatSpec in contracts/interfaces/ITierGuardBase.sol; docs/errors.md has the
+ * long form.
  */
 export const ERROR_DOCS = {
-  // --- callers and signatures
-  TierGuardNotOwner: {
-    what: (a) =>
-      `${a.account} is not an owner of the wallet (only owners may approve, reject or revoke keys; for removeOwner: the address to remove is not an owner)`,
-    fix: "Send the transaction from an owner account (check isOwner/owners()). Guardians cannot approve or reject. For removeOwner, check the address: it may already be removed.",
-  },
-  TierGuardNotOwnerOrGuardian: {
-    what: (a) => `${a.account} is neither an owner nor a guardian, so it cannot veto or pause`,
-    fix: "Call from an owner or guardian account (check isOwner/isGuardian). Owners can enable a guardian with an owner action calling setGuardian(guardian, true).",
-  },
-  TierGuardOnlySelf: {
-    what: (a) => `a configuration function was called directly by ${a.caller}; only the wallet itself may call it`,
-    fix: "ABI-encode the call and put it in the calls of an ownerAction signed by at least M owners (owner client: applyCalls / ownerAction).",
-  },
-  TierGuardNotSessionKey: {
-    what: (a) => `${a.key} has no session key grant (never granted, or revoked)`,
-    fix: "Send spend from the key the owners granted to this agent (check sessionKey(key)). If the agent has no valid key, ask the owners to grant one with an owner action calling grantSessionKey(key, agentId, validUntil).",
-  },
-  TierGuardSessionKeyExpired: {
-    what: (a) => `session key ${a.key} expired at ${when(a.validUntil)} (block time ${when(a.nowTs)})`,
-    fix: "Ask the owners for a new key, or to extend this one: an owner action calling grantSessionKey(key, agentId, validUntil) with a validUntil in the future. Track validUntil and renew in time.",
-  },
-  TierGuardSignatureExpired: {
-    what: (a) => `the owner action's signed deadline ${when(a.deadline)} has passed (block time ${when(a.nowTs)})`,
-    fix: "Choose a later deadline and have the owners sign again (the deadline is part of the signed digest). Leave time to collect the signatures and mine the transaction.",
-  },
-  TierGuardInvalidSignature: {
-    what: (a) => `the signature attributed to ${a.signer} does not verify over the digest the wallet computed`,
-    fix: "Have the owner sign the EIP-712 typed data again over the exact calls, current ownerNonce() and deadline (or the intent's token, amount, recipient and deadline for an approval), for this wallet and chain; not as a personal_sign message, and with the right signer field.",
-  },
-  TierGuardSignersNotSorted: {
-    what: (a) =>
-      `signatures are not in strictly increasing signer order (${a.signer} after ${a.previous}), or a signer appears twice`,
-    fix: "Sort the signatures by signer address ascending (as numbers) and remove duplicates; the SDK's sortSignatures does this.",
-  },
-  TierGuardSignerNotOwner: {
-    what: (a) => `${a.signer} signed but is not an owner of the wallet`,
-    fix: "Remove that signature and collect one from a current owner instead (see owners()).",
-  },
-  TierGuardNotEnoughApprovals: {
-    what: (a) => `only ${a.approvals} distinct owner approval(s) counted; the threshold is ${a.threshold}`,
-    fix: "Collect signatures or on-chain approvals from more distinct owners, at least M (settings().threshold). Approvals made before an owner removal no longer count.",
-  },
-  TierGuardEmptyAction: {
-    what: () => "the owner action has no calls",
-    fix: "Include at least one ABI-encoded call to a wallet configuration function.",
-  },
-  TierGuardActionCallFailed: {
-    what: (a) => `call #${a.index} of the owner action reverted, so the whole action was undone`,
-    fix: "Fix that call using the inner error (see `inner`), then have the owners sign the corrected batch (any change to the calls changes the digest).",
-  },
-  // --- owners and configuration
-  TierGuardInvalidThreshold: {
-    what: (a) => `threshold ${a.threshold} is invalid for ${a.ownerCount} owner(s)`,
-    fix: "Keep 1 <= M <= number of owners after each call: call setThreshold(M - 1) before removeOwner, or addOwner before raising M.",
-  },
-  TierGuardInvalidOwner: {
-    what: (a) => `${a.owner} cannot be an owner or guardian (zero address or the wallet itself)`,
-    fix: "Use the real address of an EOA or an ERC-1271 contract wallet.",
-  },
-  TierGuardOwnerExists: {
-    what: (a) => `${a.owner} is already an owner`,
-    fix: "Drop the addOwner call (or the duplicate in the deployment list).",
-  },
-  TierGuardTooManyOwners: {
-    what: (a) => `the wallet already has the maximum of ${a.max} owners`,
-    fix: "Remove an owner first (removeOwner before addOwner in the same action, keeping the threshold reachable).",
-  },
-  TierGuardInvalidKey: {
-    what: (a) => `${a.key} cannot be a session key (zero address or the wallet itself)`,
-    fix: "Grant a real address whose private key the agent holds; use a fresh key per agent.",
-  },
-  TierGuardKeyBelongsToOtherAgent: {
-    what: (a) => `key ${a.key} is already granted to another agent identity (${a.agentId})`,
-    fix: "Generate a new key for the new agent, or revokeSessionKey(key) then grantSessionKey(key, newAgentId, validUntil) in one owner action.",
-  },
-  TierGuardInvalidAgent: {
-    what: () => "the agent id is zero or its last 5 bytes are not zero",
-    fix: "Use a non-zero id whose last 5 bytes are zero: a name of at most 27 characters as a left-aligned bytes32 (stringToHex(name, { size: 32 })), or a hash with its last 5 bytes cleared.",
-  },
-  TierGuardInvalidCategory: {
-    what: (a) => `category ${a.category} is out of range (0..63) or its name is empty`,
-    fix: "Use an id from 0 to 63 and a non-empty bytes32 name.",
-  },
-  TierGuardCategoryInUse: {
-    what: (a) => `category ${a.category} is still used by a tier or the prohibitions`,
-    fix: "In the same owner action, call setTierRules / setProhibitions without it before undefineCategory.",
-  },
-  TierGuardCategoryConflict: {
-    what: (a) =>
-      `categories (mask 0x${BigInt(a.categories as bigint).toString(16)}) would be both allowed by a tier and prohibited`,
-    fix: "Change the policy in the right order in one owner action: setTierRules without the category before setProhibitions (or the reverse to allow it).",
-  },
-  TierGuardInvalidTier: {
-    what: (a) => `tier ${a.tier} is not accepted here (only Autonomous, Supervised, Collaborative)`,
-    fix: "Pass 0, 1 or 2. Prohibitions are set with setProhibitions, the unmatched tier with setUnmatchedTier.",
-  },
-  TierGuardInvalidTierRules: {
-    what: (a) => `invalid ${TIER[Number(a.tier)] ?? a.tier} tier setting: field '${a.field}'`,
-    fix: "Correct that field (see docs/errors.md#tierguardinvalidtierrules); define categories before using them, set categories to 0 to disable a tier.",
-  },
-  TierGuardInvalidToken: {
-    what: (a) => `token ${a.token} cannot be configured: '${a.field}' is invalid`,
-    fix: "Correct that parameter: a fixed price has 18 decimals (1.00 per token = 1e18) and maxStaleness 0; a feed needs code, readable decimals and maxStaleness > 0.",
-  },
-  TierGuardInvalidTrust: {
-    what: (a) => `trust value or mask ${a.trust} is out of range`,
-    fix: "Build trust masks from bits 0-2 only (Unknown, Known, Verified); trust values go up to Blocked (3).",
-  },
-  TierGuardInvalidUnmatchedTier: {
-    what: (a) => `unmatched intents cannot go to tier ${a.tier}`,
-    fix: "Send unmatched intents to Collaborative (2, owner review) or Prohibited (3).",
-  },
-  TierGuardAgentFrozen: {
-    what: (a) => `agent ${a.agentId} is frozen: no session key can be granted to it`,
-    fix: "Close its queued intents, then put unfreezeAgent(agentId) before grantSessionKey in one owner action.",
-  },
-  TierGuardAgentNotFrozen: {
-    what: (a) => `agent ${a.agentId} is not frozen`,
-    fix: "Nothing to undo: remove the unfreezeAgent call (check the agent id).",
-  },
-  TierGuardAgentHasOpenIntents: {
-    what: (a) => `agent ${a.agentId} still has ${a.openIntents} open queued intents`,
-    fix: "Close them first (freezeAgent again with them, or reject / veto / expire them), then unfreeze.",
-  },
-  // --- intents
-  TierGuardTooManyBlockedAttempts: {
-    what: (a) =>
-      `agent ${a.agentId} has made ${a.maxBlockedAttempts} blocked (prohibited) attempts in its 24-hour window: no more are recorded`,
-    fix: "Stop submitting prohibited payments (check the policy with preview first); the cap resets 24 hours after the window began.",
-  },
-  TierGuardPaused: {
-    what: () => "the wallet is paused",
-    fix: "Wait until the owners resume it with an owner action calling unpause() (M-of-N). For pause: it is already paused, nothing to do.",
-  },
-  TierGuardNotPaused: {
-    what: () => "unpause was called but the wallet is not paused",
-    fix: "Nothing needs resuming: remove the unpause call from the batch.",
-  },
-  TierGuardZeroAmount: {
-    what: () => "the amount is zero",
-    fix: 'Pass a non-zero amount (in the token\'s smallest unit on-chain; the SDK takes decimal strings such as "1.00").',
-  },
-  TierGuardInvalidRecipient: {
-    what: (a) => `recipient ${a.recipient} is the zero address or the wallet itself`,
-    fix: "Pass the real payee's address.",
-  },
-  TierGuardUnknownCategory: {
-    what: (a) => `category ${a.category} is not defined in the wallet's policy`,
-    fix: "Use a defined category (settings().categories, categoryName(id)), or ask the owners to defineCategory it and include it in a tier.",
-  },
-  TierGuardTokenNotAccepted: {
-    what: (a) => `token ${a.token} is not accepted by the wallet`,
-    fix: "Pay in an accepted token (tokens()), or ask the owners to accept it with configureToken.",
-  },
-  TierGuardStalePrice: {
-    what: (a) => `the price feed of ${a.token} is stale (last update ${when(a.updatedAt)}, max age ${a.maxStaleness}s)`,
-    fix: "Wait for the feed to update and submit again, or ask the owners to reconfigure the token (larger maxStaleness or a fixed price).",
-  },
-  TierGuardInvalidPrice: {
-    what: (a) => `the price feed of ${a.token} returned an invalid price (${a.answer})`,
-    fix: "The feed is broken or paused: check it, wait, or ask the owners to point the token at a working feed or fixed price.",
-  },
-  TierGuardValueTooLarge: {
-    what: (a) => `the payment's value (${a.value} reference units) does not fit in 64 bits`,
-    fix: "Check that the amount is in the token's units (not scaled twice) and that the token's price is configured correctly (tokenConfig, quote).",
-  },
-  TierGuardJustificationTooLong: {
-    what: (a) => `the justification is ${a.length} bytes; the maximum is ${a.max}`,
-    fix: "Shorten the text (the limit is in UTF-8 bytes, not characters).",
-  },
-  TierGuardInsufficientBalance: {
-    what: (a) => `the wallet holds ${a.balance} of ${a.token} but the payment needs ${a.amount}`,
-    fix: "Fund the wallet, then try again, or pay less.",
-  },
-  TierGuardNativeTransferFailed: {
-    what: (a) => `recipient ${a.recipient} did not accept ${a.amount} wei`,
-    fix: "Pay an address that accepts ETH, or pay in an ERC-20 token.",
-  },
-  TierGuardUnknownIntent: {
-    what: (a) =>
-      `no waiting intent matches id ${a.intentId} and the PendingIntent fields passed (never queued, already decided, or a field is wrong)`,
-    fix: "Check intentStatus(intentId): if None, the intent is decided or was never queued (its events say what happened); otherwise pass the PendingIntent exactly as rebuilt from IntentSubmitted (the SDK rebuilds it for you).",
-  },
-  TierGuardWrongStatus: {
-    what: (a) =>
-      `intent ${a.intentId} waits in status ${STATUS[Number(a.status)] ?? a.status}, which this call does not accept`,
-    fix: "Use the call that fits the tier: a supervised intent (Queued) is vetoed in its window then executed; a collaborative one (AwaitingApproval) is approved or rejected.",
-  },
-  TierGuardVetoWindowOver: {
-    what: (a) => `too late to veto intent ${a.intentId}: its veto window ended at ${when(a.notBefore)}`,
-    fix: "It can no longer be vetoed. To stop it anyway, pause the wallet (then expire it after its deadline) or block the recipient with an owner action.",
-  },
-  TierGuardVetoWindowOpen: {
-    what: (a) => `too early to execute intent ${a.intentId}: its veto window is open until ${when(a.notBefore)}`,
-    fix: "Wait until notBefore, then call execute again.",
-  },
-  TierGuardDeadlinePassed: {
-    what: (a) => `intent ${a.intentId} passed its deadline ${when(a.deadline)}`,
-    fix: "It can no longer be paid, approved or rejected: call expire to close it and release its budget; the agent submits a new intent if still needed.",
-  },
-  TierGuardDeadlineNotReached: {
-    what: (a) => `too early to expire intent ${a.intentId}: its deadline is ${when(a.deadline)}`,
-    fix: "Wait until the deadline, or close it sooner with veto (supervised, in its window) or reject (collaborative).",
-  },
-  TierGuardAlreadyApproved: {
-    what: (a) => `${a.owner} has already approved intent ${a.intentId} on-chain`,
-    fix: "Nothing to do: the approval counts. Collect approvals from other owners; if M approved but the payment was refused for a retryable reason, call execute once resolved.",
-  },
+  ...WALLET_ERROR_DOCS,
   // --- library errors the wallet may surface
   SafeERC20FailedOperation: {
     what: (a) => `the token transfer of ${a.token} failed (the token returned false)`,
