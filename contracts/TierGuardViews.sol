@@ -4,7 +4,7 @@ pragma solidity ^0.8.28;
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {Classifier} from "./base/Classifier.sol";
 import {ITierGuardViews} from "./interfaces/ITierGuardViews.sol";
-import {Words} from "./libraries/Words.sol";
+import {Key, Words} from "./libraries/Words.sol";
 
 /// @title TierGuardViews
 /// @notice The wallet's read-only views. Each wallet deploys its own lens in its constructor and delegates every
@@ -90,8 +90,8 @@ contract TierGuardViews is Classifier, ITierGuardViews {
 
     /// @inheritdoc ITierGuardViews
     function sessionKey(address key) external view returns (SessionKey memory) {
-        uint256 w = _keys[key];
-        return SessionKey(bytes32(w & ~Words.M40), uint40(w));
+        Key k = _keys[key];
+        return SessionKey(k.agentId(), k.validUntil());
     }
 
     /// @inheritdoc ITierGuardViews

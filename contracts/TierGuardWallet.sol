@@ -8,7 +8,7 @@ import {OwnerManager} from "./base/OwnerManager.sol";
 import {PolicyManager} from "./base/PolicyManager.sol";
 import {ITierGuardWallet} from "./interfaces/ITierGuardWallet.sol";
 import {TierGuardViews} from "./TierGuardViews.sol";
-import {Words} from "./libraries/Words.sol";
+import {Hot, Key, Words} from "./libraries/Words.sol";
 
 /// @title TierGuardWallet
 /// @notice A wallet whose agents pay only along the approval path of each payment's autonomy tier.
@@ -70,16 +70,16 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
         uint8 category,
         string calldata justification
     ) external nonReentrant returns (bytes32 intentId, Tier tier, Status status) {
-        uint256 grant = _keys[msg.sender];
-        bytes32 agentId = bytes32(grant & ~Words.M40);
+        Key grant = _keys[msg.sender];
+        bytes32 agentId = grant.agentId();
         if (agentId == bytes32(0)) revert TierGuardNotSessionKey(msg.sender);
-        if (block.timestamp >= uint40(grant)) {
-            revert TierGuardSessionKeyExpired(msg.sender, uint40(grant), block.timestamp);
+        if (block.timestamp >= grant.validUntil()) {
+            revert TierGuardSessionKeyExpired(msg.sender, grant.validUntil(), block.timestamp);
         }
         if (bytes(justification).length > MAX_JUSTIFICATION) {
             revert TierGuardJustificationTooLong(bytes(justification).length, MAX_JUSTIFICATION);
         }
-        uint256 h = _hot;
+        Hot h = _hot;
         (uint256 details, uint256 agentWord, uint256 budgetWord) = _classify(
             h,
             agentId,
@@ -98,7 +98,7 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
         }
         if (budgetWord != 0) _budgets[uint8(tier)] = budgetWord;
 
-        details |= ((h >> Words.H_VERSION) & Words.M32) << Words.D_VERSION;
+        details |= uint256(h.policyVersion()) << Words.D_VERSION;
         if (tier == Tier.Autonomous) {
             emit IntentSubmitted(intentId, agentId, recipient, msg.sender, token, amount, details, justification);
             // Interaction last. A failed transfer reverts the whole call, counters included.
@@ -213,8 +213,8 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
         w = _withApprovals(w, bitmap);
         _intents[intentId] = w;
         emit IntentApproved(intentId, msg.sender);
-        uint256 h = _hot;
-        if (_popcount(bitmap) >= uint8(h >> Words.H_THRESHOLD)) {
+        Hot h = _hot;
+        if (_popcount(bitmap) >= h.threshold()) {
             executed = _settle(intentId, intent, w, false, h);
         }
     }
@@ -243,8 +243,8 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
                 emit IntentApproved(intentId, signer);
             }
         }
-        uint256 h = _hot;
-        uint256 threshold = uint8(h >> Words.H_THRESHOLD);
+        Hot h = _hot;
+        uint256 threshold = h.threshold();
         uint256 count = _popcount(bitmap);
         if (count < threshold) revert TierGuardNotEnoughApprovals(count, threshold);
         // If the payment is refused for a retryable reason, the signed approvals are recorded so that `execute`
@@ -256,7 +256,7 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
     function execute(bytes32 intentId, PendingIntent calldata intent) external nonReentrant returns (bool executed) {
         uint256 w = _load(intentId, intent);
         Status status = Status(uint8(w));
-        uint256 h = _hot;
+        Hot h = _hot;
         if (status == Status.Queued) {
             if (block.timestamp < intent.notBefore) revert TierGuardVetoWindowOpen(intentId, intent.notBefore);
             if (block.timestamp >= intent.deadline) revert TierGuardDeadlinePassed(intentId, intent.deadline);
@@ -264,7 +264,7 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
             // AwaitingApproval: storage holds only waiting intents.
             if (block.timestamp >= intent.deadline) revert TierGuardDeadlinePassed(intentId, intent.deadline);
             uint256 count = _popcount(_onchainApprovals(w));
-            uint256 threshold = uint8(h >> Words.H_THRESHOLD);
+            uint256 threshold = h.threshold();
             if (count < threshold) revert TierGuardNotEnoughApprovals(count, threshold);
         }
         return _settle(intentId, intent, w, false, h);
@@ -279,8 +279,8 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
         uint256 revoked;
         for (uint256 i = _keySet.length(); i > 0; --i) {
             address key = _keySet.at(i - 1);
-            if (bytes32(_keys[key] & ~Words.M40) == agentId) {
-                delete _keys[key];
+            if (_keys[key].agentId() == agentId) {
+                _keys[key] = Key.wrap(0);
                 _keySet.remove(key);
                 emit SessionKeyRevoked(agentId, key, msg.sender);
                 ++revoked;
@@ -332,9 +332,9 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
         PendingIntent calldata intent,
         uint256 w,
         bool unsaved,
-        uint256 h
+        Hot h
     ) internal returns (bool) {
-        if (h & 1 != 0) {
+        if (h.paused()) {
             if (unsaved) _intents[intentId] = w;
             emit IntentRefused(intentId, Refusal.Paused, false, 0);
             return false;
@@ -344,12 +344,12 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
         Refusal refusal = Refusal.Paused; // Paused here means "not refused"
         if (a & Words.A_FROZEN_BIT != 0) {
             refusal = Refusal.AgentFrozen;
-        } else if (uint32(h >> Words.H_VERSION) != intent.policyVersion) {
+        } else if (h.policyVersion() != intent.policyVersion) {
             // Every prohibition is policy, and every policy change bumps the version: when it is the version the
             // intent was submitted under, nothing below can have changed and three cold reads are saved.
             trust = _trust[intent.recipient];
             if (trust == Trust.Blocked) refusal = Refusal.RecipientBlocked;
-            else if ((h >> (Words.H_PROHIBITED_TRUST + uint8(trust))) & 1 != 0) refusal = Refusal.TrustProhibited;
+            else if (h.trustProhibited(uint8(trust))) refusal = Refusal.TrustProhibited;
             else if ((_settings >> (Words.S_PROHIBITED_CATEGORIES + intent.category)) & 1 != 0) {
                 refusal = Refusal.CategoryProhibited;
             } else if (_tokenWords[intent.token] == 0) refusal = Refusal.TokenNotAccepted;
@@ -374,9 +374,9 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
 
     /// @dev After an owner-approved payment, an Unknown recipient becomes Known if the policy says so, and never
     /// out of or into a prohibited trust level.
-    function _promote(address recipient, uint256 h) private {
+    function _promote(address recipient, Hot h) private {
         if ((_settings >> Words.S_AUTO_PROMOTE) & 1 == 0) return;
-        if ((h >> Words.H_PROHIBITED_TRUST) & 3 != 0) return;
+        if (h.prohibitedTrust() & 3 != 0) return;
         // The trust recorded at submission may be out of date (an earlier payment promoted the recipient).
         if (_trust[recipient] != Trust.Unknown) return;
         _setTrust(recipient, Trust.Known);

@@ -4,7 +4,7 @@ pragma solidity ^0.8.28;
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {AggregatorV3Interface} from "../interfaces/AggregatorV3Interface.sol";
 import {WalletStorage} from "./WalletStorage.sol";
-import {Words} from "../libraries/Words.sol";
+import {Hot, Words} from "../libraries/Words.sol";
 
 /// @title Classifier
 /// @notice Values an intent in the reference currency and classifies it into a tier. `spend` and `preview`
@@ -24,14 +24,16 @@ abstract contract Classifier is WalletStorage {
     /// tier, one more open intent (nonce untouched)
     /// @return budgetWord the matched tier's budget word with the value added (when d's budgeted bit is set)
     function _classify(
-        uint256 h,
+        Hot h,
         bytes32 agentId,
         address token,
         uint256 amount,
         address recipient,
         uint8 category
     ) internal view returns (uint256 d, uint256 agentWord, uint256 budgetWord) {
-        if (h & 1 != 0) revert TierGuardPaused();
+        // Paused, category and trust bits are read raw here: through the `Hot` accessors this path costs 39 gas more
+        // (measured with bench:gas), and the autonomous payment has no such slack.
+        if (Hot.unwrap(h) & 1 != 0) revert TierGuardPaused();
         if (amount == 0) revert TierGuardZeroAmount();
         if (recipient == address(0) || recipient == address(this)) revert TierGuardInvalidRecipient(recipient);
         uint256 trust = uint8(_trust[recipient]);
@@ -41,7 +43,7 @@ abstract contract Classifier is WalletStorage {
         uint256 value;
         uint256 miss;
         uint256 advanced;
-        if ((h >> (Words.H_CATEGORIES + category)) & 1 != 0) {
+        if ((Hot.unwrap(h) >> (Words.H_CATEGORIES + category)) & 1 != 0) {
             // Fast path: the autonomous tier allows the category (ids >= 64 shift out to 0 and take the slow path).
             miss = _prohibitedByTrust(h, trust);
             if (miss != 0) return (_blocked(d, miss, token, amount), agentWord, 0);
@@ -51,11 +53,11 @@ abstract contract Classifier is WalletStorage {
                 0,
                 value,
                 trust,
-                (h >> Words.H_AUTONOMOUS_BUDGET) & 1 != 0,
-                uint64(h >> Words.H_MAX_VALUE),
-                uint8(h >> Words.H_MIN_TRUST),
-                uint32(h >> Words.H_MAX_COUNT),
-                uint32(h >> Words.H_PERIOD),
+                h.autonomousBudget(),
+                h.maxValue(),
+                h.minTrust(),
+                h.maxCount(),
+                h.period(),
                 agentWord
             );
             if (miss == 0) return (d | (budgetWord == 0 ? 0 : Words.D_BUDGETED_BIT), advanced, budgetWord);
@@ -151,9 +153,9 @@ abstract contract Classifier is WalletStorage {
     }
 
     /// @dev The Reason code (0 = not prohibited) for a recipient's trust level.
-    function _prohibitedByTrust(uint256 h, uint256 trust) private pure returns (uint256) {
+    function _prohibitedByTrust(Hot h, uint256 trust) private pure returns (uint256) {
         if (trust == uint8(Trust.Blocked)) return uint8(Reason.RecipientBlocked);
-        if ((h >> (Words.H_PROHIBITED_TRUST + trust)) & 1 != 0) return uint8(Reason.TrustProhibited);
+        if ((Hot.unwrap(h) >> (Words.H_PROHIBITED_TRUST + trust)) & 1 != 0) return uint8(Reason.TrustProhibited);
         return 0;
     }
 

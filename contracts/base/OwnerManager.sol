@@ -7,7 +7,7 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {WalletStorage} from "./WalletStorage.sol";
 import {ITierGuardWallet} from "../interfaces/ITierGuardWallet.sol";
-import {Words} from "../libraries/Words.sol";
+import {Hot, Words} from "../libraries/Words.sol";
 
 /// @title OwnerManager
 /// @notice M-of-N owners (EOAs or ERC-1271 contract wallets), guardians, pause, and the owner action: the only
@@ -88,7 +88,7 @@ abstract contract OwnerManager is WalletStorage, EIP712, ReentrancyGuardTransien
         bytes32 digest,
         OwnerSignature[] calldata signatures
     ) internal view returns (address[] memory signers) {
-        uint256 threshold = uint8(_hot >> Words.H_THRESHOLD);
+        uint256 threshold = _hot.threshold();
         if (signatures.length < threshold) revert TierGuardNotEnoughApprovals(signatures.length, threshold);
         signers = new address[](signatures.length);
         address previous;
@@ -118,9 +118,9 @@ abstract contract OwnerManager is WalletStorage, EIP712, ReentrancyGuardTransien
     /// @inheritdoc ITierGuardWallet
     function pause() external {
         _requireOwnerOrGuardian();
-        uint256 h = _hot;
-        if (h & 1 != 0) revert TierGuardPaused();
-        _hot = h | 1;
+        Hot h = _hot;
+        if (h.paused()) revert TierGuardPaused();
+        _hot = h.withPaused(true);
         emit Paused(msg.sender);
     }
 
@@ -130,9 +130,9 @@ abstract contract OwnerManager is WalletStorage, EIP712, ReentrancyGuardTransien
 
     /// @inheritdoc ITierGuardWallet
     function unpause() external onlySelf {
-        uint256 h = _hot;
-        if (h & 1 == 0) revert TierGuardNotPaused();
-        _hot = h & ~uint256(1);
+        Hot h = _hot;
+        if (!h.paused()) revert TierGuardNotPaused();
+        _hot = h.withPaused(false);
         emit Unpaused();
     }
 
@@ -147,7 +147,7 @@ abstract contract OwnerManager is WalletStorage, EIP712, ReentrancyGuardTransien
         if (slotPlusOne == 0) revert TierGuardNotOwner(owner);
         uint256 s = _settings;
         uint256 count = uint8(s >> Words.S_OWNER_COUNT) - 1;
-        uint256 threshold = uint8(_hot >> Words.H_THRESHOLD);
+        uint256 threshold = _hot.threshold();
         if (threshold > count) revert TierGuardInvalidThreshold(threshold, count);
         delete _ownerSlotOf[owner];
         delete _ownerSlots[slotPlusOne - 1];
@@ -193,7 +193,7 @@ abstract contract OwnerManager is WalletStorage, EIP712, ReentrancyGuardTransien
     function _setThreshold(uint8 threshold) internal {
         uint256 count = uint8(_settings >> Words.S_OWNER_COUNT);
         if (threshold == 0 || threshold > count) revert TierGuardInvalidThreshold(threshold, count);
-        _hot = Words.set(_hot, Words.H_THRESHOLD, Words.M8, threshold);
+        _hot = _hot.withThreshold(threshold);
         emit ThresholdChanged(threshold);
     }
 }

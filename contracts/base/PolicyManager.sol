@@ -6,7 +6,7 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {AggregatorV3Interface} from "../interfaces/AggregatorV3Interface.sol";
 import {Classifier} from "./Classifier.sol";
 import {ITierGuardWallet} from "../interfaces/ITierGuardWallet.sol";
-import {Words} from "../libraries/Words.sol";
+import {Key, KeyWord, Words} from "../libraries/Words.sol";
 
 /// @title PolicyManager
 /// @notice The policy's setters (self-only: reached through an owner action), session keys, and the views that
@@ -66,7 +66,7 @@ abstract contract PolicyManager is Classifier, ITierGuardWallet {
             revert TierGuardInvalidTierRules(tier, "grace");
         }
         if (tier == Tier.Autonomous) {
-            _hot = (_hot & ~Words.H_TIER_MASK) | Words.encodeHotTier(rules);
+            _hot = _hot.withAutonomousTier(Words.encodeHotTier(rules));
         } else {
             uint256 off = _tierCategoriesOffset(tier);
             _settings = Words.set(_settings, off, Words.M64, rules.categories);
@@ -101,7 +101,7 @@ abstract contract PolicyManager is Classifier, ITierGuardWallet {
         uint64 conflict = categories & uint64(_tierCategories());
         if (conflict != 0) revert TierGuardCategoryConflict(conflict);
         _settings = Words.set(_settings, Words.S_PROHIBITED_CATEGORIES, Words.M64, categories);
-        _hot = Words.set(_hot, Words.H_PROHIBITED_TRUST, 7, trustMask);
+        _hot = _hot.withProhibitedTrust(trustMask);
         emit ProhibitionsSet(categories, trustMask, _touchPolicy());
     }
 
@@ -179,10 +179,10 @@ abstract contract PolicyManager is Classifier, ITierGuardWallet {
         if (key == address(0) || key == address(this)) revert TierGuardInvalidKey(key);
         if (validUntil <= block.timestamp) revert TierGuardSessionKeyExpired(key, validUntil, block.timestamp);
         if (agentId == bytes32(0) || uint256(agentId) & Words.M40 != 0) revert TierGuardInvalidAgent();
-        bytes32 current = bytes32(_keys[key] & ~Words.M40);
+        bytes32 current = _keys[key].agentId();
         if (current != bytes32(0) && current != agentId) revert TierGuardKeyBelongsToOtherAgent(key, current);
         if (_agents[agentId] & Words.A_FROZEN_BIT != 0) revert TierGuardAgentFrozen(agentId);
-        _keys[key] = uint256(agentId) | validUntil;
+        _keys[key] = KeyWord.pack(agentId, validUntil);
         _keySet.add(key);
         emit SessionKeyGranted(agentId, key, validUntil);
     }
@@ -190,9 +190,9 @@ abstract contract PolicyManager is Classifier, ITierGuardWallet {
     /// @inheritdoc ITierGuardWallet
     function revokeSessionKey(address key) external {
         if (msg.sender != address(this)) _requireOwner();
-        bytes32 agentId = bytes32(_keys[key] & ~Words.M40);
+        bytes32 agentId = _keys[key].agentId();
         if (agentId == bytes32(0)) revert TierGuardNotSessionKey(key);
-        delete _keys[key];
+        _keys[key] = Key.wrap(0);
         _keySet.remove(key);
         emit SessionKeyRevoked(agentId, key, msg.sender);
     }
@@ -215,7 +215,7 @@ abstract contract PolicyManager is Classifier, ITierGuardWallet {
     function _tierCategories() internal view returns (uint256) {
         uint256 s = _settings;
         return
-            uint64(_hot >> Words.H_CATEGORIES) |
+            _hot.categories() |
             uint64(s >> Words.S_TIER_CATEGORIES) |
             uint64(s >> (Words.S_TIER_CATEGORIES + 64));
     }
@@ -226,7 +226,7 @@ abstract contract PolicyManager is Classifier, ITierGuardWallet {
 
     function _setBudgetFlag(Tier tier, bool on) private {
         if (tier == Tier.Autonomous) {
-            _hot = Words.set(_hot, Words.H_AUTONOMOUS_BUDGET, 1, on ? 1 : 0);
+            _hot = _hot.withAutonomousBudget(on);
         } else {
             _settings = Words.set(_settings, Words.S_BUDGET_TIERS + uint8(tier), 1, on ? 1 : 0);
         }

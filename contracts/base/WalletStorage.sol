@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {ITierGuardBase} from "../interfaces/ITierGuardBase.sol";
-import {Words} from "../libraries/Words.sol";
+import {Hot, Key, Words} from "../libraries/Words.sol";
 
 /// @title WalletStorage
 /// @notice The wallet's state, shared by its parts (owners, policy, intents). All of it is private to the
@@ -30,7 +30,7 @@ abstract contract WalletStorage is ITierGuardBase {
 
     /// @dev Hot word: pause, threshold, policy version, prohibited trust and the autonomous tier's rules (see
     /// `Words`). Everything an autonomous payment needs from the policy, in one SLOAD.
-    uint256 internal _hot;
+    Hot internal _hot;
     /// @dev The rest of `Settings` (see `Words`): read only off the autonomous fast path.
     uint256 internal _settings;
     /// @dev Packed `TierRules` for Supervised (1) and Collaborative (2); the autonomous tier lives in `_hot`.
@@ -40,7 +40,7 @@ abstract contract WalletStorage is ITierGuardBase {
     mapping(address token => uint256 word) internal _tokenWords;
     mapping(address recipient => Trust trust) internal _trust;
     /// @dev Packed session key grant: agent id and expiry in one word (see `Words`).
-    mapping(address key => uint256 word) internal _keys;
+    mapping(address key => Key word) internal _keys;
     mapping(bytes32 agentId => uint256 word) internal _agents;
     /// @dev Blocked attempts per agent: windowStart 0..39 | count 40..63 (read and written on the blocked path only).
     mapping(bytes32 agentId => uint256 word) internal _blockedAttempts;
@@ -85,17 +85,17 @@ abstract contract WalletStorage is ITierGuardBase {
     }
 
     function _version() internal view returns (uint32) {
-        return uint32(_hot >> Words.H_VERSION);
+        return _hot.policyVersion();
     }
 
     /// @dev Records a policy change: bumps the version once per owner action and returns the version in force.
     function _touchPolicy() internal returns (uint32 version) {
-        uint256 h = _hot;
-        version = uint32(h >> Words.H_VERSION);
+        Hot h = _hot;
+        version = h.policyVersion();
         if (!_policyBumped) {
             _policyBumped = true;
             version += 1;
-            _hot = Words.set(h, Words.H_VERSION, Words.M32, version);
+            _hot = h.withPolicyVersion(version);
             emit PolicyVersionChanged(version);
         }
     }

@@ -1,7 +1,19 @@
 // SPDX-License-Identifier: MIT
+// solhint-disable one-contract-per-file
 pragma solidity ^0.8.28;
 
 import {ITierGuardBase as I} from "../interfaces/ITierGuardBase.sol";
+
+/// @dev The hot settings word (layout in `Words`): pause flag, threshold, policy version, prohibited trust levels
+/// and the autonomous tier, read by every payment.
+type Hot is uint256;
+
+using HotWord for Hot global;
+
+/// @dev A session key's word (layout in `Words`): the agent id it acts for and when it expires.
+type Key is uint256;
+
+using KeyWord for Key global;
 
 /// @title Words
 /// @notice Bit layouts of the wallet's storage words. An autonomous payment reads five words (session key, hot
@@ -90,15 +102,15 @@ library Words {
         return (w >> offset) & mask;
     }
 
-    function decodeSettings(uint256 hot, uint256 w, uint64 defined) internal pure returns (I.Settings memory s) {
-        s.paused = hot & 1 != 0;
-        s.threshold = uint8(hot >> H_THRESHOLD);
+    function decodeSettings(Hot hot, uint256 w, uint64 defined) internal pure returns (I.Settings memory s) {
+        s.paused = hot.paused();
+        s.threshold = uint8(hot.threshold());
         s.ownerCount = uint8(w >> S_OWNER_COUNT);
         s.unmatchedTier = I.Tier(uint8(w >> S_UNMATCHED));
-        s.prohibitedTrust = uint8((hot >> H_PROHIBITED_TRUST) & 7);
-        s.budgetTiers = uint8(((w >> S_BUDGET_TIERS) & 6) | ((hot >> H_AUTONOMOUS_BUDGET) & 1));
+        s.prohibitedTrust = uint8(hot.prohibitedTrust());
+        s.budgetTiers = uint8(((w >> S_BUDGET_TIERS) & 6) | (hot.autonomousBudget() ? 1 : 0));
         s.autoPromote = (w >> S_AUTO_PROMOTE) & 1 != 0;
-        s.policyVersion = uint32(hot >> H_VERSION);
+        s.policyVersion = hot.policyVersion();
         s.categories = defined;
         s.prohibitedCategories = uint64(w >> S_PROHIBITED_CATEGORIES);
         s.maxOpenIntents = uint16(w >> S_MAX_OPEN);
@@ -112,12 +124,12 @@ library Words {
         w |= uint256(r.minTrust) << H_MIN_TRUST;
     }
 
-    function decodeHotTier(uint256 hot) internal pure returns (I.TierRules memory r) {
-        r.categories = uint64(hot >> H_CATEGORIES);
-        r.maxValue = uint64(hot >> H_MAX_VALUE);
-        r.maxCount = uint32(hot >> H_MAX_COUNT);
-        r.period = uint32(hot >> H_PERIOD);
-        r.minTrust = uint8(hot >> H_MIN_TRUST);
+    function decodeHotTier(Hot hot) internal pure returns (I.TierRules memory r) {
+        r.categories = hot.categories();
+        r.maxValue = hot.maxValue();
+        r.maxCount = hot.maxCount();
+        r.period = hot.period();
+        r.minTrust = hot.minTrust();
     }
 
     function encodeTier(I.TierRules memory r) internal pure returns (uint256 w) {
@@ -167,5 +179,102 @@ library Words {
         b.windowStart = uint40(w >> 96);
         b.spent = uint96(w >> 136);
         b.epoch = uint24(w >> B_EPOCH);
+    }
+}
+
+/// @dev Named fields of the hot word.
+library HotWord {
+    function paused(Hot h) internal pure returns (bool) {
+        return (Hot.unwrap(h) >> Words.H_PAUSED) & 1 != 0;
+    }
+
+    function withPaused(Hot h, bool on) internal pure returns (Hot) {
+        return Hot.wrap(Words.set(Hot.unwrap(h), Words.H_PAUSED, 1, on ? 1 : 0));
+    }
+
+    /// @dev Bit t set = trust level t is prohibited (t = Unknown, Known, Verified).
+    function prohibitedTrust(Hot h) internal pure returns (uint256) {
+        return (Hot.unwrap(h) >> Words.H_PROHIBITED_TRUST) & 7;
+    }
+
+    function trustProhibited(Hot h, uint256 trust) internal pure returns (bool) {
+        return (Hot.unwrap(h) >> (Words.H_PROHIBITED_TRUST + trust)) & 1 != 0;
+    }
+
+    function withProhibitedTrust(Hot h, uint256 mask) internal pure returns (Hot) {
+        return Hot.wrap(Words.set(Hot.unwrap(h), Words.H_PROHIBITED_TRUST, 7, mask));
+    }
+
+    /// @dev Whether the autonomous tier has a budget.
+    function autonomousBudget(Hot h) internal pure returns (bool) {
+        return (Hot.unwrap(h) >> Words.H_AUTONOMOUS_BUDGET) & 1 != 0;
+    }
+
+    function withAutonomousBudget(Hot h, bool on) internal pure returns (Hot) {
+        return Hot.wrap(Words.set(Hot.unwrap(h), Words.H_AUTONOMOUS_BUDGET, 1, on ? 1 : 0));
+    }
+
+    function threshold(Hot h) internal pure returns (uint256) {
+        return uint8(Hot.unwrap(h) >> Words.H_THRESHOLD);
+    }
+
+    function withThreshold(Hot h, uint256 value) internal pure returns (Hot) {
+        return Hot.wrap(Words.set(Hot.unwrap(h), Words.H_THRESHOLD, Words.M8, value));
+    }
+
+    function policyVersion(Hot h) internal pure returns (uint32) {
+        return uint32(Hot.unwrap(h) >> Words.H_VERSION);
+    }
+
+    function withPolicyVersion(Hot h, uint256 version) internal pure returns (Hot) {
+        return Hot.wrap(Words.set(Hot.unwrap(h), Words.H_VERSION, Words.M32, version));
+    }
+
+    // The autonomous tier's rules.
+
+    function maxValue(Hot h) internal pure returns (uint64) {
+        return uint64(Hot.unwrap(h) >> Words.H_MAX_VALUE);
+    }
+
+    function maxCount(Hot h) internal pure returns (uint32) {
+        return uint32(Hot.unwrap(h) >> Words.H_MAX_COUNT);
+    }
+
+    function period(Hot h) internal pure returns (uint32) {
+        return uint32(Hot.unwrap(h) >> Words.H_PERIOD);
+    }
+
+    function minTrust(Hot h) internal pure returns (uint8) {
+        return uint8(Hot.unwrap(h) >> Words.H_MIN_TRUST);
+    }
+
+    function categories(Hot h) internal pure returns (uint64) {
+        return uint64(Hot.unwrap(h) >> Words.H_CATEGORIES);
+    }
+
+    /// @dev Whether the autonomous tier allows `category` (false for any id >= 64: it shifts out).
+    function allowsCategory(Hot h, uint256 category) internal pure returns (bool) {
+        return (Hot.unwrap(h) >> (Words.H_CATEGORIES + category)) & 1 != 0;
+    }
+
+    /// @dev `h` with the autonomous tier replaced by `tier` (from `Words.encodeHotTier`).
+    function withAutonomousTier(Hot h, uint256 tier) internal pure returns (Hot) {
+        return Hot.wrap((Hot.unwrap(h) & ~Words.H_TIER_MASK) | tier);
+    }
+}
+
+/// @dev Named fields of a session key's word.
+library KeyWord {
+    function pack(bytes32 agent, uint40 expiry) internal pure returns (Key) {
+        return Key.wrap(uint256(agent) | expiry);
+    }
+
+    /// @dev The agent the key acts for (0 = not a key); agent ids have their low 40 bits clear.
+    function agentId(Key k) internal pure returns (bytes32) {
+        return bytes32(Key.unwrap(k) & ~Words.M40);
+    }
+
+    function validUntil(Key k) internal pure returns (uint40) {
+        return uint40(Key.unwrap(k));
     }
 }
