@@ -14,6 +14,7 @@ const CONTRACTS: [string, string, boolean][] = [
   ["TierGuardWallet.sol/TierGuardWallet.json", "tierGuardWallet", true],
   ["mocks/MockERC20.sol/MockERC20.json", "mockErc20", true],
   ["mocks/MockPriceFeed.sol/MockPriceFeed.json", "mockPriceFeed", true],
+  ["mocks/MockEIP3009Token.sol/MockEIP3009Token.json", "mockEip3009Token", true],
 ];
 
 function render(name: string, artifact: { contractName: string; abi: unknown; bytecode: string }, withCode: boolean) {
