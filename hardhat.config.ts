@@ -24,16 +24,18 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
 type AbiItem = { type: string; name?: string };
 type SolcOutput = { contracts?: Record<string, Record<string, { abi: AbiItem[] }>> };
 
-// The wallet serves its read-only views from a lens (TierGuardViews) through its fallback, to stay under the
-// EIP-170 size limit. Its artifact's ABI is the union of both, so that every client (ethers, viem, typechain,
-// Ignition, src/abi) sees one wallet with all of its functions.
+// The wallet serves its views and its agents' other entry points from its extension module
+// (TierGuardExtension) through its fallback, to stay under the EIP-170 size limit. Its artifact's ABI is the
+// union of both, so that every client (ethers, viem, typechain, Ignition, src/abi) sees one wallet with all of
+// its functions, events and errors.
 subtask(TASK_COMPILE_SOLIDITY_EMIT_ARTIFACTS, async (args: { output: SolcOutput }, _hre, runSuper) => {
   const wallet = args.output.contracts?.["contracts/TierGuardWallet.sol"]?.TierGuardWallet;
-  const views = args.output.contracts?.["contracts/TierGuardViews.sol"]?.TierGuardViews;
-  if (wallet && views) {
+  const extension = args.output.contracts?.["contracts/TierGuardExtension.sol"]?.TierGuardExtension;
+  if (wallet && extension) {
     const key = (i: AbiItem) => `${i.type}:${i.name ?? ""}`;
     const have = new Set(wallet.abi.map(key));
-    wallet.abi = [...wallet.abi, ...views.abi.filter((i) => i.type === "function" && !have.has(key(i)))];
+    const merged = ["function", "event", "error"];
+    wallet.abi = [...wallet.abi, ...extension.abi.filter((i) => merged.includes(i.type) && !have.has(key(i)))];
   }
   return runSuper(args);
 });

@@ -7,12 +7,11 @@ import {ITierGuardViews} from "./interfaces/ITierGuardViews.sol";
 import {Key, Words} from "./libraries/Words.sol";
 
 /// @title TierGuardViews
-/// @notice The wallet's read-only views. Each wallet deploys its own lens in its constructor and delegates every
-/// call it does not implement to it (DELEGATECALL from the fallback), so the views read the wallet's storage and
-/// are called on the wallet's address. Keeping them here leaves the wallet's bytecode room under EIP-170.
-/// @dev Every function is `view` or `pure`: the compiler emits no state-changing opcode, so a delegated call
-/// cannot write the wallet's storage. `preview` runs the very `_classify` that `spend` runs.
-contract TierGuardViews is Classifier, ITierGuardViews {
+/// @notice The wallet's read-only views, a module of the wallet's extension (`TierGuardExtension`): they are
+/// called on the wallet's address, which delegates them from its fallback, and read the wallet's storage.
+/// Keeping them out of the wallet leaves its bytecode room under EIP-170.
+/// @dev Every function here is `view` or `pure`. `preview` runs the very `_classify` that `spend` runs.
+abstract contract TierGuardViews is Classifier, ITierGuardViews {
     using EnumerableSet for EnumerableSet.AddressSet;
 
     /// @inheritdoc ITierGuardViews

@@ -7,7 +7,8 @@ import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet
 import {OwnerManager} from "./base/OwnerManager.sol";
 import {PolicyManager} from "./base/PolicyManager.sol";
 import {ITierGuardWallet} from "./interfaces/ITierGuardWallet.sol";
-import {TierGuardViews} from "./TierGuardViews.sol";
+import {IntentSubmitter} from "./base/IntentSubmitter.sol";
+import {TierGuardExtension} from "./TierGuardExtension.sol";
 import {Hot, Key, Words} from "./libraries/Words.sol";
 
 /// @title TierGuardWallet
@@ -17,9 +18,10 @@ import {Hot, Key, Words} from "./libraries/Words.sol";
 /// by the owners' M-of-N `withdraw`). Other external calls: `decimals()` of tokens and feeds when owners
 /// configure them, a feed's `latestRoundData()` to value a payment, an owner contract's `isValidSignature`.
 /// @dev Composition: `WalletStorage` (state) <- `OwnerManager` (owners, signatures, pause) and
-/// `Classifier` <- `PolicyManager` (policy, keys) <- this contract (intents and funds). The views are in the
-/// `TierGuardViews` lens, served through the fallback.
-contract TierGuardWallet is OwnerManager, PolicyManager {
+/// `Classifier` <- `PolicyManager` (policy, keys), `IntentSubmitter` (the submission path) <- this contract
+/// (intents and funds). The views and the agents' other entry points are in the `TierGuardExtension` module,
+/// served through the fallback.
+contract TierGuardWallet is OwnerManager, PolicyManager, IntentSubmitter {
     using SafeERC20 for IERC20;
     using EnumerableSet for EnumerableSet.AddressSet;
 
@@ -30,14 +32,14 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
     /// @dev Size of an ABI-encoded PendingIntent: 13 static fields of one word each.
     uint256 private constant PENDING_INTENT_SIZE = 13 * 32;
 
-    /// @dev The lens serving the views of `ITierGuardViews` (see the fallback).
-    address private immutable _views;
+    /// @dev The extension module serving `ITierGuardViews` and the extension's entry points (see the fallback).
+    address private immutable _extension;
 
     /// @param initialOwners the owners (EOAs or ERC-1271 contract wallets), at most 16, no duplicates
     /// @param threshold_ M, the number of distinct owner approvals required
     constructor(address[] memory initialOwners, uint8 threshold_) OwnerManager(initialOwners, threshold_) {
-        // The lens's creation code is part of this constructor only, not of the wallet's runtime bytecode.
-        _views = address(new TierGuardViews());
+        // The extension's creation code is part of this constructor only, not of the wallet's runtime bytecode.
+        _extension = address(new TierGuardExtension());
     }
 
     /// @notice Accepts ETH deposits.
@@ -45,13 +47,14 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
         emit Deposited(msg.sender, msg.value);
     }
 
-    /// @notice Serves the views of `ITierGuardViews` by delegating to the wallet's lens, which has view functions
-    /// only (it reads this wallet's storage and cannot write it). Unknown selectors revert there, without data.
+    /// @notice Serves every function this contract does not implement (the views of `ITierGuardViews` and the
+    /// extension's entry points) by delegating to the wallet's `TierGuardExtension`, which runs them in this
+    /// wallet's storage, under its shared reentrancy guard. Unknown selectors revert there, without data.
     fallback() external {
-        address views = _views;
+        address extension = _extension;
         assembly ("memory-safe") {
             calldatacopy(0, 0, calldatasize())
-            let ok := delegatecall(gas(), views, 0, calldatasize(), 0, 0)
+            let ok := delegatecall(gas(), extension, 0, calldatasize(), 0, 0)
             returndatacopy(0, 0, returndatasize())
             if iszero(ok) { revert(0, returndatasize()) }
             return(0, returndatasize())
@@ -70,103 +73,7 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
         uint8 category,
         string calldata justification
     ) external nonReentrant returns (bytes32 intentId, Tier tier, Status status) {
-        Key grant = _keys[msg.sender];
-        bytes32 agentId = grant.agentId();
-        if (agentId == bytes32(0)) revert TierGuardNotSessionKey(msg.sender);
-        if (block.timestamp >= grant.validUntil()) {
-            revert TierGuardSessionKeyExpired(msg.sender, grant.validUntil(), block.timestamp);
-        }
-        if (bytes(justification).length > MAX_JUSTIFICATION) {
-            revert TierGuardJustificationTooLong(bytes(justification).length, MAX_JUSTIFICATION);
-        }
-        Hot h = _hot;
-        (uint256 details, uint256 agentWord, uint256 budgetWord) = _classify(
-            h,
-            agentId,
-            token,
-            amount,
-            recipient,
-            category
-        );
-        tier = Tier(uint8(details >> Words.D_TIER));
-
-        // Effects: the agent's counters (and its nonce, from which the id derives) and the tier's budget.
-        uint256 nonce = agentWord >> Words.A_NONCE;
-        intentId = _intentId(agentId, nonce);
-        unchecked {
-            _agents[agentId] = (agentWord & ~(Words.M40 << Words.A_NONCE)) | ((nonce + 1) << Words.A_NONCE);
-        }
-        if (budgetWord != 0) _budgets[uint8(tier)] = budgetWord;
-
-        details |= uint256(h.policyVersion()) << Words.D_VERSION;
-        if (tier == Tier.Autonomous) {
-            emit IntentSubmitted(intentId, agentId, recipient, msg.sender, token, amount, details, justification);
-            // Interaction last. A failed transfer reverts the whole call, counters included.
-            _pay(token, recipient, amount);
-            return (intentId, tier, Status.Executed);
-        }
-        if (tier == Tier.Prohibited) {
-            status = Status.Blocked;
-            _countBlocked(agentId);
-        } else {
-            (status, details) = _queue(intentId, agentId, token, amount, recipient, details);
-        }
-        emit IntentSubmitted(intentId, agentId, recipient, msg.sender, token, amount, details, justification);
-    }
-
-    /// @dev Counts a blocked attempt in the agent's fixed 24-hour window. Past the policy's cap the call reverts:
-    /// the attempts up to the cap are all recorded, and an agent cannot flood the audit trail and the alerts.
-    function _countBlocked(bytes32 agentId) private {
-        uint256 max = (_settings >> Words.S_MAX_BLOCKED) & Words.M16;
-        if (max == 0) return;
-        uint256 w = _blockedAttempts[agentId];
-        uint256 start = w & Words.M40;
-        uint256 count = w >> 40;
-        if (block.timestamp >= start + BLOCKED_WINDOW) (start, count) = (block.timestamp, 0);
-        if (count >= max) revert TierGuardTooManyBlockedAttempts(agentId, max);
-        _blockedAttempts[agentId] = start | ((count + 1) << 40);
-    }
-
-    /// @dev Stores a supervised or collaborative intent's commitment; returns its status and completed details.
-    function _queue(
-        bytes32 intentId,
-        bytes32 agentId,
-        address token,
-        uint256 amount,
-        address recipient,
-        uint256 details
-    ) private returns (Status status, uint256) {
-        Tier tier = Tier(uint8(details >> Words.D_TIER));
-        uint256 rules = _tiers[uint8(tier)];
-        uint40 notBefore = uint40(block.timestamp);
-        uint40 deadline;
-        if (tier == Tier.Supervised) {
-            status = Status.Queued;
-            notBefore += uint40(uint32(rules >> 192));
-            deadline = notBefore + uint24(rules >> 224);
-        } else {
-            status = Status.AwaitingApproval;
-            deadline = notBefore + uint40(uint32(rules >> 192));
-        }
-        uint64 value = uint64(details >> Words.D_VALUE);
-        PendingIntent memory p = PendingIntent({
-            agentId: agentId,
-            token: token,
-            amount: amount,
-            recipient: recipient,
-            value: value,
-            category: uint8(details),
-            tier: tier,
-            submittedAt: uint40(block.timestamp),
-            notBefore: notBefore,
-            deadline: deadline,
-            policyVersion: uint32(details >> Words.D_VERSION),
-            budgetEpoch: uint24(details >> Words.D_EPOCH),
-            trust: Trust(uint8(details >> Words.D_TRUST) & 0xf)
-        });
-        _intents[intentId] = _commit(keccak256(abi.encode(p)), status);
-        details |= (uint256(notBefore) << Words.D_NOT_BEFORE) | (uint256(deadline) << Words.D_DEADLINE);
-        return (status, details);
+        return _submit(token, amount, recipient, category, justification);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -400,18 +307,6 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
         _budgets[uint8(intent.tier)] = Words.set(b, 136, Words.M96, spent - released);
     }
 
-    function _pay(address token, address to, uint256 amount) private {
-        if (token == address(0)) {
-            if (address(this).balance < amount) {
-                revert TierGuardInsufficientBalance(token, address(this).balance, amount);
-            }
-            (bool ok, ) = payable(to).call{value: amount}("");
-            if (!ok) revert TierGuardNativeTransferFailed(to, amount);
-        } else {
-            IERC20(token).safeTransfer(to, amount);
-        }
-    }
-
     /// @dev Pays without reverting: false if the balance is short, the token refuses or the recipient rejects ETH.
     function _tryPay(address token, address to, uint256 amount) private returns (bool ok) {
         if (token != address(0)) return IERC20(token).trySafeTransfer(to, amount);
@@ -475,11 +370,4 @@ contract TierGuardWallet is OwnerManager, PolicyManager {
             hash := keccak256(ptr, PENDING_INTENT_SIZE)
         }
     }
-
-    /// @dev A fresh commitment: the hash's upper 192 bits and a status, no approvals.
-    function _commit(bytes32 hash, Status status) private pure returns (uint256) {
-        return ((uint256(hash) >> 64) << 64) | uint8(status);
-    }
-
-
 }

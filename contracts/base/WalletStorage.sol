@@ -6,8 +6,11 @@ import {ITierGuardBase} from "../interfaces/ITierGuardBase.sol";
 import {Hot, Key, Words} from "../libraries/Words.sol";
 
 /// @title WalletStorage
-/// @notice The wallet's state, shared by its parts (owners, policy, intents). All of it is private to the
-/// wallet's own code: there is no upgradeability and no delegatecall.
+/// @notice The wallet's state, shared by its parts (owners, policy, intents) and by its extension module, which
+/// runs by DELEGATECALL in the wallet's storage. All of it is private to the wallet's own code: there is no
+/// upgradeability, and the extension is fixed at deployment.
+/// @dev New state goes at the end of this contract (never in a module), so the wallet and the extension agree
+/// on every slot.
 /// @dev Hot words are packed by hand (layouts in `Words`); cold configuration uses ordinary types.
 abstract contract WalletStorage is ITierGuardBase {
     using EnumerableSet for EnumerableSet.AddressSet;

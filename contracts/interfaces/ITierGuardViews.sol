@@ -4,9 +4,9 @@ pragma solidity ^0.8.28;
 import {ITierGuardBase} from "./ITierGuardBase.sol";
 
 /// @title TierGuard wallet views
-/// @notice Read-only views of a TierGuard wallet, called on the wallet's address. They live in a separate lens
-/// contract (`TierGuardViews`) that the wallet reaches by DELEGATECALL from its fallback, so that the wallet's
-/// own bytecode keeps room under the EIP-170 size limit. The lens has view functions only: it cannot write.
+/// @notice Read-only views of a TierGuard wallet, called on the wallet's address. They live in the wallet's
+/// extension module (`TierGuardExtension`, views in `TierGuardViews`) that the wallet reaches by DELEGATECALL from
+/// its fallback, so that the wallet's own bytecode keeps room under the EIP-170 size limit.
 interface ITierGuardViews is ITierGuardBase {
     /*//////////////////////////////////////////////////////////////
                                  VIEWS

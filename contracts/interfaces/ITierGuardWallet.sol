@@ -5,8 +5,9 @@ import {ITierGuardBase} from "./ITierGuardBase.sol";
 
 /// @title TierGuard wallet interface
 /// @notice The functions the wallet contract implements itself: agents' submissions, queued intents, owner
-/// actions and configuration. Its read-only views are in `ITierGuardViews`; the wallet serves them too (its
-/// fallback delegates them to its `TierGuardViews` lens), and its published ABI is the union of both.
+/// actions and configuration. Its read-only views are in `ITierGuardViews` and other agent entry points in the
+/// extension's interfaces; the wallet serves them too (its fallback delegates them to its `TierGuardExtension`),
+/// and its published ABI is the union of all.
 interface ITierGuardWallet is ITierGuardBase {
     /*//////////////////////////////////////////////////////////////
                             AGENT FUNCTIONS
