@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
-import {IntentSubmitter} from "./base/IntentSubmitter.sol";
+import {AgentPayments} from "./extension/AgentPayments.sol";
 import {TierGuardViews} from "./TierGuardViews.sol";
 
 /// @title TierGuardExtension
@@ -24,4 +23,4 @@ import {TierGuardViews} from "./TierGuardViews.sol";
 /// `ITierGuardBase`), implement them in an abstract module under `extension/` that inherits `IntentSubmitter`
 /// (or `WalletStorage`) and `ReentrancyGuardTransient` as needed, and add the module to the list below. The
 /// wallet needs no change; `npm run abi` regenerates the merged ABI and the docs.
-contract TierGuardExtension is TierGuardViews, IntentSubmitter, ReentrancyGuardTransient {}
+contract TierGuardExtension is TierGuardViews, AgentPayments {}

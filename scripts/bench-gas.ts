@@ -7,7 +7,17 @@
  *   npm run bench:gas -- --json    # JSON object keyed by case (gas figures and runtimeBytes)
  */
 import hre from "hardhat";
-import { Tier, Trust, cat, decodeSubmission, deployArticle, ownerAction, signApprovals, usd } from "./lib/article";
+import {
+  SIGNED_SPEND_TYPES,
+  Tier,
+  Trust,
+  cat,
+  decodeSubmission,
+  deployArticle,
+  ownerAction,
+  signApprovals,
+  usd,
+} from "./lib/article";
 import { printReport } from "./lib/report";
 
 const JUSTIFICATION = "EURC liquidity analysis for MiCA compliance report"; // 50 characters
@@ -46,6 +56,35 @@ async function main() {
   r.autonomousErc20Warm = (await submit(usdcAddr, 20_000n, vendors.embeddings, "embeddings")).gasUsed;
   await submit(ethers.ZeroAddress, 10n ** 14n, vendors.search, "search");
   r.autonomousEth = (await submit(ethers.ZeroAddress, 10n ** 14n, vendors.search, "search")).gasUsed;
+
+  // The extension's entry points, same warm autonomous payment: with an idempotency key (first call, then a
+  // retry that pays nothing), and signed by the session key and submitted by a relayer.
+  const embeddings = cat("embeddings" as never);
+  const idem = (key: string) =>
+    wallet.connect(agentKey).spendIdempotent(usdcAddr, 20_000n, vendors.embeddings, embeddings, JUSTIFICATION, key);
+  r.idempotentErc20Warm = await gas(idem(ethers.id("bench-1")));
+  r.idempotentRetry = await gas(idem(ethers.id("bench-1")));
+  const deadline = BigInt((await ethers.provider.getBlock("latest"))!.timestamp) + 3600n;
+  const signed = {
+    token: usdcAddr,
+    amount: 20_000n,
+    recipient: vendors.embeddings,
+    category: embeddings,
+    justification: JUSTIFICATION,
+    idempotencyKey: ethers.id("bench-2"),
+    deadline,
+  };
+  const signature = await agentKey.signTypedData(
+    {
+      name: "TierGuardWallet",
+      version: "1",
+      chainId: (await ethers.provider.getNetwork()).chainId,
+      verifyingContract: await wallet.getAddress(),
+    },
+    SIGNED_SPEND_TYPES,
+    signed,
+  );
+  r.signedErc20Warm = await gas(wallet.connect(delegate).spendSigned(signed, await agentKey.getAddress(), signature));
 
   // Supervised: submit, veto one, execute another after its window.
   const warmSup = await submit(usdcAddr, usd("47.00"), vendors.compute, "compute");
@@ -95,6 +134,8 @@ async function main() {
       Number(r.collaborativeSubmit + r.collaborativeExecute2of3),
       150_000,
     ],
+    ["idempotentErc20Warm - autonomousErc20Warm", Number(r.idempotentErc20Warm - r.autonomousErc20Warm), undefined],
+    ["signedErc20Warm - autonomousErc20Warm", Number(r.signedErc20Warm - r.autonomousErc20Warm), undefined],
     ["runtimeBytes (EIP-170 limit 24,576)", Number(r.runtimeBytes), 24_576],
   ]);
 }

@@ -19,7 +19,7 @@ abstract contract OwnerManager is WalletStorage, EIP712, ReentrancyGuardTransien
         "OwnerAction(bytes[] calls,uint256 nonce,uint256 deadline)"
     );
 
-    constructor(address[] memory initialOwners, uint8 threshold_) EIP712("TierGuardWallet", "1") {
+    constructor(address[] memory initialOwners, uint8 threshold_) EIP712(EIP712_NAME, EIP712_VERSION) {
         uint256 n = initialOwners.length;
         if (n > MAX_OWNERS) revert TierGuardTooManyOwners(MAX_OWNERS);
         for (uint256 i; i < n; ++i) {

@@ -30,6 +30,9 @@ abstract contract WalletStorage is ITierGuardBase {
     uint256 internal constant DEFAULT_MAX_BLOCKED_ATTEMPTS = 100;
     /// @dev The window blocked attempts are counted in (fixed, like the tiers' windows).
     uint256 internal constant BLOCKED_WINDOW = 1 days;
+    /// @dev The wallet's EIP-712 domain name and version (owner actions, approvals, signed intents).
+    string internal constant EIP712_NAME = "TierGuardWallet";
+    string internal constant EIP712_VERSION = "1";
 
     /// @dev Hot word: pause, threshold, policy version, prohibited trust and the autonomous tier's rules (see
     /// `Words`). Everything an autonomous payment needs from the policy, in one SLOAD.
@@ -66,6 +69,9 @@ abstract contract WalletStorage is ITierGuardBase {
     EnumerableSet.AddressSet internal _tokenSet;
     EnumerableSet.AddressSet internal _recipientSet;
     EnumerableSet.AddressSet internal _keySet;
+
+    /// @dev Idempotency records of `spendIdempotent` / `spendSigned` (layout in `AgentPayments`).
+    mapping(bytes32 agentId => mapping(bytes32 idempotencyKey => uint256 word)) internal _idempotency;
 
     /// @dev Set while an owner action runs once its first policy change bumped the version (one bump per action).
     bool internal transient _policyBumped;

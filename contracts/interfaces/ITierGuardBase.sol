@@ -238,6 +238,25 @@ interface ITierGuardBase {
         bytes signature;
     }
 
+    /// @notice A payment intent signed by an agent's session key (EIP-712, the wallet's domain: name
+    /// "TierGuardWallet", version "1", the chain id, the wallet's address), which anyone may submit with
+    /// `spendSigned`. The idempotency key is its replay guard: an intent is submitted at most once per key.
+    struct SignedSpend {
+        /// @dev the token to pay, address(0) for native ETH
+        address token;
+        /// @dev in the token's smallest unit, non-zero
+        uint256 amount;
+        address recipient;
+        /// @dev a defined category id
+        uint8 category;
+        /// @dev why the agent pays, at most 512 bytes; signed as its keccak256 hash (EIP-712 `string`)
+        string justification;
+        /// @dev the agent's idempotency key for this payment, non-zero; shared with `spendIdempotent`
+        bytes32 idempotencyKey;
+        /// @dev last second the intent may be submitted (inclusive, unix seconds)
+        uint256 deadline;
+    }
+
     /*//////////////////////////////////////////////////////////////
                                  EVENTS
     //////////////////////////////////////////////////////////////*/
@@ -262,6 +281,15 @@ interface ITierGuardBase {
         uint256 amount,
         uint256 details,
         string justification
+    );
+    /// @notice An intent was submitted with an idempotency key (`spendIdempotent` or `spendSigned`); emitted right
+    /// after its `IntentSubmitted`. Retries with the same key return this intent and emit nothing.
+    /// @param submittedBy the transaction's caller: the session key itself, or whoever relayed a signed intent
+    event IdempotencyKeyRecorded(
+        bytes32 indexed intentId,
+        bytes32 indexed agentId,
+        bytes32 indexed idempotencyKey,
+        address submittedBy
     );
     /// @notice A supervised intent was vetoed by an owner or guardian; `budgetReleased` went back to its tier's budget.
     event IntentVetoed(bytes32 indexed intentId, address indexed by, uint64 budgetReleased);
@@ -995,4 +1023,53 @@ interface ITierGuardBase {
     /// the payment was refused for a retryable reason, call execute once resolved.
     error TierGuardAlreadyApproved(bytes32 intentId, address owner);
 
+    /// @custom:group Idempotency and signed intents
+    /// @notice The idempotency key is zero.
+    /// @dev `spendIdempotent` or `spendSigned` with `idempotencyKey` 0. A zero key is what an unset variable holds,
+    ///   so the wallet refuses it rather than let unrelated payments share it.
+    /// @custom:fix derive the key from something that identifies the payment request and stays the same across
+    ///   retries: the SDK's `authorize({ idempotencyKey })` takes any string (hashed with keccak256) or derives one
+    ///   from a `requestId`.
+    /// @custom:sdk-message the idempotency key is zero
+    /// @custom:sdk-fix Pass idempotencyKey (or a requestId to derive it from) that names this payment request and
+    /// stays the same across retries.
+    error TierGuardZeroIdempotencyKey();
+
+    /// @notice The idempotency key already names another submission.
+    /// @dev either `spendIdempotent` was called with a key this agent already used for a payment with a different
+    ///   token, amount, recipient or category (a retry must repeat them; the justification may differ), or
+    ///   `spendSigned` was called with a key already used: the signed intent was submitted before (replayed), or
+    ///   the agent used the key for another payment.
+    /// @param agentId is the agent the key belongs to
+    /// @param idempotencyKey is the key
+    /// @param intentId is the intent the key already names
+    /// @custom:fix nothing was paid by this call. For a replayed signed intent there is nothing to do: read its
+    ///   result with `intentByKey(agentId, idempotencyKey)` and its events. For a new payment, use a new key.
+    /// @custom:sdk-message idempotency key {idempotencyKey:hex} of agent {agentId:hex} already names intent {intentId:hex}
+    /// @custom:sdk-fix Nothing was paid by this call. If it repeats an earlier payment, read that intent (intentByKey);
+    /// for a different payment use a new idempotency key.
+    error TierGuardIdempotencyKeyUsed(bytes32 agentId, bytes32 idempotencyKey, bytes32 intentId);
+
+    /// @notice The signed intent's deadline has passed.
+    /// @dev `spendSigned` after the `deadline` the session key signed (valid up to and including that second).
+    /// @param deadline is the signed deadline
+    /// @param nowTs is the block timestamp of the failed call
+    /// @custom:fix have the agent sign the intent again with a later deadline (the same idempotency key is fine: an
+    ///   expired intent was never submitted), and relay it sooner.
+    /// @custom:sdk-message the signed intent's deadline {deadline:time} has passed (block time {nowTs:time})
+    /// @custom:sdk-fix Sign the intent again with a later deadline (keep the idempotency key) and submit it sooner.
+    error TierGuardSignedIntentExpired(uint256 deadline, uint256 nowTs);
+
+    /// @notice The signature does not verify for the stated session key.
+    /// @dev `spendSigned`: the signature does not verify for `key` over the digest the wallet computed from the
+    ///   submitted intent (`signedSpendDigest(intent)`). Either another key signed it, or a field was changed
+    ///   after signing (token, amount, recipient, category, justification, idempotency key or deadline), or it was
+    ///   signed for another wallet or chain, or as a plain message.
+    /// @param key is the session key named by the submitter
+    /// @custom:fix submit the intent exactly as signed, with the key that signed it; sign it as EIP-712 typed data
+    ///   (the SDK's `signIntent`) for this wallet and chain.
+    /// @custom:sdk-message the intent's signature does not verify for session key {key}
+    /// @custom:sdk-fix Submit the intent exactly as signed with the key that signed it, or sign it again as EIP-712
+    /// typed data for this wallet and chain.
+    error TierGuardInvalidIntentSignature(address key);
 }

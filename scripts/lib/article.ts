@@ -363,3 +363,16 @@ export async function deployArticle(hre: HardhatRuntimeEnvironment): Promise<Art
     addr,
   };
 }
+
+/** EIP-712 types of a session key's signed intent (`spendSigned`). */
+export const SIGNED_SPEND_TYPES = {
+  SignedSpend: [
+    { name: "token", type: "address" },
+    { name: "amount", type: "uint256" },
+    { name: "recipient", type: "address" },
+    { name: "category", type: "uint8" },
+    { name: "justification", type: "string" },
+    { name: "idempotencyKey", type: "bytes32" },
+    { name: "deadline", type: "uint256" },
+  ],
+};

@@ -254,5 +254,25 @@ export const errorDocs = {
     "meaning": "This owner has already approved the intent on-chain.",
     "message": "{owner} has already approved intent {intentId} on-chain",
     "fix": "Nothing to do: the approval counts. Collect approvals from other owners; if M approved but the payment was refused for a retryable reason, call execute once resolved."
+  },
+  "TierGuardZeroIdempotencyKey": {
+    "meaning": "The idempotency key is zero.",
+    "message": "the idempotency key is zero",
+    "fix": "Pass idempotencyKey (or a requestId to derive it from) that names this payment request and stays the same across retries."
+  },
+  "TierGuardIdempotencyKeyUsed": {
+    "meaning": "The idempotency key already names another submission.",
+    "message": "idempotency key {idempotencyKey:hex} of agent {agentId:hex} already names intent {intentId:hex}",
+    "fix": "Nothing was paid by this call. If it repeats an earlier payment, read that intent (intentByKey); for a different payment use a new idempotency key."
+  },
+  "TierGuardSignedIntentExpired": {
+    "meaning": "The signed intent's deadline has passed.",
+    "message": "the signed intent's deadline {deadline:time} has passed (block time {nowTs:time})",
+    "fix": "Sign the intent again with a later deadline (keep the idempotency key) and submit it sooner."
+  },
+  "TierGuardInvalidIntentSignature": {
+    "meaning": "The signature does not verify for the stated session key.",
+    "message": "the intent's signature does not verify for session key {key}",
+    "fix": "Submit the intent exactly as signed with the key that signed it, or sign it again as EIP-712 typed data for this wallet and chain."
   }
 } as const;

@@ -5,6 +5,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer, Interface } from "ethers";
 import type { TierGuardWallet, MockERC20, MockPriceFeed } from "../../typechain-types";
+import { SIGNED_SPEND_TYPES } from "../../scripts/lib/article";
 import {
   ARTICLE_RULES,
   CATEGORIES,
@@ -230,3 +231,20 @@ export async function latestTs(hre: HardhatRuntimeEnvironment): Promise<number> 
   const b = await hre.ethers.provider.getBlock("latest");
   return b!.timestamp;
 }
+
+export interface SignedSpendValue {
+  token: string;
+  amount: bigint;
+  recipient: string;
+  category: number;
+  justification: string;
+  idempotencyKey: string;
+  deadline: bigint;
+}
+
+/** A session key's EIP-712 signature over a signed intent for `wallet`. */
+export async function signSpend(wallet: TierGuardWallet, key: Signer, value: SignedSpendValue): Promise<string> {
+  return key.signTypedData(await domainOf(wallet), SIGNED_SPEND_TYPES, value);
+}
+
+export { SIGNED_SPEND_TYPES };

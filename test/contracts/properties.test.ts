@@ -34,7 +34,14 @@ import {
   type PendingIntentStruct,
   type Signed,
 } from "../../scripts/lib/article";
-import { FAR_DEADLINE, domainOf, revertName, signApprovalsWith, signOwnerActionWith } from "./helpers-props";
+import {
+  FAR_DEADLINE,
+  SIGNED_SPEND_TYPES,
+  domainOf,
+  revertName,
+  signApprovalsWith,
+  signOwnerActionWith,
+} from "./helpers-props";
 
 const RUNS = Number(process.env.PROPS_RUNS ?? 200);
 const MAX_ACTIONS = Number(process.env.PROPS_MAX_ACTIONS ?? 15);
@@ -75,7 +82,17 @@ type PolicyChange =
   | { p: "prohibitKnown" };
 
 type Action =
-  | { kind: "submit"; key: number; category: number; recipient: number; token: 0 | 1; amount: AmountSel }
+  | {
+      kind: "submit";
+      key: number;
+      category: number;
+      recipient: number;
+      token: 0 | 1;
+      amount: AmountSel;
+      /** 0: spend; 1: spendIdempotent with a fresh key; 2: spendSigned (signed by the key, sent by a relayer) */
+      via?: number;
+    }
+  | { kind: "retry"; pick: number }
   | { kind: "veto"; pick: number; live: boolean; at: number; by: number }
   | { kind: "approve"; pick: number; live: boolean; at: number; by: number }
   | { kind: "approveSigs"; pick: number; live: boolean; at: number; signers: number; wrongIntent: boolean }
@@ -136,8 +153,13 @@ const submitArb = fc
     token: fc.constantFrom(0, 1) as fc.Arbitrary<0 | 1>,
     amount: amountArb,
     capBias: fc.boolean(),
+    via: fc.oneof(
+      { weight: 4, arbitrary: fc.constant(0) },
+      { weight: 1, arbitrary: fc.constant(1) },
+      { weight: 1, arbitrary: fc.constant(2) },
+    ),
   })
-  .map(({ shape, n, r, key, token, amount, capBias }) => {
+  .map(({ shape, n, r, key, token, amount, capBias, via }) => {
     let category: number;
     let recipient: number;
     let base = amount.base;
@@ -161,7 +183,7 @@ const submitArb = fc
         category = n % 12;
         recipient = r % 7;
     }
-    return { kind: "submit" as const, key, category, recipient, token, amount: { ...amount, base } };
+    return { kind: "submit" as const, key, category, recipient, token, amount: { ...amount, base }, via };
   });
 
 const policyArb: fc.Arbitrary<PolicyChange> = fc.oneof(
@@ -285,6 +307,7 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("feed" as const), price: fc.integer({ min: 0, max: 2 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("replay" as const), pick: pickArb }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("retry" as const), pick: pickArb }) },
   {
     weight: 1,
     arbitrary: fc.record({ kind: fc.constant("freeze" as const), picks: fc.integer({ min: 0, max: 255 }), by: byArb }),
@@ -313,6 +336,18 @@ const policy = (change: PolicyChange, forged = false): Action => ({ kind: "polic
 
 /** Sequences that reach the rarer paths on every run of the file, checked exactly like the random ones. */
 const EXAMPLES: Action[][] = [
+  // idempotent and signed submissions: retries (also after a pause and once the key expired) pay and count nothing
+  [
+    { ...AUTO, via: 1 },
+    { kind: "retry", pick: 0 },
+    { ...SUP, via: 2 },
+    { kind: "pause", by: 0 },
+    { kind: "retry", pick: 1 },
+    { kind: "unpause" },
+    { kind: "grant", key: 0, ttl: 5 },
+    { kind: "warp", dt: 10 },
+    { kind: "retry", pick: 0 },
+  ],
   // supervised: veto in the last second of the window releases the budget; execution from notBefore on, once
   [
     policy({ p: "budget", tier: 1, max: 100_000_000n, period: HOUR }),
@@ -463,6 +498,20 @@ interface Model {
   events: { name: string; args: Record<string, unknown>; ts: number }[];
   /** last seen on-chain status per intent id (for (e): decisions are final) */
   seen: Map<string, number>;
+  /** submissions made with an idempotency key, for retries */
+  keyed: Keyed[];
+}
+
+interface Keyed {
+  key: number;
+  idempotencyKey: string;
+  token: string;
+  amount: bigint;
+  recipient: string;
+  category: number;
+  intentId: string;
+  tier: number;
+  status: number;
 }
 
 interface Ctx {
@@ -483,7 +532,7 @@ interface Ctx {
   vendors: string[];
   domain: Awaited<ReturnType<typeof domainOf>>;
   snapshot: string;
-  init: Omit<Model, "events" | "seen" | "intents">;
+  init: Omit<Model, "events" | "seen" | "intents" | "keyed">;
   initialRules: Rules[];
   baseBal: Map<string, bigint>;
 }
@@ -508,6 +557,7 @@ function cloneModel(init: Ctx["init"]): Model {
     intents: [],
     events: [],
     seen: new Map(),
+    keyed: [],
   };
 }
 
@@ -591,7 +641,14 @@ function classify(
   };
   const matched = (tier: number, reason: number, l: ReturnType<typeof limits>): Classified => {
     if (tier !== Tier.Autonomous && m.agent.open >= MAX_OPEN) {
-      return { tier: Tier.Prohibited, reason: Reason.TooManyOpenIntents, misses, value, budgetEpoch: 0, commit: () => {} };
+      return {
+        tier: Tier.Prohibited,
+        reason: Reason.TooManyOpenIntents,
+        misses,
+        value,
+        budgetEpoch: 0,
+        commit: () => {},
+      };
     }
     return {
       tier,
@@ -1153,7 +1210,18 @@ async function runAction(ctx: Ctx, m: Model, a: Action): Promise<void> {
       if (validUntil === undefined) cls = { err: "TierGuardNotSessionKey" };
       else if (ts >= validUntil) cls = { err: "TierGuardSessionKeyExpired" };
       else cls = classify(ctx, m, ts, token, amount, recipient, a.category);
-      send = () => w.connect(key).spend(token, amount, recipient, a.category, "property test");
+      const idempotencyKey = ethers.id(`property ${ts}`);
+      const via = a.via ?? 0; // the hand-written examples spend
+      if (via === 0) send = () => w.connect(key).spend(token, amount, recipient, a.category, "property test");
+      else if (via === 1) {
+        send = () =>
+          w.connect(key).spendIdempotent(token, amount, recipient, a.category, "property test", idempotencyKey);
+      } else {
+        const intent = { token, amount, recipient, category: a.category, justification: "property test" };
+        const signed = { ...intent, idempotencyKey, deadline: FAR_DEADLINE };
+        const sig = await key.signTypedData(ctx.domain, SIGNED_SPEND_TYPES, signed);
+        send = () => w.connect(ctx.owners[2]).spendSigned(signed, keyAddr, sig);
+      }
       if (cls.err !== undefined) {
         expectation = { err: cls.err };
         break;
@@ -1216,9 +1284,46 @@ async function runAction(ctx: Ctx, m: Model, a: Action): Promise<void> {
           }
           if (c.tier === Tier.Autonomous) pay(ctx, m, token, recipient, amount);
           m.intents.push(intent);
-          count(`submit:tier${c.tier}`);
+          if (via !== 0) {
+            const k = { idempotencyKey, token, amount, recipient, category: a.category };
+            m.keyed.push({ ...k, key: a.key, intentId: s.intentId, tier: c.tier, status: intent.status });
+            expect(await w.intentByKey(ctx.agentId, idempotencyKey), `${label}: intentByKey`).to.deep.equal([
+              s.intentId,
+              BigInt(c.tier),
+              BigInt(intent.status),
+            ]);
+          }
+          count(`submit:tier${c.tier}:via${via}`);
         },
       };
+      break;
+    }
+    case "retry": {
+      // the agent retries a keyed submission (same key, same payment): nothing is submitted, paid or counted
+      if (m.keyed.length === 0) return;
+      const k = m.keyed[a.pick % m.keyed.length];
+      ts = nextTs(m);
+      const key = ctx.keys[k.key];
+      const retry = () =>
+        w.connect(key).spendIdempotent(k.token, k.amount, k.recipient, k.category, "retry", k.idempotencyKey);
+      send = retry;
+      // a revoked key no longer names the agent, so the retry is refused like any call by a stranger
+      if (!m.keys.has(ctx.keyAddrs[k.key])) expectation = { err: "TierGuardNotSessionKey" };
+      else {
+        expectation = {
+          events: [],
+          after: async (receipt) => {
+            expect(receipt.logs, `retry of ${k.intentId}: no event`).to.have.length(0);
+            const again = w.connect(key).spendIdempotent.staticCall;
+            expect(await again(k.token, k.amount, k.recipient, k.category, "retry", k.idempotencyKey)).to.deep.equal([
+              k.intentId,
+              BigInt(k.tier),
+              BigInt(k.status),
+            ]);
+          },
+        };
+        count("retry");
+      }
       break;
     }
     case "veto": {
@@ -1488,8 +1593,7 @@ async function runAction(ctx: Ctx, m: Model, a: Action): Promise<void> {
             if (ch.max === 0n) {
               m.budgets[ch.tier] = null;
               m.epochs[ch.tier] = (m.epochs[ch.tier] % 0xffffff) + 1;
-            }
-            else if (b) m.budgets[ch.tier] = { ...b, max: ch.max, period: ch.period };
+            } else if (b) m.budgets[ch.tier] = { ...b, max: ch.max, period: ch.period };
             else m.budgets[ch.tier] = { max: ch.max, period: ch.period, windowStart: 0, spent: 0n };
           };
           break;

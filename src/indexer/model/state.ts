@@ -70,6 +70,8 @@ export interface IntentState {
   /** waiting intents: the struct callers pass back */
   pending?: PendingIntent;
   submitted?: LogRef;
+  /** the agent's idempotency key, when submitted with one (`IdempotencyKeyRecorded`) */
+  idempotencyKey?: Hex;
 }
 
 /** The wallet's state as of the end of block `blockNumber`. Addresses are checksummed as the logs decode them. */
@@ -430,6 +432,9 @@ export function buildState(logs: readonly StoredLog[], opts: { wallet: Address; 
         }
         break;
       }
+      case "IdempotencyKeyRecorded":
+        intent(a.intentId as Hex).idempotencyKey = a.idempotencyKey as Hex;
+        break;
       case "IntentApproved": {
         const t = intent(a.intentId as Hex);
         if (!t.approvals.some((o) => key(o) === key(a.owner as string))) t.approvals.push(a.owner as Address);

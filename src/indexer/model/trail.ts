@@ -87,6 +87,10 @@ export interface IntentTrail {
   };
   /** queued intents: the struct owners and executors pass back */
   pending?: PendingIntent;
+  /** submitted with `spendIdempotent` or `spendSigned`: the agent's idempotency key (`IdempotencyKeyRecorded`) */
+  idempotencyKey?: Hex;
+  /** with an idempotency key: the transaction's caller, the session key itself or a relayer of a signed intent */
+  submittedBy?: Address;
   tier?: TierName;
   status?: TrailStatus;
   /** true once the status is final */
@@ -145,7 +149,7 @@ export function buildTrails(logs: readonly StoredLog[]): IntentTrail[] {
   };
 
   for (const l of logs) {
-    if (!LIFECYCLE.has(l.event) && l.event !== "OwnerRemoved") continue;
+    if (!LIFECYCLE.has(l.event) && l.event !== "OwnerRemoved" && l.event !== "IdempotencyKeyRecorded") continue;
     const ev = decode(l);
     const at: LogRef = { txHash: l.txHash, blockNumber: l.blockNumber, logIndex: l.logIndex, timestamp: l.timestamp };
     switch (ev.eventName) {
@@ -183,6 +187,12 @@ export function buildTrails(logs: readonly StoredLog[]): IntentTrail[] {
           t.status = status;
           t.steps.push({ ...at, kind: "queued", status });
         }
+        break;
+      }
+      case "IdempotencyKeyRecorded": {
+        const t = get(ev.args.intentId);
+        t.idempotencyKey = ev.args.idempotencyKey;
+        t.submittedBy = ev.args.submittedBy;
         break;
       }
       case "IntentApproved": {
