@@ -1,10 +1,13 @@
-/** A `hardhat node` for benchmarks: started on 127.0.0.1 (a free port), stopped by the returned function. */
+/** A `hardhat node` for benchmarks and tests: started on 127.0.0.1 (a free port), stopped by the returned function. */
 import { spawn } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
 
-/** Starts `hardhat node` on 127.0.0.1 (a free port) and returns its URL and a stopper. */
-export async function startNode() {
+/**
+ * Starts `hardhat node` on 127.0.0.1 (a free port) and returns its URL and a stopper. `config`: another Hardhat
+ * config file (e.g. one whose `hardhat` network has another chain id).
+ */
+export async function startNode(opts: { config?: string } = {}) {
   const port = await new Promise<number>((resolve, reject) => {
     const srv = net.createServer();
     srv.listen(0, "127.0.0.1", () => {
@@ -14,10 +17,17 @@ export async function startNode() {
     srv.on("error", reject);
   });
   const bin = path.join(__dirname, "..", "..", "node_modules", ".bin", "hardhat");
-  const child = spawn(bin, ["node", "--hostname", "127.0.0.1", "--port", String(port)], {
-    cwd: path.join(__dirname, "..", ".."),
-    stdio: "ignore",
-  });
+  const args = [
+    ...(opts.config ? ["--config", opts.config] : []),
+    "node",
+    "--hostname",
+    "127.0.0.1",
+    "--port",
+    String(port),
+  ];
+  const child = spawn(bin, args, { cwd: path.join(__dirname, "..", ".."), stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr?.on("data", (d) => (stderr += d.toString()));
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -39,10 +49,9 @@ export async function startNode() {
     }
     if (Date.now() > until || child.exitCode !== null) {
       await stop();
-      throw new Error(`hardhat node did not start on ${url}`);
+      throw new Error(`hardhat node did not start on ${url}\n${stderr}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
   return { url, stop };
 }
-

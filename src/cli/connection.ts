@@ -35,6 +35,7 @@ export const ENV = {
   config: "TIERGUARD_CONFIG",
   agentKey: "TIERGUARD_AGENT_KEY",
   ownerKeys: "TIERGUARD_OWNER_KEYS",
+  deployerKey: "TIERGUARD_DEPLOYER_KEY",
 } as const;
 
 export const DEFAULT_CONFIG_FILE = "tierguard.json";
@@ -225,6 +226,24 @@ export function agentAccount(s: Settings, env: Env): PrivateKeyAccount {
   const keys = parsePrivateKeys(v, ENV.agentKey);
   if (keys.length !== 1) throw new ConfigError(`${ENV.agentKey} must hold exactly one key`, { fix: `set ${ENV.agentKey} to one private key` });
   return privateKeyToAccount(keys[0]);
+}
+
+/**
+ * The one account that pays for a deployment: the key file's first key, else TIERGUARD_DEPLOYER_KEY, else the
+ * first of TIERGUARD_OWNER_KEYS (a local convenience). It needs no owner rights.
+ */
+export function deployerAccount(s: Settings, env: Env): PrivateKeyAccount {
+  if (s.keyFile) return privateKeyToAccount(keysFromFile(s.keyFile)[0]);
+  const v = env[ENV.deployerKey];
+  if (v?.trim()) {
+    const keys = parsePrivateKeys(v, ENV.deployerKey);
+    if (keys.length !== 1) throw new ConfigError(`${ENV.deployerKey} must hold exactly one key`, { fix: `set ${ENV.deployerKey} to one private key` });
+    return privateKeyToAccount(keys[0]);
+  }
+  if (env[ENV.ownerKeys]?.trim()) return ownerAccounts(s, env)[0];
+  throw new ConfigError("no deployer key given", {
+    fix: `pass --keystore <file> (an encrypted keystore), --key-file <file>, or set ${ENV.deployerKey}=0x..; the deployer needs only gas, not owner rights`,
+  });
 }
 
 /** Any key that can send a transaction anyone may send (execute, expire, submit signatures): owner keys first. */

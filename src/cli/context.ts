@@ -14,6 +14,7 @@ import { findSubmission, type Submission } from "../client/intents";
 import {
   agentAccount,
   anyAccount,
+  deployerAccount,
   connect,
   ownerAccounts,
   ownerKeys,
@@ -113,6 +114,14 @@ export class Context {
     if (ks) return ks;
     this.rawKeys();
     return agentAccount(this.settings, this.env);
+  }
+
+  /** The account that pays for a deployment (keystore, key file, TIERGUARD_DEPLOYER_KEY, else the first owner key). */
+  async deployerAccount(): Promise<PrivateKeyAccount> {
+    const ks = this.keystore();
+    if (ks) return ks;
+    this.rawKeys();
+    return deployerAccount(this.settings, this.env);
   }
 
   /** Any key that may send a transaction anyone may send. */

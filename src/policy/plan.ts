@@ -309,8 +309,12 @@ export interface PlanPolicyArgs {
 export const removedCategories = (current: WalletConfig, target: WalletConfig): CategoryConfig[] =>
   current.categories.filter((c) => !target.categories.some((t) => t.id === c.id));
 
-/** What the chain says about a policy before it is applied: missing contracts, the wallet as a recipient. */
-async function chainProblems(client: Client, wallet: Address, policy: Policy): Promise<PolicyProblem[]> {
+/**
+ * What the chain says about a policy before it is applied: token and feed addresses without contract code (a
+ * policy written for another network), the wallet as a recipient. `tierguard deploy --policy` runs it before
+ * deploying, so that a policy for the wrong chain costs no gas.
+ */
+export async function policyChainProblems(client: Client, wallet: Address, policy: Policy): Promise<PolicyProblem[]> {
   const problems: PolicyProblem[] = [];
   const hasCode = async (a: Address) => ((await getCode(client, { address: a })) ?? "0x") !== "0x";
   await Promise.all(
@@ -345,7 +349,7 @@ export async function planPolicy({
   policy,
   allowRemoveCategories = false,
 }: PlanPolicyArgs): Promise<PolicyPlan & { current: WalletConfig; target: WalletConfig; removedCategories: CategoryConfig[] }> {
-  const problems = await chainProblems(publicClient, wallet, policy);
+  const problems = await policyChainProblems(publicClient, wallet, policy);
   if (problems.length > 0) throw new PolicyError(problems, { source: `policy for wallet ${wallet}` });
   const current = await readWalletConfig(publicClient, wallet);
   const target = compilePolicy(policy, { existing: current.categories });
