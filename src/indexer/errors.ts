@@ -18,9 +18,18 @@ export class RangeTooLargeError extends RetryableError {
   override name = "RangeTooLargeError";
   /** the largest block span the node named in its answer, if it named one */
   readonly suggestedSpan?: bigint;
-  constructor(shortMessage: string, options: TierGuardErrorOptions & { suggestedSpan?: bigint } = {}) {
+  /** the most logs per answer the node named ("more than 10000 results"), if it named a count */
+  readonly maxLogs?: number;
+  /** for a response over the client's size cap: cap / size (the share of the range's logs that fits) */
+  readonly sizeRatio?: number;
+  constructor(
+    shortMessage: string,
+    options: TierGuardErrorOptions & { suggestedSpan?: bigint; maxLogs?: number; sizeRatio?: number } = {},
+  ) {
     super(shortMessage, options);
     this.suggestedSpan = options.suggestedSpan;
+    this.maxLogs = options.maxLogs;
+    this.sizeRatio = options.sizeRatio;
   }
 }
 
@@ -79,19 +88,24 @@ export class IndexerRpcError extends TierGuardError {
 }
 
 /** Every message, detail and code along an error's `cause` chain. */
-function chain(e: unknown): { text: string; codes: Set<unknown>; status?: number } {
+function chain(e: unknown): { text: string; codes: Set<unknown>; status?: number; sizeRatio?: number } {
   const parts: string[] = [];
   const codes = new Set<unknown>();
   let status: number | undefined;
+  let sizeRatio: number | undefined;
   let cur: unknown = e;
   for (let i = 0; cur && i < 8; i++) {
     const x = cur as Record<string, unknown>;
     for (const v of [x.message, x.details, x.shortMessage]) if (typeof v === "string") parts.push(v);
     if (x.code !== undefined) codes.add(x.code);
     if (typeof x.status === "number" && status === undefined) status = x.status;
+    // viem's ResponseBodyTooLargeError: the answer was over the HTTP client's size cap (10 MB by default)
+    if (typeof x.maxSize === "number" && typeof x.size === "number" && x.size > x.maxSize && x.size > 0) {
+      sizeRatio = x.maxSize / x.size;
+    }
     cur = x.cause;
   }
-  return { text: parts.join("\n"), codes, status };
+  return { text: parts.join("\n"), codes, status, sizeRatio };
 }
 
 // What nodes say when a range is too large, in their own words (geth, erigon, Alchemy, Infura, QuickNode, ...).
@@ -99,19 +113,25 @@ const RANGE_LIMIT =
   /block range|range (is )?too (large|big|wide)|too many (results|blocks|logs)|more than \d+ (results|logs|blocks)|exceed|limit(ed)? (is|to|exceeded)|response (size|is too)|query returned|timed? ?out|timeout/i;
 const RATE_LIMIT = /rate.?limit|too many requests|\b429\b|request rate|capacity|throttl/i;
 const NETWORK = /ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|socket|network|fetch failed|HTTP (429|5\d\d)/i;
+/** e.g. "query returned more than 10000 results", "log response size exceeded ... cap of 10000 logs" */
+const LOG_LIMIT = /(?:more than|max(?:imum)?|limit(?:ed)?(?: is| to)?|exceed(?:s|ed)?|up to|cap of)\D{0,20}?(\d{2,9})\s*(?:results|logs|log entries|entries)/i;
 /** e.g. "query returned more than 10000 results. Try with this block range [0x1, 0x2f]" */
 const SUGGESTED_RANGE = /\[\s*(0x[0-9a-f]+)\s*,\s*(0x[0-9a-f]+)\s*\]/i;
 /** e.g. "block range is too wide (maximum 500)" / "limited to 2000 blocks" / "range should not exceed 1000" */
 const SUGGESTED_SPAN = /(?:maximum|max|limited to|limit(?: is)?|not exceed|up to)\D{0,20}(\d{2,9})/i;
 
-function suggestedSpan(text: string): bigint | undefined {
+/** What a refusal says about the node's limits: a block span (a suggested range or a maximum), or a log count. */
+function rangeLimits(text: string): { suggestedSpan?: bigint; maxLogs?: number } {
   const range = SUGGESTED_RANGE.exec(text);
+  const logs = LOG_LIMIT.exec(text);
+  const maxLogs = logs ? Number(logs[1]) : undefined;
   if (range) {
     const span = BigInt(range[2]) - BigInt(range[1]) + 1n;
-    if (span > 0n) return span;
+    if (span > 0n) return { suggestedSpan: span, maxLogs };
   }
+  if (maxLogs !== undefined) return { maxLogs };
   const span = SUGGESTED_SPAN.exec(text);
-  return span ? BigInt(span[1]) : undefined;
+  return span ? { suggestedSpan: BigInt(span[1]) } : {};
 }
 
 /**
@@ -120,12 +140,12 @@ function suggestedSpan(text: string): bigint | undefined {
  */
 export function rpcFault(e: unknown, rangeRead = false): RetryableError | NonRetryableError {
   if (e instanceof RetryableError || e instanceof NonRetryableError) return e;
-  const { text, codes, status } = chain(e);
+  const { text, codes, status, sizeRatio } = chain(e);
   const decoded = decodeError(e);
   const opts = { cause: e, fix: decoded.fix };
   if (status === 429 || RATE_LIMIT.test(text)) return new RetryableError(decoded.shortMessage, opts);
-  if (rangeRead && (codes.has(-32005) || RANGE_LIMIT.test(text))) {
-    return new RangeTooLargeError(decoded.shortMessage, { ...opts, suggestedSpan: suggestedSpan(text) });
+  if (rangeRead && (codes.has(-32005) || sizeRatio !== undefined || RANGE_LIMIT.test(text))) {
+    return new RangeTooLargeError(decoded.shortMessage, { ...opts, ...rangeLimits(text), sizeRatio });
   }
   if ((decoded instanceof RpcError && decoded.retryable) || NETWORK.test(text) || RANGE_LIMIT.test(text)) {
     return new RetryableError(decoded.shortMessage, opts);

@@ -25,6 +25,7 @@ export type {
   IntentRow,
   IntentQuery,
   LogPosition,
+  SyncHints,
 } from "./store/types";
 export {
   syncOnce,

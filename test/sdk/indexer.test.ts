@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PGlite } from "@electric-sql/pglite";
 import {
   HttpRequestError,
+  ResponseBodyTooLargeError,
   keccak256,
   stringToHex,
   toHex,
@@ -329,6 +330,53 @@ describe("resume, adaptive ranges, faults", () => {
     expect(faults[0]).toMatchObject({ operation: "getLogs", attempt: 1, willRetry: true, delayMs: 5 });
     expect(spans.every((s) => s <= 3n)).toBe(true);
     expect(spans.some((s) => s >= 2n)).toBe(true); // it grew from 1
+    expect(await dumpLogs(store)).toEqual(await dumpLogs(reference));
+  });
+
+  it("learns the node's result limit from an answer over the HTTP size cap, and the next run remembers it", async () => {
+    const store = await newStore();
+    const { rows } = await reference.db.query<{ n: number }>("SELECT max(n)::int AS n FROM (SELECT count(*) AS n FROM logs GROUP BY block_number) x");
+    // a node (or a client cap) that serves at most `limit` logs per answer: bigger answers are too large to read
+    const limit = rows[0].n + 2;
+    let refusals = 0;
+    const client = faulty({
+      getLogs: async (args, real) => {
+        const logs = (await real()) as unknown[];
+        if (logs.length > limit) {
+          refusals++;
+          throw new HttpRequestError({ url: "http://node", cause: new ResponseBodyTooLargeError({ maxSize: limit * 1000, size: logs.length * 1000 }) });
+        }
+        return logs;
+      },
+    });
+    const mid = fromBlock + (scenarioEnd - fromBlock) / 2n;
+    await syncOnce(opts(store, { publicClient: client, toBlock: mid, initialRange: 64n }));
+    expect(refusals).toBeGreaterThan(0);
+    const hints = await store.getSyncHints(wallet);
+    expect(hints?.maxLogs).toBeGreaterThan(0);
+    expect(hints!.maxLogs!).toBeLessThanOrEqual(limit);
+    // a later run starts from what the store remembers: no oversized request again
+    refusals = 0;
+    const res = await syncOnce(opts(store, { publicClient: client }));
+    expect(res.checkpoint).toBe(scenarioEnd);
+    expect(refusals).toBe(0);
+    expect(await dumpLogs(store)).toEqual(await dumpLogs(reference));
+  });
+
+  it("takes the span a node names as its limit, and never asks for more", async () => {
+    const store = await newStore();
+    const spans: bigint[] = [];
+    const client = faulty({
+      getLogs: async (args, real) => {
+        const { fromBlock: f, toBlock: t } = args as { fromBlock: bigint; toBlock: bigint };
+        if (t - f + 1n > 10n) throw new Error("eth_getLogs is limited to 10 blocks range");
+        spans.push(t - f + 1n);
+        return real();
+      },
+    });
+    await syncOnce(opts(store, { publicClient: client, initialRange: 1000n }));
+    expect(await store.getSyncHints(wallet)).toMatchObject({ maxSpan: 10n });
+    expect(Math.max(...spans.map(Number))).toBeLessThanOrEqual(10);
     expect(await dumpLogs(store)).toEqual(await dumpLogs(reference));
   });
 

@@ -60,6 +60,20 @@ export const MIGRATIONS: readonly Migration[] = [
     // Filled from the stored logs when the store is opened (rows need the event decoding done in TypeScript).
     statements: [...INTENTS_TABLE],
   },
+  {
+    version: 4,
+    name: "sync hints",
+    // What the sync learned about the node's eth_getLogs limits, so that a restart does not relearn them.
+    statements: [
+      `CREATE TABLE IF NOT EXISTS sync_hints (
+         address text PRIMARY KEY,
+         range_size bigint NOT NULL,
+         max_span bigint,
+         max_logs integer,
+         updated_at timestamptz NOT NULL DEFAULT now()
+       )`,
+    ],
+  },
 ];
 
 /** Stable key for the migration advisory lock (any constant). */

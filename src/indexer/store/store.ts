@@ -274,6 +274,28 @@ async function openStoreOn(db: SqlDatabase): Promise<Store> {
       await db.query("ANALYZE intents");
     },
 
+    async getSyncHints(wallet) {
+      const { rows } = await db.query("SELECT range_size, max_span, max_logs FROM sync_hints WHERE address = $1", [
+        lower(wallet),
+      ]);
+      const r = rows[0];
+      if (!r) return undefined;
+      return {
+        rangeSize: big(r.range_size),
+        maxSpan: r.max_span === null ? undefined : big(r.max_span),
+        maxLogs: r.max_logs === null ? undefined : num(r.max_logs),
+      };
+    },
+
+    async saveSyncHints(wallet, h) {
+      await db.query(
+        `INSERT INTO sync_hints (address, range_size, max_span, max_logs, updated_at) VALUES ($1, $2, $3, $4, now())
+         ON CONFLICT (address) DO UPDATE SET range_size = EXCLUDED.range_size, max_span = EXCLUDED.max_span,
+           max_logs = EXCLUDED.max_logs, updated_at = now()`,
+        [lower(wallet), h.rangeSize.toString(), h.maxSpan?.toString() ?? null, h.maxLogs ?? null],
+      );
+    },
+
     async countLogs(wallet) {
       const { rows } = await db.query<{ n: unknown }>("SELECT count(*) AS n FROM logs WHERE address = $1", [
         lower(wallet),

@@ -146,6 +146,16 @@ export interface IntentQuery {
   after?: LogPosition;
 }
 
+/** What a sync learned about the node's `eth_getLogs` limits for a wallet (see `sync/range.ts`). */
+export interface SyncHints {
+  /** the range size (blocks) to start the next run with */
+  rangeSize: bigint;
+  /** largest block span the node accepts, when it named one */
+  maxSpan?: bigint;
+  /** logs per answer the node (or the client's response size cap) can serve, learned from a refusal */
+  maxLogs?: number;
+}
+
 export interface Store {
   readonly db: SqlDatabase;
   getCheckpoint(wallet: Address): Promise<Checkpoint | undefined>;
@@ -177,6 +187,9 @@ export interface Store {
    * statistics make PostgreSQL sort a whole table for a 100-row page; the sync calls this after large runs.
    */
   analyze(): Promise<void>;
+  /** What the sync learned about the node's range limits for this wallet (undefined: nothing yet). */
+  getSyncHints(wallet: Address): Promise<SyncHints | undefined>;
+  saveSyncHints(wallet: Address, hints: SyncHints): Promise<void>;
   /**
    * Closes the database if the store opened it (`openStore({ url })` / `openStore({ dataDir })`); a store opened
    * on a handle you passed in leaves that handle open.

@@ -1,8 +1,9 @@
 /**
  * Backfill and follow a TierGuard wallet's logs into a `Store`:
  *
- * - `eth_getLogs` over block ranges that adapt: a range is halved when the node says it is too large (or times
- *   out) and doubled after a fast success, between `minRange` and `maxRange`;
+ * - `eth_getLogs` over block ranges sized from the node's limits (`RangeSizer`): a refusal (span too large, too
+ *   many results, a response over the client's size cap, a timeout) teaches a block-span or logs-per-answer
+ *   limit, the next span follows the log density, and what was learned is kept in the store for the next run;
  * - every log is decoded against `tierGuardWalletAbi`; a log that does not decode stops the sync with an
  *   `IndexerDecodeError` (never skipped: an audit trail with holes is worse than none);
  * - each range's logs, blocks and checkpoint are written in one transaction, so an interrupted process resumes
@@ -18,6 +19,7 @@ import { decodeEventLog, type Address, type Hex, type PublicClient } from "viem"
 import { tierGuardWalletAbi } from "../../abi/TierGuardWallet";
 import { IndexerDecodeError, IndexerRpcError, RangeTooLargeError, RetryableError } from "../errors";
 import { UntrustedEmptyAnswer, confirmEmpty } from "./completeness";
+import { RangeSizer } from "./range";
 import { chainBlock, eqHash, mapLimit, rpc, sleep, withDb, type ChainBlock, type Ctx as RpcCtx, type SyncFault } from "./rpc";
 
 export type { SyncFault } from "./rpc";
@@ -62,7 +64,7 @@ export interface SyncOptions {
   toBlock?: bigint;
   /** blocks below the head to stay behind (default 0) */
   confirmations?: number;
-  /** first range size (default 2000 blocks) */
+  /** first range size (default: the size the store remembers from the last run, else 2000 blocks) */
   initialRange?: bigint;
   /** default 1 */
   minRange?: bigint;
@@ -153,6 +155,7 @@ async function readRange(
       throw new IndexerDecodeError(l, e);
     }
   });
+  // Headers only of the blocks that hold logs (their time), read concurrently: one per block, never one per log.
   const numbers = [...new Set(logs.map((l) => l.blockNumber!))].filter((n) => n !== to && n !== from);
   const headers = await mapLimit(numbers, ctx.opts.concurrency ?? 8, (n) => chainBlock(ctx, n));
   const byNumber = new Map<bigint, ChainBlock>([
@@ -225,11 +228,15 @@ export async function syncOnce(opts: SyncOptions): Promise<SyncResult> {
   };
   const { store, wallet } = opts;
   const minRange = opts.minRange ?? 1n;
-  const maxRange = opts.maxRange ?? 10_000n;
   const fastMs = opts.fastRangeMs ?? 1500;
-  let size = opts.initialRange ?? 2000n;
-  if (size > maxRange) size = maxRange;
-  if (size < minRange) size = minRange;
+  const hints = await withDb(ctx, "getSyncHints", () => store.getSyncHints(wallet));
+  const sizer = new RangeSizer({
+    initial: opts.initialRange ?? hints?.rangeSize ?? 2000n,
+    min: minRange,
+    max: opts.maxRange ?? 10_000n,
+    hints,
+  });
+  const saveHints = () => withDb(ctx, "saveSyncHints", () => store.saveSyncHints(wallet, sizer.hints()));
 
   const targetNow = async () => {
     const head = await rpc(ctx, "getBlockNumber", () => opts.publicClient.getBlockNumber({ cacheTime: 0 }));
@@ -262,7 +269,7 @@ export async function syncOnce(opts: SyncOptions): Promise<SyncResult> {
   while (!opts.signal?.aborted) {
     const start = checkpoint ? checkpoint.blockNumber + 1n : opts.fromBlock;
     if (start > target) break;
-    const span = size;
+    const span = sizer.size;
     const end = start + span - 1n < target ? start + span - 1n : target;
     const t0 = Date.now();
     let range: Awaited<ReturnType<typeof readRange>>;
@@ -272,9 +279,8 @@ export async function syncOnce(opts: SyncOptions): Promise<SyncResult> {
       range = await (ahead ?? readRange(ctx, start, end, checkpoint));
     } catch (e) {
       if (e instanceof RangeTooLargeError) {
-        if (end - start + 1n > minRange) {
-          const half = (end - start + 1n) / 2n;
-          size = half < minRange ? minRange : half;
+        if (sizer.refused(end - start + 1n, e)) {
+          await saveHints();
           continue;
         }
         // already at the smallest range: a plain fault
@@ -304,12 +310,14 @@ export async function syncOnce(opts: SyncOptions): Promise<SyncResult> {
       throw e;
     }
     unstable = 0;
+    // An empty answer says nothing about what the node can serve: only a non-empty range moves the size.
+    sizer.succeeded(end - start + 1n, range.logs.length, Date.now() - t0 < fastMs, end - start + 1n === span);
     const next: Checkpoint = { blockNumber: range.end.number, blockHash: range.end.hash };
     // Read the next range while this one is written: it is checked against `next` (its first block must extend
     // it), and nothing of it is stored before this commit succeeds, so a crash or a reorg loses nothing.
     const nextStart = end + 1n;
     if (nextStart <= target) {
-      const nextEnd = nextStart + size - 1n < target ? nextStart + size - 1n : target;
+      const nextEnd = nextStart + sizer.size - 1n < target ? nextStart + sizer.size - 1n : target;
       const result = readRange(ctx, nextStart, nextEnd, next);
       result.catch(() => undefined); // handled when (and if) it is awaited
       prefetch = { start: nextStart, end: nextEnd, result };
@@ -326,11 +334,7 @@ export async function syncOnce(opts: SyncOptions): Promise<SyncResult> {
     checkpoint = next;
     ranges++;
     events += range.logs.length;
-    const took = Date.now() - t0;
-    // An empty answer says nothing about what the node can serve: only a full, non-empty range grows the next.
-    if (took < fastMs && !range.empty && end - start + 1n === span && size < maxRange) {
-      size = size * 2n > maxRange ? maxRange : size * 2n;
-    }
+    if (sizer.takeChanged()) await saveHints();
     if (opts.onProgress) {
       const elapsedMs = Math.max(1, Date.now() - startedAt);
       const blocksTotal = target - runStart + 1n;
@@ -341,7 +345,7 @@ export async function syncOnce(opts: SyncOptions): Promise<SyncResult> {
         rangeFrom: start,
         rangeTo: end,
         rangeLogs: range.logs.length,
-        nextRangeSize: size,
+        nextRangeSize: sizer.size,
         checkpoint: end,
         blocksDone,
         blocksTotal,
@@ -355,5 +359,6 @@ export async function syncOnce(opts: SyncOptions): Promise<SyncResult> {
   }
   // A large load leaves the planner's statistics stale (pages would sort whole tables): refresh them.
   if (events >= 1000 && typeof store.analyze === "function") await withDb(ctx, "analyze", () => store.analyze());
-  return { checkpoint: checkpoint?.blockNumber, target, ranges, events, reorgs, rangeSize: size };
+  if (ranges > 0) await saveHints();
+  return { checkpoint: checkpoint?.blockNumber, target, ranges, events, reorgs, rangeSize: sizer.size };
 }
