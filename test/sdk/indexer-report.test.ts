@@ -25,6 +25,7 @@ import { mockErc20Abi } from "../../src/abi/MockERC20";
 import { createAgentClient, createOwnerClient, type OwnerClient } from "../../src/client";
 import { loadTrails, openStore, syncOnce, type IntentTrail, type Store, type StoredLog } from "../../src/indexer";
 import { buildReport } from "../../src/indexer/report/build";
+import { loadReport } from "../../src/indexer/report/load";
 import { PolicyHistory } from "../../src/indexer/report/history";
 import type { AuditReport } from "../../src/indexer/report/model";
 import { csvField, mdCell, parseCsv, renderReportCsv, renderReportJson, renderReportMarkdown } from "../../src/indexer/report/render-text";
@@ -323,6 +324,23 @@ describe("the report object", () => {
     ]);
     const total = report.spendByDay.reduce((a, d) => a + usd(d.total), 0n);
     expect(total).toBe(usd("136.54"));
+  });
+
+  it("streamed from the store in keyset pages, it is the report built from every trail in memory", async () => {
+    for (const pageSize of [2, 1000]) {
+      const streamed = await loadReport({ store, wallet, from: periodFrom, to: new Date(periodTo * 1000), title: report.meta.title, generatedAt: null, pageSize });
+      expect(streamed).toEqual(report);
+    }
+    // the period's default start is the first record, whether streamed or not
+    const loaded = await loadReport({ store, wallet, to: periodTo, generatedAt: null, pageSize: 3 });
+    expect(loaded.meta.contentHash).toBe(buildReport({ trails, to: periodTo, configLogs, wallet, generatedAt: null }).meta.contentHash);
+  });
+
+  it("builds from 150,000 trails without spreading them into one call (no stack overflow)", () => {
+    const one = trails.find((t) => t.submitted?.tier === "autonomous")!;
+    const many = Array.from({ length: 150_000 }, () => one);
+    const r = buildReport({ trails: many, to: periodTo, generatedAt: null });
+    expect(r.totals.find((t) => t.tier === "autonomous")!.submitted).toBe(150_000);
   });
 
   it("reports outcomes as of the end of the period, and nothing outside it", async () => {

@@ -100,14 +100,26 @@ export function contentHashOf(report: AuditReport): string {
   return `sha256:${createHash("sha256").update(text).digest("hex")}`;
 }
 
-/** Builds the audit report of `[from, to)`. */
-export function buildReport(input: ReportInput): AuditReport {
+/** An autonomous intent, paid in its submission transaction: all the report needs of it (a row of `intents`). */
+export interface AutonomousPayment {
+  agentId: Hex;
+  blockNumber: bigint;
+  logIndex: number;
+  timestamp: number;
+  category: number;
+  value: bigint;
+}
+
+/**
+ * The report built record by record, so that a store can stream its intents through it (`loadReport`): memory
+ * holds the per-record tables (supervised, collaborative, blocked) and the daily aggregates, never the history.
+ * `firstRecord` is the earliest record's time (the period's default start).
+ */
+export function reportBuilder(input: Omit<ReportInput, "trails"> & { firstRecord?: number }) {
   const labels = input.labels ?? createLabels();
   const history = PolicyHistory.fromLogs(input.configLogs ?? [], input.wallet ?? "0x0000000000000000000000000000000000000000");
-  const firstRecord = Math.min(
-    ...input.trails.flatMap((t) => (t.submitted ? [t.submitted.timestamp] : t.steps.map((s) => s.timestamp))),
-    ...(input.configLogs ?? []).map((l) => l.timestamp),
-  );
+  let firstRecord = input.firstRecord ?? Number.POSITIVE_INFINITY;
+  for (const l of input.configLogs ?? []) if (l.timestamp < firstRecord) firstRecord = l.timestamp;
   const from = input.from !== undefined ? toUnixSeconds(input.from) : Number.isFinite(firstRecord) ? firstRecord : toUnixSeconds(input.to);
   const to = toUnixSeconds(input.to);
   if (!Number.isFinite(from) || !Number.isFinite(to) || to < from) {
@@ -180,224 +192,256 @@ export function buildReport(input: ReportInput): AuditReport {
     if (maxBlock === undefined || b > maxBlock) maxBlock = b;
   };
 
-  for (const t of input.trails) {
-    const s = t.submitted;
-    if (!s) {
-      if (t.steps.some((x) => inPeriod(x.timestamp))) incomplete.push(t.intentId);
-      continue;
-    }
-    // the trail as of the end of the period
-    const steps = t.steps.filter((x) => x.timestamp < to);
-    if (steps.length === 0) continue;
-    const decision = steps.find(isFinal);
-    const submittedIn = inPeriod(s.timestamp);
-    const decidedIn = decision !== undefined && inPeriod(decision.timestamp);
-    if (!submittedIn && !decidedIn) continue;
-    for (const x of steps) if (inPeriod(x.timestamp)) seenBlock(x.blockNumber);
-
-    const tt = totals.get(s.tier)!;
-    if (submittedIn) {
-      tt.submitted++;
-      tt.sv += s.value;
-    }
-    const snapshot = history.at(s.blockNumber, s.logIndex);
-    const category = categoryAt(s.category, s.blockNumber, s.logIndex);
-    categoryNow.set(s.category, categoryNow.get(s.category) ?? category);
-    const token = labels.token(s.token, snapshot.state);
-    const identity = (): IntentIdentity => ({
-      auditId: auditIdFor(t.intentId, s.timestamp),
-      intentId: t.intentId,
-      agentId: t.agentId,
-      agent: labels.agent(t.agentId),
-      key: s.key,
-      recipient: s.recipient,
-      recipientLabel: labels.address(s.recipient),
-      categoryId: s.category,
-      category,
-      token: s.token,
-      tokenSymbol: token.symbol,
-      amount: s.amount,
-      amountFormatted: token.decimals === undefined ? s.amount.toString() : formatUnits(s.amount, token.decimals),
-      value: formatReferenceUnits(s.value),
-    });
-    const tierIndex = TIER_NAMES.indexOf(s.tier);
-    const base = (): IntentRecord => ({
-      ...identity(),
-      justification: s.justification,
-      reason: s.reason,
-      misses: s.misses.map((m) => `${m.tier}:${m.reason}`),
-      policyVersion: s.policyVersion,
-      tierLimit: input.configLogs && tierIndex < 3 ? formatReferenceUnits(snapshot.state.tierRules[tierIndex].maxValue) : null,
-      submittedAt: s.timestamp,
-      submittedAtUtc: isoUtc(s.timestamp),
-      submitTx: s.txHash,
-      submitBlock: s.blockNumber,
-      submittedInPeriod: submittedIn,
-      decidedAt: decision?.timestamp ?? null,
-      decidedAtUtc: decision ? isoUtc(decision.timestamp) : null,
-      decisionTx: decision?.txHash ?? null,
-      txHashes: [...new Set(steps.map((x) => x.txHash))],
-    });
-
-    switch (s.tier) {
-      case "autonomous": {
-        // paid in the submission transaction
-        if (!submittedIn) break;
-        addSpend("autonomous", s.timestamp, s.category, s.value);
-        const day = utcDay(s.timestamp);
-        let d = days.get(day);
-        if (!d) days.set(day, (d = { count: 0, total: 0n, cat: new Map(), agent: new Map() }));
-        d.count++;
-        d.total += s.value;
-        add(d.cat, s.category, s.value);
-        add(d.agent, t.agentId, s.value);
-        break;
-      }
-      case "prohibited": {
-        if (!submittedIn) break;
-        tt.blocked++;
-        tt.bv += s.value;
-        const { misses, reason, policyVersion, justification } = base();
-        blocked.push({
-          ...identity(),
-          reason,
-          misses,
-          justification,
-          policyVersion,
-          tierLimit: null,
-          attemptedAt: s.timestamp,
-          attemptedAtUtc: isoUtc(s.timestamp),
-          txHash: s.txHash,
-          blockNumber: s.blockNumber,
-        });
-        break;
-      }
-      case "supervised":
-      case "collaborative": {
-        const outcome = (decision?.kind ?? "pending") as SupervisedOutcome & CollaborativeOutcome;
-        const by = decision ? stepActor(decision) : null;
-        if (decidedIn && decision) {
-          if (decision.kind === "executed") {
-            addSpend(s.tier, decision.timestamp, s.category, s.value);
-            if (decision.by) actor(decision.by).executions++;
-          } else if (decision.kind === "vetoed") {
-            tt.vetoed++;
-            actor(decision.by).vetoes++;
-          } else if (decision.kind === "rejected") {
-            tt.rejected++;
-            actor(decision.by).rejections++;
-          } else if (decision.kind === "expired") tt.expired++;
-          else if (decision.kind === "stale") tt.stale++;
-          else if (decision.kind === "refused") tt.refused++;
-        }
-        if (!decision) tt.pending++;
-        for (const x of steps) if (x.kind === "approved" && inPeriod(x.timestamp)) actor(x.owner).approvals++;
-        const decided = { deadline: s.deadline, deadlineUtc: isoUtc(s.deadline), outcome, by, byLabel: by ? labels.address(by) : null };
-        if (s.tier === "supervised") {
-          const refusal = steps.filter((x) => x.kind === "refused").at(-1);
-          supervised.push({
-            ...base(),
-            vetoWindowEnd: s.notBefore,
-            vetoWindowEndUtc: isoUtc(s.notBefore),
-            ...decided,
-            refusal: refusal && refusal.kind === "refused" ? refusal.refusal : null,
-          });
-        } else {
-          const approvals = t.approvals
-            .filter((a) => a.timestamp < to)
-            .map((a) => ({ owner: a.owner, ownerLabel: labels.address(a.owner), at: a.timestamp, atUtc: isoUtc(a.timestamp), txHash: a.txHash, voided: a.voided }));
-          collaborative.push({
-            ...base(),
-            ...decided,
-            approvals,
-            approvalCount: approvals.filter((a) => !a.voided).length,
-            refusals: steps.flatMap((x) =>
-              x.kind === "refused" ? [{ refusal: x.refusal, closed: x.closed, at: x.timestamp, atUtc: isoUtc(x.timestamp), txHash: x.txHash }] : [],
-            ),
-            chain: steps.map((x) => ({
-              kind: x.kind,
-              at: x.timestamp,
-              atUtc: isoUtc(x.timestamp),
-              txHash: x.txHash,
-              blockNumber: x.blockNumber,
-              logIndex: x.logIndex,
-              actor: stepActor(x),
-              detail: stepDetail(x),
-            })),
-          });
-        }
-        break;
-      }
-    }
-  }
-
-  const chainOrder = <T extends { submitBlock?: bigint; blockNumber?: bigint; intentId: Hex }>(a: T, b: T) => {
-    const x = a.submitBlock ?? a.blockNumber ?? 0n;
-    const y = b.submitBlock ?? b.blockNumber ?? 0n;
-    return x < y ? -1 : x > y ? 1 : a.intentId < b.intentId ? -1 : a.intentId > b.intentId ? 1 : 0;
+  const payAutonomous = (ts: number, categoryId: number, value: bigint, agentId: Hex) => {
+    addSpend("autonomous", ts, categoryId, value);
+    const day = utcDay(ts);
+    let d = days.get(day);
+    if (!d) days.set(day, (d = { count: 0, total: 0n, cat: new Map(), agent: new Map() }));
+    d.count++;
+    d.total += value;
+    add(d.cat, categoryId, value);
+    add(d.agent, agentId, value);
   };
-  supervised.sort(chainOrder);
-  collaborative.sort(chainOrder);
-  blocked.sort(chainOrder);
 
-  const catLabel = (id: number) => categoryNow.get(id) ?? `#${id}`;
-  const autonomousDaily: AutonomousDay[] = [...days.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([day, d]) => ({
-      day,
-      count: d.count,
-      total: formatReferenceUnits(d.total),
-      byCategory: [...d.cat.entries()]
-        .map(([id, v]) => ({ key: String(id), categoryId: id, label: catLabel(id), count: v.count, total: formatReferenceUnits(v.total) }))
-        .sort(byAmountThenKey),
-      byAgent: [...d.agent.entries()]
-        .map(([id, v]) => ({ key: id, agentId: id, label: labels.agent(id), count: v.count, total: formatReferenceUnits(v.total) }))
-        .sort(byAmountThenKey),
-    }));
+  /** Adds an intent's trail (in any order: the tables are sorted by `finish`). */
+  const addTrail = (t: IntentTrail): void => {
+      const s = t.submitted;
+      if (!s) {
+        if (t.steps.some((x) => inPeriod(x.timestamp))) incomplete.push(t.intentId);
+        return;
+      }
+      // the trail as of the end of the period
+      const steps = t.steps.filter((x) => x.timestamp < to);
+      if (steps.length === 0) return;
+      const decision = steps.find(isFinal);
+      const submittedIn = inPeriod(s.timestamp);
+      const decidedIn = decision !== undefined && inPeriod(decision.timestamp);
+      if (!submittedIn && !decidedIn) return;
+      for (const x of steps) if (inPeriod(x.timestamp)) seenBlock(x.blockNumber);
 
-  const governance = buildGovernance({ logs: input.configLogs ?? [], history, from, to, labels });
-  for (const a of governance.actions) seenBlock(a.blockNumber);
-  for (const f of governance.funds) seenBlock(f.blockNumber);
-  const generatedAt = input.generatedAt === null ? null : isoUtc(toUnixSeconds(input.generatedAt ?? new Date()));
-  const report: AuditReport = {
-    meta: {
-      title: input.title ?? "TierGuard audit report",
-      wallet: input.wallet ?? null,
-      chainId: input.chainId ?? null,
-      blockRange: minBlock === undefined ? null : { from: minBlock.toString(), to: maxBlock!.toString() },
-      period: { from, to, fromUtc: isoUtc(from), toUtc: isoUtc(to) },
-      currency: labels.currency,
-      generatedAt,
-      toolVersion: input.toolVersion ?? "unspecified",
-      contentHash: "",
-      auditDepth: AUDIT_DEPTH,
-    },
-    totals: [...totals.values()].map(({ sv, ev, bv, ...t }) => ({
-      ...t,
-      submittedValue: formatReferenceUnits(sv),
-      executedValue: formatReferenceUnits(ev),
-      blockedValue: formatReferenceUnits(bv),
-    })),
-    governance,
-    autonomousDaily,
-    supervised,
-    collaborative,
-    blocked,
-    actors: [...actors.values()].sort(addressOrder),
-    spendByCategory: [...spendCat.entries()]
-      .sort(([a, x], [b, y]) => (x.total === y.total ? a - b : x.total > y.total ? -1 : 1))
-      .map(([id, v]) => ({ categoryId: id, category: catLabel(id), count: v.count, total: formatReferenceUnits(v.total) })),
-    spendByDay: [...spendDay.entries()]
+      const tt = totals.get(s.tier)!;
+      if (submittedIn) {
+        tt.submitted++;
+        tt.sv += s.value;
+      }
+      const snapshot = history.at(s.blockNumber, s.logIndex);
+      const category = categoryAt(s.category, s.blockNumber, s.logIndex);
+      categoryNow.set(s.category, categoryNow.get(s.category) ?? category);
+      const token = labels.token(s.token, snapshot.state);
+      const identity = (): IntentIdentity => ({
+        auditId: auditIdFor(t.intentId, s.timestamp),
+        intentId: t.intentId,
+        agentId: t.agentId,
+        agent: labels.agent(t.agentId),
+        key: s.key,
+        recipient: s.recipient,
+        recipientLabel: labels.address(s.recipient),
+        categoryId: s.category,
+        category,
+        token: s.token,
+        tokenSymbol: token.symbol,
+        amount: s.amount,
+        amountFormatted: token.decimals === undefined ? s.amount.toString() : formatUnits(s.amount, token.decimals),
+        value: formatReferenceUnits(s.value),
+      });
+      const tierIndex = TIER_NAMES.indexOf(s.tier);
+      const base = (): IntentRecord => ({
+        ...identity(),
+        justification: s.justification,
+        reason: s.reason,
+        misses: s.misses.map((m) => `${m.tier}:${m.reason}`),
+        policyVersion: s.policyVersion,
+        tierLimit: input.configLogs && tierIndex < 3 ? formatReferenceUnits(snapshot.state.tierRules[tierIndex].maxValue) : null,
+        submittedAt: s.timestamp,
+        submittedAtUtc: isoUtc(s.timestamp),
+        submitTx: s.txHash,
+        submitBlock: s.blockNumber,
+        submittedInPeriod: submittedIn,
+        decidedAt: decision?.timestamp ?? null,
+        decidedAtUtc: decision ? isoUtc(decision.timestamp) : null,
+        decisionTx: decision?.txHash ?? null,
+        txHashes: [...new Set(steps.map((x) => x.txHash))],
+      });
+
+      switch (s.tier) {
+        case "autonomous": {
+          // paid in the submission transaction
+          if (submittedIn) payAutonomous(s.timestamp, s.category, s.value, t.agentId);
+          break;
+        }
+        case "prohibited": {
+          if (!submittedIn) break;
+          tt.blocked++;
+          tt.bv += s.value;
+          const { misses, reason, policyVersion, justification } = base();
+          blocked.push({
+            ...identity(),
+            reason,
+            misses,
+            justification,
+            policyVersion,
+            tierLimit: null,
+            attemptedAt: s.timestamp,
+            attemptedAtUtc: isoUtc(s.timestamp),
+            txHash: s.txHash,
+            blockNumber: s.blockNumber,
+          });
+          break;
+        }
+        case "supervised":
+        case "collaborative": {
+          const outcome = (decision?.kind ?? "pending") as SupervisedOutcome & CollaborativeOutcome;
+          const by = decision ? stepActor(decision) : null;
+          if (decidedIn && decision) {
+            if (decision.kind === "executed") {
+              addSpend(s.tier, decision.timestamp, s.category, s.value);
+              if (decision.by) actor(decision.by).executions++;
+            } else if (decision.kind === "vetoed") {
+              tt.vetoed++;
+              actor(decision.by).vetoes++;
+            } else if (decision.kind === "rejected") {
+              tt.rejected++;
+              actor(decision.by).rejections++;
+            } else if (decision.kind === "expired") tt.expired++;
+            else if (decision.kind === "stale") tt.stale++;
+            else if (decision.kind === "refused") tt.refused++;
+          }
+          if (!decision) tt.pending++;
+          for (const x of steps) if (x.kind === "approved" && inPeriod(x.timestamp)) actor(x.owner).approvals++;
+          const decided = { deadline: s.deadline, deadlineUtc: isoUtc(s.deadline), outcome, by, byLabel: by ? labels.address(by) : null };
+          if (s.tier === "supervised") {
+            const refusal = steps.filter((x) => x.kind === "refused").at(-1);
+            supervised.push({
+              ...base(),
+              vetoWindowEnd: s.notBefore,
+              vetoWindowEndUtc: isoUtc(s.notBefore),
+              ...decided,
+              refusal: refusal && refusal.kind === "refused" ? refusal.refusal : null,
+            });
+          } else {
+            const approvals = t.approvals
+              .filter((a) => a.timestamp < to)
+              .map((a) => ({ owner: a.owner, ownerLabel: labels.address(a.owner), at: a.timestamp, atUtc: isoUtc(a.timestamp), txHash: a.txHash, voided: a.voided }));
+            collaborative.push({
+              ...base(),
+              ...decided,
+              approvals,
+              approvalCount: approvals.filter((a) => !a.voided).length,
+              refusals: steps.flatMap((x) =>
+                x.kind === "refused" ? [{ refusal: x.refusal, closed: x.closed, at: x.timestamp, atUtc: isoUtc(x.timestamp), txHash: x.txHash }] : [],
+              ),
+              chain: steps.map((x) => ({
+                kind: x.kind,
+                at: x.timestamp,
+                atUtc: isoUtc(x.timestamp),
+                txHash: x.txHash,
+                blockNumber: x.blockNumber,
+                logIndex: x.logIndex,
+                actor: stepActor(x),
+                detail: stepDetail(x),
+              })),
+            });
+          }
+          break;
+        }
+      }
+  };
+
+  /** Adds an autonomous payment known from its intents row, without its logs. */
+  const addAutonomous = (p: AutonomousPayment): void => {
+    if (!inPeriod(p.timestamp)) return;
+    seenBlock(p.blockNumber);
+    const tt = totals.get("autonomous")!;
+    tt.submitted++;
+    tt.sv += p.value;
+    if (!categoryNow.has(p.category)) categoryNow.set(p.category, categoryAt(p.category, p.blockNumber, p.logIndex));
+    payAutonomous(p.timestamp, p.category, p.value, p.agentId);
+  };
+
+  /** The report of everything added. */
+  const finish = (): AuditReport => {
+    const chainOrder = <T extends { submitBlock?: bigint; blockNumber?: bigint; intentId: Hex }>(a: T, b: T) => {
+      const x = a.submitBlock ?? a.blockNumber ?? 0n;
+      const y = b.submitBlock ?? b.blockNumber ?? 0n;
+      return x < y ? -1 : x > y ? 1 : a.intentId < b.intentId ? -1 : a.intentId > b.intentId ? 1 : 0;
+    };
+    supervised.sort(chainOrder);
+    collaborative.sort(chainOrder);
+    blocked.sort(chainOrder);
+
+    const catLabel = (id: number) => categoryNow.get(id) ?? `#${id}`;
+    const autonomousDaily: AutonomousDay[] = [...days.entries()]
       .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([day, v]) => ({
+      .map(([day, d]) => ({
         day,
-        autonomous: formatReferenceUnits(v.autonomous),
-        supervised: formatReferenceUnits(v.supervised),
-        collaborative: formatReferenceUnits(v.collaborative),
-        total: formatReferenceUnits(v.autonomous + v.supervised + v.collaborative),
+        count: d.count,
+        total: formatReferenceUnits(d.total),
+        byCategory: [...d.cat.entries()]
+          .map(([id, v]) => ({ key: String(id), categoryId: id, label: catLabel(id), count: v.count, total: formatReferenceUnits(v.total) }))
+          .sort(byAmountThenKey),
+        byAgent: [...d.agent.entries()]
+          .map(([id, v]) => ({ key: id, agentId: id, label: labels.agent(id), count: v.count, total: formatReferenceUnits(v.total) }))
+          .sort(byAmountThenKey),
+      }));
+
+    const governance = buildGovernance({ logs: input.configLogs ?? [], history, from, to, labels });
+    for (const a of governance.actions) seenBlock(a.blockNumber);
+    for (const f of governance.funds) seenBlock(f.blockNumber);
+    const generatedAt = input.generatedAt === null ? null : isoUtc(toUnixSeconds(input.generatedAt ?? new Date()));
+    const report: AuditReport = {
+      meta: {
+        title: input.title ?? "TierGuard audit report",
+        wallet: input.wallet ?? null,
+        chainId: input.chainId ?? null,
+        blockRange: minBlock === undefined ? null : { from: minBlock.toString(), to: maxBlock!.toString() },
+        period: { from, to, fromUtc: isoUtc(from), toUtc: isoUtc(to) },
+        currency: labels.currency,
+        generatedAt,
+        toolVersion: input.toolVersion ?? "unspecified",
+        contentHash: "",
+        auditDepth: AUDIT_DEPTH,
+      },
+      totals: [...totals.values()].map(({ sv, ev, bv, ...t }) => ({
+        ...t,
+        submittedValue: formatReferenceUnits(sv),
+        executedValue: formatReferenceUnits(ev),
+        blockedValue: formatReferenceUnits(bv),
       })),
-    incomplete,
+      governance,
+      autonomousDaily,
+      supervised,
+      collaborative,
+      blocked,
+      actors: [...actors.values()].sort(addressOrder),
+      spendByCategory: [...spendCat.entries()]
+        .sort(([a, x], [b, y]) => (x.total === y.total ? a - b : x.total > y.total ? -1 : 1))
+        .map(([id, v]) => ({ categoryId: id, category: catLabel(id), count: v.count, total: formatReferenceUnits(v.total) })),
+      spendByDay: [...spendDay.entries()]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([day, v]) => ({
+          day,
+          autonomous: formatReferenceUnits(v.autonomous),
+          supervised: formatReferenceUnits(v.supervised),
+          collaborative: formatReferenceUnits(v.collaborative),
+          total: formatReferenceUnits(v.autonomous + v.supervised + v.collaborative),
+        })),
+      incomplete,
+    };
+    report.meta.contentHash = contentHashOf(report);
+    return report;
   };
-  report.meta.contentHash = contentHashOf(report);
-  return report;
+
+  return { addTrail, addAutonomous, finish };
+}
+
+/** Builds the audit report of `[from, to)` from trails in memory. */
+export function buildReport(input: ReportInput): AuditReport {
+  let firstRecord = Number.POSITIVE_INFINITY;
+  for (const t of input.trails) {
+    if (t.submitted) firstRecord = Math.min(firstRecord, t.submitted.timestamp);
+    else for (const x of t.steps) firstRecord = Math.min(firstRecord, x.timestamp);
+  }
+  const b = reportBuilder({ ...input, firstRecord });
+  for (const t of input.trails) b.addTrail(t);
+  return b.finish();
 }
