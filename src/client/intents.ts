@@ -33,6 +33,10 @@ export const STATUS_NAMES = [
 ] as const;
 export type ContractStatusName = (typeof STATUS_NAMES)[number];
 
+/** What an `IntentExpired` event's `status` says: `Stale` (not executed within the grace period) or `Expired`. */
+export const expiryKind = (status: unknown): "stale" | "expired" =>
+  Number(status) === STATUS_NAMES.indexOf("Stale") ? "stale" : "expired";
+
 export const REASON_NAMES = [
   "Matched",
   "CategoryNotAllowed",

@@ -50,91 +50,70 @@ afterAll(async () => {
   await Promise.all(dbs.map((d) => d.close()));
 });
 
+/**
+ * Syncs the scenario through a flaky proxy (no retries in the transport: the indexer's own retries must carry
+ * the sync) at a fixed range size, then checks the store holds exactly what a direct sync stores.
+ */
+async function syncThroughProxy(faults: Parameters<typeof startFlakyProxy>[0], range: bigint) {
+  const proxy = await startFlakyProxy(faults);
+  try {
+    const publicClient = createPublicClient({ chain: hardhat, transport: http(proxy.url, { retryCount: 0 }) });
+    const store = await newStore();
+    const seen: SyncFault[] = [];
+    const res = await syncOnce({
+      publicClient,
+      wallet: s.wallet,
+      store,
+      fromBlock: s.fromBlock,
+      toBlock: s.endBlock,
+      initialRange: range,
+      maxRange: range,
+      backoffMs: 1,
+      maxBackoffMs: 10,
+      onError: (f) => seen.push(f),
+    });
+    expect(res.checkpoint).toBe(s.endBlock);
+    expect(await dumpLogs(store)).toEqual(await dumpLogs(direct));
+    expect(await store.getCheckpoint(s.wallet)).toEqual(await direct.getCheckpoint(s.wallet));
+    return { store, faults: seen, stats: proxy.stats };
+  } finally {
+    await proxy.close();
+  }
+}
+
 describe("through a flaky RPC proxy", () => {
   for (const seed of [1, 42]) {
     it(`stores exactly the logs of a direct sync (seed ${seed})`, async () => {
-      const proxy = await startFlakyProxy({
-        target: inject("rpcUrl"),
-        seed,
-        p500: 0.15,
-        p429: 0.1,
-        maxDelayMs: 15,
-        maxLogRange: 6,
-        maxFaultsPerRequest: 2,
-      });
-      try {
-        // no retries in the transport: the indexer's own retries must carry the sync
-        const publicClient = createPublicClient({ chain: hardhat, transport: http(proxy.url, { retryCount: 0 }) });
-        const store = await newStore();
-        const faults: SyncFault[] = [];
-        const res = await syncOnce({
-          publicClient,
-          wallet: s.wallet,
-          store,
-          fromBlock: s.fromBlock,
-          toBlock: s.endBlock,
-          initialRange: 64n,
-          maxRange: 64n,
-          backoffMs: 1,
-          maxBackoffMs: 10,
-          onError: (f) => faults.push(f),
-        });
-        expect(res.checkpoint).toBe(s.endBlock);
-        expect(await dumpLogs(store)).toEqual(await dumpLogs(direct));
-        expect(await store.getCheckpoint(s.wallet)).toEqual(await direct.getCheckpoint(s.wallet));
-        const { rows } = await store.db.query<{ n: number; d: number }>(
-          "SELECT count(*)::int AS n, count(DISTINCT (tx_hash, log_index))::int AS d FROM logs",
-        );
-        expect(rows[0].n).toBe(rows[0].d);
-        // every kind of fault happened, and every one was retried
-        expect(proxy.stats.http500).toBeGreaterThan(0);
-        expect(proxy.stats.http429).toBeGreaterThan(0);
-        expect(proxy.stats.rangeRefused).toBeGreaterThan(0);
-        expect(proxy.stats.delayed).toBeGreaterThan(0);
-        expect(faults.length).toBeGreaterThan(0);
-        expect(faults.every((f) => f.willRetry)).toBe(true);
-      } finally {
-        await proxy.close();
-      }
+      const target = inject("rpcUrl");
+      const { store, faults, stats } = await syncThroughProxy(
+        { target, seed, p500: 0.15, p429: 0.1, maxDelayMs: 15, maxLogRange: 6, maxFaultsPerRequest: 2 },
+        64n,
+      );
+      const { rows } = await store.db.query<{ n: number; d: number }>(
+        "SELECT count(*)::int AS n, count(DISTINCT (tx_hash, log_index))::int AS d FROM logs",
+      );
+      expect(rows[0].n).toBe(rows[0].d);
+      // every kind of fault happened, and every one was retried
+      expect(stats.http500).toBeGreaterThan(0);
+      expect(stats.http429).toBeGreaterThan(0);
+      expect(stats.rangeRefused).toBeGreaterThan(0);
+      expect(stats.delayed).toBeGreaterThan(0);
+      expect(faults.length).toBeGreaterThan(0);
+      expect(faults.every((f) => f.willRetry)).toBe(true);
     });
   }
 });
 
 describe("a node that answers eth_getLogs with [] it should not", () => {
   it("loses no log: an empty answer is checked against the blocks' log blooms and read again", async () => {
-    const proxy = await startFlakyProxy({
-      target: inject("rpcUrl"),
-      seed: 7,
-      p500: 0,
-      p429: 0,
-      maxDelayMs: 0,
-      pEmptyLogs: 0.1,
-      maxFaultsPerRequest: 3,
-    });
-    try {
-      const publicClient = createPublicClient({ chain: hardhat, transport: http(proxy.url, { retryCount: 0 }) });
-      const store = await newStore();
-      const faults: SyncFault[] = [];
-      const res = await syncOnce({
-        publicClient,
-        wallet: s.wallet,
-        store,
-        fromBlock: s.fromBlock,
-        toBlock: s.endBlock,
-        initialRange: 2n,
-        maxRange: 2n,
-        backoffMs: 1,
-        maxBackoffMs: 5,
-        onError: (f) => faults.push(f),
-      });
-      expect(res.checkpoint).toBe(s.endBlock);
-      expect(proxy.stats.emptyLogs).toBeGreaterThan(0);
-      expect(faults.some((f) => /answered no log/.test(f.error.message))).toBe(true);
-      expect(await dumpLogs(store)).toEqual(await dumpLogs(direct));
-      expect(await store.countIntents(s.wallet)).toBe(await direct.countIntents(s.wallet));
-    } finally {
-      await proxy.close();
-    }
+    const target = inject("rpcUrl");
+    const { store, faults, stats } = await syncThroughProxy(
+      { target, seed: 7, p500: 0, p429: 0, maxDelayMs: 0, pEmptyLogs: 0.1, maxFaultsPerRequest: 3 },
+      2n,
+    );
+    expect(stats.emptyLogs).toBeGreaterThan(0);
+    expect(faults.some((f) => /answered no log/.test(f.error.message))).toBe(true);
+    expect(await store.countIntents(s.wallet)).toBe(await direct.countIntents(s.wallet));
   });
 });
 

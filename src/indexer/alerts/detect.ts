@@ -14,7 +14,7 @@
 import type { Address, Hex } from "viem";
 import { REASON_NAMES, TIER_NAMES, decodeDetails, type SubmittedArgs, type TierName } from "../../client/intents";
 import { agentLabel, formatReferenceUnits, isoUtc } from "../report/format";
-import { categoryLabel, decodeStoredLog } from "../model/state";
+import { POLICY_CHANGE_EVENTS, categoryLabel, decodeStoredLog } from "../model/state";
 import type { StoredLog } from "../store/types";
 
 export type AlertKind =
@@ -97,23 +97,7 @@ export type KnownSubmissions = ReadonlyMap<string, StoredLog>;
 /** Budget thresholds alerted, in percent of the tier's max. */
 export const BUDGET_THRESHOLDS = [80, 100] as const;
 
-const POLICY_EVENTS = new Set([
-  "PolicyVersionChanged",
-  "CategoryDefined",
-  "CategoryRemoved",
-  "TierRulesSet",
-  "BudgetSet",
-  "ProhibitionsSet",
-  "UnmatchedTierSet",
-  "AutoPromoteSet",
-  "MaxOpenIntentsSet",
-  "TokenConfigured",
-  "TokenRemoved",
-  "OwnerAdded",
-  "OwnerRemoved",
-  "ThresholdChanged",
-  "GuardianSet",
-]);
+const POLICY_EVENTS = new Set<string>(POLICY_CHANGE_EVENTS);
 
 const TIER_TITLE = (t: number) => TIER_NAMES[t] ?? `tier ${t}`;
 
@@ -140,6 +124,8 @@ function changeLine(event: string, a: Record<string, unknown>, categories: Recor
       return `auto-promotion ${a.enabled ? "on" : "off"}`;
     case "MaxOpenIntentsSet":
       return `at most ${a.maxOpenIntents} open intents per agent`;
+    case "MaxBlockedAttemptsSet":
+      return `at most ${a.maxBlockedAttempts} blocked attempts per agent per day`;
     case "TokenConfigured":
       return `token ${a.token} configured`;
     case "TokenRemoved":

@@ -12,31 +12,20 @@
  */
 import { decodeEventLog, hexToString, type Address, type Hex } from "viem";
 import { tierGuardWalletAbi } from "../../abi/TierGuardWallet";
-import { decodeDetails, pendingIntentFrom, type PendingIntent, type SubmittedArgs } from "../../client/intents";
+import { TIER_NAMES, decodeDetails, expiryKind, pendingIntentFrom, type PendingIntent, type SubmittedArgs } from "../../client/intents";
 import { IndexerDecodeError, IndexerStoreError } from "../errors";
+import type { BudgetConfig, TierRules } from "../../policy/compile";
 import type { Store, StoredLog } from "../store/types";
 import type { LogRef, TrailStatus } from "./trail";
 
-export const TIERS = ["Autonomous", "Supervised", "Collaborative", "Prohibited"] as const;
+/** Tier names for display, capitalised: the one list is `TIER_NAMES`. */
+export const TIERS: readonly string[] = TIER_NAMES.map((t) => t[0].toUpperCase() + t.slice(1));
 export const TRUST_NAMES = ["Unknown", "Known", "Verified", "Blocked"] as const;
 export const PRICE_KINDS = ["None", "Fixed", "Feed"] as const;
 
-export interface TierRulesConfig {
-  categories: bigint;
-  maxValue: bigint;
-  maxCount: number;
-  period: number;
-  window: number;
-  grace: number;
-  minTrust: number;
-}
-
-export interface BudgetConfig {
-  /** reference units per window; 0 = no budget */
-  max: bigint;
-  /** window length in seconds (0 when there is no budget) */
-  period: number;
-}
+/** A tier's rules and budget as the contract stores them: one definition, the policy compiler's. */
+export type { BudgetConfig } from "../../policy/compile";
+export type TierRulesConfig = TierRules;
 
 export interface TokenConfigState {
   kind: number;
@@ -149,6 +138,25 @@ export const CONFIG_EVENTS = [
   "AgentUnfrozen",
 ] as const;
 export type ConfigEventName = (typeof CONFIG_EVENTS)[number];
+
+/**
+ * The configuration events that change the policy, the owners, the threshold or the guardians (what a
+ * `policy_changed` alert reports). The others are owner-action envelopes, pauses, recipient trust and session
+ * keys, which have records (and alerts) of their own.
+ */
+export const POLICY_CHANGE_EVENTS: readonly ConfigEventName[] = CONFIG_EVENTS.filter(
+  (e) =>
+    ![
+      "OwnerActionExecuted",
+      "Paused",
+      "Unpaused",
+      "RecipientTrustSet",
+      "SessionKeyGranted",
+      "SessionKeyRevoked",
+      "AgentFrozen",
+      "AgentUnfrozen",
+    ].includes(e),
+);
 
 /** The intent lifecycle events. */
 export const INTENT_EVENTS = [
@@ -451,7 +459,7 @@ export function buildState(logs: readonly StoredLog[], opts: { wallet: Address; 
         close(intent(a.intentId as Hex), "rejected");
         break;
       case "IntentExpired":
-        close(intent(a.intentId as Hex), Number(a.status) === 7 ? "stale" : "expired");
+        close(intent(a.intentId as Hex), expiryKind(a.status));
         break;
       case "IntentRefused":
         if (a.closed) close(intent(a.intentId as Hex), "refused");

@@ -9,6 +9,7 @@ import { decodeEventLog, type Address, type Hex } from "viem";
 import { tierGuardWalletAbi } from "../../abi/TierGuardWallet";
 import {
   REASON_NAMES,
+  expiryKind,
   REFUSAL_NAMES,
   TIER_NAMES,
   decodeDetails,
@@ -33,16 +34,18 @@ export interface LogRef {
   timestamp: number;
 }
 
-export type TrailStatus =
-  | "queued"
-  | "awaiting_approval"
-  | "executed"
-  | "vetoed"
-  | "rejected"
-  | "expired"
-  | "stale"
-  | "refused"
-  | "blocked";
+export const TRAIL_STATUSES = [
+  "queued",
+  "awaiting_approval",
+  "executed",
+  "vetoed",
+  "rejected",
+  "expired",
+  "stale",
+  "refused",
+  "blocked",
+] as const;
+export type TrailStatus = (typeof TRAIL_STATUSES)[number];
 
 export type TrailStep = LogRef &
   (
@@ -219,7 +222,7 @@ export function buildTrails(logs: readonly StoredLog[]): IntentTrail[] {
         );
         break;
       case "IntentExpired": {
-        const kind = ev.args.status === 7 ? "stale" : "expired";
+        const kind = expiryKind(ev.args.status);
         decide(get(ev.args.intentId), { ...at, kind, budgetReleased: ev.args.budgetReleased }, kind);
         break;
       }

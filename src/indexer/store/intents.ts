@@ -8,7 +8,7 @@
  * decides it; an `OwnerRemoved` voids the approvals of every intent still open.
  */
 import { getAddress, type Address, type Hex } from "viem";
-import { REASON_NAMES, TIER_NAMES, decodeDetails } from "../../client/intents";
+import { REASON_NAMES, TIER_NAMES, decodeDetails, expiryKind } from "../../client/intents";
 import { big, lower, num, toJson } from "./sql";
 import type { IntentQuery, IntentRow, SqlClient, StoredLog } from "./types";
 
@@ -217,7 +217,7 @@ function apply(rows: Map<string, Row>, l: StoredLog): void {
       decide(r, l, "rejected", "rejected");
       break;
     case "IntentExpired": {
-      const kind = Number(a.status) === 7 ? "stale" : "expired";
+      const kind = expiryKind(a.status);
       decide(r, l, kind, kind);
       break;
     }
