@@ -679,15 +679,24 @@ export const COMMANDS = {
   }),
 
   "audit serve": define({
-    summary: "serve the read-only JSON API over the store on 127.0.0.1; Ctrl-C stops",
+    summary: "follow the head into the store and serve the read-only JSON API on 127.0.0.1; Ctrl-C stops",
+    details: [
+      "The API answers while the store catches up; /health says how far behind the head it is (blocks and seconds).",
+      "It is the store's one writer: a PGlite directory already used by another process (audit follow) is refused.",
+    ],
     positionals: [],
     options: {
       db: { type: "string", value: "<dir|postgres-url>", desc: "the store (default .tierguard/db)" },
       port: { type: "string", value: "<n>", desc: "port (default 8787; 0: a free one)" },
+      confirmations: { type: "string", value: "<n>", desc: "blocks to stay behind the head (default 0)" },
     },
     examples: ["tierguard audit serve --port 8787"],
     needs: ["rpc", "wallet"],
-    schema: z.object({ db: z.string().min(1).optional(), port: zCount("a port").default(8787) }),
+    schema: z.object({
+      db: z.string().min(1).optional(),
+      port: zCount("a port").default(8787),
+      confirmations: zCount("a number of blocks").default(0),
+    }),
   }),
 
   console: define({

@@ -10,6 +10,7 @@ import type { Policy } from "../../policy/schema";
 import {
   createLabels,
   follow,
+  type FollowOptions,
   isPostgresUrl,
   loadReport,
   openAlertOutbox,
@@ -225,6 +226,19 @@ export async function auditVerify(args: CommandArgs<"audit verify">, ctx: Contex
   });
 }
 
+/** Follows the head into the store with the CLI's settings (1 s polls, faults on stderr) until `signal` aborts. */
+function followStore(ctx: Context, o: Omit<FollowOptions, "fromBlock" | "pollIntervalMs">) {
+  return follow({
+    ...o,
+    fromBlock: ctx.settings.fromBlock,
+    pollIntervalMs: 1000,
+    onSyncError: (e, n) => {
+      o.onSyncError?.(e, n);
+      stderr(`follow: ${e.shortMessage} (${n} in a row)\n`);
+    },
+  });
+}
+
 /**
  * Follows the head; alerts go through the store's outbox: produced once per log, delivered to each channel
  * (stdout, and the webhook if given) until it accepts them, retried with backoff, never re-sent on a restart.
@@ -256,16 +270,13 @@ export async function auditFollow(args: CommandArgs<"audit follow">, ctx: Contex
     const timer = setInterval(() => void alertPass().catch((e) => stderr(`alerts: ${(e as Error).message}\n`)), 1000);
     stderr(`following wallet ${wallet} into ${where}; alerts from ${args.from}; Ctrl-C stops\n`);
     try {
-      const r = await follow({
-        publicClient: c.publicClient,
-        wallet,
-        store,
-        fromBlock: ctx.settings.fromBlock,
-        confirmations: args.confirmations,
-        pollIntervalMs: 1000,
-        signal,
+      const r = await followStore(ctx, {
+        publicClient: c.publicClient, wallet, store, confirmations: args.confirmations, signal,
         onLogs: async () => alertPass(),
-        onSyncError: (e, n) => stderr(`follow: ${e.shortMessage} (${n} in a row)\n`),
+        // once the history is indexed and its alerts handed to the channels, say so (scripts wait for this line)
+        onSync: (res, phase) => {
+          if (phase === "backfill") void alertPass().then(() => stderr(`caught up at block ${res.checkpoint ?? "none"}; following the head\n`));
+        },
       });
       clearInterval(timer);
       await alertPass();
@@ -280,16 +291,25 @@ export async function auditFollow(args: CommandArgs<"audit follow">, ctx: Contex
   });
 }
 
+/** Serves the API at once and follows the head into the store (its one writer) until interrupted. */
 export async function auditServe(args: CommandArgs<"audit serve">, ctx: Context): Promise<Output> {
   const [c, wallet] = await Promise.all([ctx.conn(), ctx.wallet()]);
   return withStore(ctx, args.db, async ({ store }) => {
-    await syncStore({ publicClient: c.publicClient, wallet, store, fromBlock: ctx.settings.fromBlock, quiet: true });
-    const { done } = untilInterrupted();
-    const api = await startApi({ store, wallet, port: args.port, host: "127.0.0.1", publicClient: c.publicClient });
-    stderr(`serving the audit API for ${wallet} at ${api.url} (read-only); Ctrl-C stops\n`);
+    const { signal } = untilInterrupted();
+    const state: { running: boolean; lastError?: string } = { running: true };
+    const api = await startApi({ store, wallet, port: args.port, host: "127.0.0.1", publicClient: c.publicClient, follower: () => state });
+    stderr(`serving the audit API for ${wallet} at ${api.url} (read-only), following the head; Ctrl-C stops\n`);
     process.stdout.write(`${api.url}\n`);
-    await done;
-    await api.close();
-    return { text: ["stopped"], json: { url: api.url, stopped: true } };
+    try {
+      const r = await followStore(ctx, {
+        publicClient: c.publicClient, wallet, store, confirmations: args.confirmations, signal,
+        onSync: () => void (state.lastError = undefined),
+        onSyncError: (e) => void (state.lastError = e.shortMessage),
+      });
+      return { text: ["stopped"], json: { url: api.url, stopped: true, checkpoint: r.checkpoint ?? null, events: r.events } };
+    } finally {
+      state.running = false;
+      await api.close();
+    }
   });
 }

@@ -8,8 +8,13 @@
  *                           1000), after (the `next` cursor of the previous page: keyset pagination), offset
  *   GET /intents/:id        one intent's full audit trail (404 if the store has no log of it)
  *   GET /approvals?intent=  owner approvals of one intent (or of every intent without `intent`)
- *   GET /health             the checkpoint (block, hash, last update), stored log count, and the head and lag
- *                           when a `publicClient` is given
+ *   GET /health             the checkpoint (block, hash, block time, last update), stored log count, whether a
+ *                           follower keeps the store up to date (and its last error), and, when a `publicClient`
+ *                           is given, the head and the lag in blocks and seconds (head time - indexed block time)
+ *
+ * Intents carry the category name and policy version in force at their submission block, not today's names.
+ * Per checkpoint (the store changes only when a sync commits), the API keeps the policy history and the list
+ * totals, so a page costs one keyset query however large the store.
  *
  * Every request may name the wallet with `?wallet=`; the default is `wallet` from the options, else the only
  * wallet the store has a checkpoint for. Bigints are serialised as decimal strings. Nothing is written.
@@ -17,7 +22,10 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { isAddress, type Address, type Hex, type PublicClient } from "viem";
-import { loadTrail, loadTrails, type IntentTrail, type TrailStatus } from "../model/trail";
+import { CONFIG_EVENTS } from "../model/state";
+import { TIER_NAMES } from "../../client/intents";
+import { TRAIL_STATUSES, loadTrail, loadTrails, type IntentTrail } from "../model/trail";
+import { PolicyHistory } from "../report/history";
 import { toJson } from "../store/sql";
 import type { IntentQuery, IntentRow, LogPosition, Store } from "../store/types";
 
@@ -31,6 +39,8 @@ export interface ApiOptions {
   host?: "127.0.0.1" | "::1" | "localhost";
   /** adds the head and the lag to /health */
   publicClient?: PublicClient;
+  /** the state of the process that keeps the store up to date, if this one runs it (e.g. `audit serve`) */
+  follower?: () => { running: boolean; lastError?: string };
 }
 
 export interface ApiServer {
@@ -43,18 +53,8 @@ export interface ApiServer {
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
-const TIERS = new Set(["autonomous", "supervised", "collaborative", "prohibited"]);
-const STATUSES = new Set<TrailStatus>([
-  "queued",
-  "awaiting_approval",
-  "executed",
-  "vetoed",
-  "rejected",
-  "expired",
-  "stale",
-  "refused",
-  "blocked",
-]);
+const TIERS = new Set<string>(TIER_NAMES);
+const STATUSES = new Set<string>(TRAIL_STATUSES);
 const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 
 class HttpError extends Error {
@@ -91,30 +91,13 @@ function parseCursor(v: string | null): LogPosition | undefined {
   return { blockNumber: BigInt(m[1]), logIndex: Number(m[2]) };
 }
 
-/** The list view of an intent (the full trail is at /intents/:id). */
-function summary(r: IntentRow) {
+/** The list view of an intent (the full trail is at /intents/:id), labelled as of its submission block. */
+function summary(r: IntentRow, history: PolicyHistory) {
+  const { decisionKind, decisionTx, decisionBlock, decisionTimestamp, ...row } = r;
   return {
-    intentId: r.intentId,
-    agentId: r.agentId,
-    tier: r.tier,
-    status: r.status,
-    decided: r.decided,
-    complete: r.complete,
-    key: r.key,
-    token: r.token,
-    amount: r.amount,
-    value: r.value,
-    recipient: r.recipient,
-    category: r.category,
-    justification: r.justification,
-    reason: r.reason,
-    blockNumber: r.blockNumber,
-    txHash: r.txHash,
-    timestamp: r.timestamp,
-    approvals: r.approvals,
-    decision: r.decisionKind
-      ? { kind: r.decisionKind, txHash: r.decisionTx, blockNumber: r.decisionBlock, timestamp: r.decisionTimestamp }
-      : null,
+    ...row,
+    categoryName: r.category === null ? null : history.categoryName(r.category, r.blockNumber, r.logIndex),
+    decision: decisionKind ? { kind: decisionKind, txHash: decisionTx, blockNumber: decisionBlock, timestamp: decisionTimestamp } : null,
   };
 }
 
@@ -143,6 +126,27 @@ export async function startApi(opts: ApiOptions): Promise<ApiServer> {
     );
   };
 
+  // What only changes when a sync commits, kept per checkpoint: the policy history, the totals of list queries and
+  // the stored log count (a count(*) per request would cost more than the page it describes).
+  let cache: { key: string; history?: PolicyHistory; counts: Map<string, number> } | undefined;
+  const cached = async (wallet: Address) => {
+    const cp = await store.getCheckpoint(wallet);
+    const key = `${wallet.toLowerCase()}:${cp?.blockNumber ?? ""}:${cp?.blockHash ?? ""}`;
+    if (cache?.key !== key) cache = { key, counts: new Map() };
+    return cache;
+  };
+  const historyOf = async (wallet: Address) => {
+    const c = await cached(wallet);
+    c.history ??= PolicyHistory.fromLogs(await store.logs(wallet, { events: [...CONFIG_EVENTS] }), wallet);
+    return c.history;
+  };
+  const countOf = async (wallet: Address, what: string, count: () => Promise<number>) => {
+    const c = await cached(wallet);
+    let n = c.counts.get(what);
+    if (n === undefined) c.counts.set(what, (n = await count()));
+    return n;
+  };
+
   const routes = async (path: string, q: URLSearchParams): Promise<unknown> => {
     if (path === "/health") {
       const { rows } = await store.db.query<{ address: string; block_number: unknown; block_hash: string; updated_at: unknown }>(
@@ -155,26 +159,35 @@ export async function startApi(opts: ApiOptions): Promise<ApiServer> {
         wallet = undefined;
       }
       const row = wallet ? rows.find((r) => r.address.toLowerCase() === wallet!.toLowerCase()) : undefined;
+      const indexed = row ? await store.getBlock(BigInt(String(row.block_number))) : undefined;
       const checkpoint = row
         ? {
             blockNumber: BigInt(String(row.block_number)),
             blockHash: row.block_hash,
+            /** the indexed block's time (unix seconds) */
+            timestamp: indexed?.timestamp ?? null,
             updatedAt: new Date(row.updated_at as string | Date).toISOString(),
           }
         : null;
+      const follower = opts.follower?.();
       const out: Record<string, unknown> = {
-        ok: true,
+        ok: follower ? follower.running && !follower.lastError : true,
         wallet: wallet ?? null,
         checkpoint,
-        logs: wallet ? await store.countLogs(wallet) : null,
+        logs: wallet ? await countOf(wallet, "logs", () => store.countLogs(wallet!)) : null,
         wallets: rows.map((r) => r.address),
+        following: follower ? follower.running : false,
+        ...(follower?.lastError ? { followerError: follower.lastError } : {}),
       };
       if (opts.publicClient) {
         try {
-          const head = await opts.publicClient.getBlockNumber({ cacheTime: 0 });
-          out.head = head;
-          out.lag = checkpoint ? head - checkpoint.blockNumber : null;
+          const head = await opts.publicClient.getBlock({ blockTag: "latest" });
+          out.head = head.number;
+          out.headTimestamp = Number(head.timestamp);
+          out.lag = checkpoint ? head.number - checkpoint.blockNumber : null;
+          out.lagSeconds = checkpoint?.timestamp != null ? Math.max(0, Number(head.timestamp) - checkpoint.timestamp) : null;
         } catch (e) {
+          out.ok = false;
           out.head = null;
           out.headError = (e as Error).message.split("\n")[0];
         }
@@ -189,7 +202,7 @@ export async function startApi(opts: ApiOptions): Promise<ApiServer> {
       const tier = q.get("tier");
       if (tier && !TIERS.has(tier)) throw new HttpError(400, `tier must be one of ${[...TIERS].join(", ")}`);
       const status = q.get("status");
-      if (status && !STATUSES.has(status as TrailStatus))
+      if (status && !STATUSES.has(status))
         throw new HttpError(400, `status must be one of ${[...STATUSES].join(", ")}`);
       const from = parseBound("from", q.get("from"));
       const to = parseBound("to", q.get("to"));
@@ -205,15 +218,17 @@ export async function startApi(opts: ApiOptions): Promise<ApiServer> {
       };
       // Keyset pagination from the materialised table: `after` (the `next` of the previous page) costs the same
       // on page 1 and page 1,000; `offset` is kept for small stores.
-      const [rows, total] = await Promise.all([
+      const [rows, total, history] = await Promise.all([
         offset > 0 && !after
           ? store.intents(wallet, query, offset + limit).then((r) => r.slice(offset))
           : store.intents(wallet, { ...query, after }, limit),
-        store.countIntents(wallet, query),
+        countOf(wallet, `intents:${toJson(query)}`, () => store.countIntents(wallet, query)),
+        historyOf(wallet),
       ]);
       const last = rows[rows.length - 1];
       const next = rows.length === limit && last ? `${last.blockNumber}-${last.logIndex}` : null;
-      return { wallet, total, limit, offset, after: q.get("after") ?? null, next, intents: rows.map(summary) };
+      const intents = rows.map((r) => summary(r, history));
+      return { wallet, total, limit, offset, after: q.get("after") ?? null, next, intents };
     }
 
     const one = /^\/intents\/([^/]+)$/.exec(path);
@@ -221,9 +236,12 @@ export async function startApi(opts: ApiOptions): Promise<ApiServer> {
       const id = decodeURIComponent(one[1]);
       if (!BYTES32.test(id)) throw new HttpError(400, `an intent id is 32 bytes of hex, got "${id}"`);
       const wallet = await walletFor(q);
-      const trail = await loadTrail(store, wallet, id as Hex);
+      const [trail, history] = await Promise.all([loadTrail(store, wallet, id as Hex), historyOf(wallet)]);
       if (!trail) throw new HttpError(404, `no stored log of intent ${id}`);
-      return { wallet, trail };
+      const s = trail.submitted;
+      // the policy in force at the submission block: later renames or removals do not relabel it
+      const asOf = s ? { categoryName: history.categoryName(s.category, s.blockNumber, s.logIndex), policyVersion: s.policyVersion } : null;
+      return { wallet, trail, asOf };
     }
 
     if (path === "/approvals") {
