@@ -2,7 +2,9 @@
 pragma solidity ^0.8.28;
 
 import {AgentPayments} from "./extension/AgentPayments.sol";
+import {IntentSubmitter} from "./base/IntentSubmitter.sol";
 import {TierGuardViews} from "./TierGuardViews.sol";
+import {X402Payments} from "./extension/X402Payments.sol";
 
 /// @title TierGuardExtension
 /// @notice The part of the wallet that does not fit in its own bytecode (EIP-170): the read-only views and the
@@ -23,4 +25,10 @@ import {TierGuardViews} from "./TierGuardViews.sol";
 /// `ITierGuardBase`), implement them in an abstract module under `extension/` that inherits `IntentSubmitter`
 /// (or `WalletStorage`) and `ReentrancyGuardTransient` as needed, and add the module to the list below. The
 /// wallet needs no change; `npm run abi` regenerates the merged ABI and the docs.
-contract TierGuardExtension is TierGuardViews, AgentPayments {}
+contract TierGuardExtension is TierGuardViews, AgentPayments, X402Payments {
+    /// @dev The key an intent is submitted with: a signed intent's signer while `spendSigned` submits it, else the
+    /// caller (`authorizeX402` included).
+    function _submitter() internal view override(IntentSubmitter, AgentPayments) returns (address) {
+        return AgentPayments._submitter();
+    }
+}

@@ -73,7 +73,7 @@ contract TierGuardWallet is OwnerManager, PolicyManager, IntentSubmitter {
         uint8 category,
         string calldata justification
     ) external nonReentrant returns (bytes32 intentId, Tier tier, Status status) {
-        return _submit(token, amount, recipient, category, justification);
+        (intentId, tier, status, ) = _submit(token, amount, recipient, category, justification, false);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -268,7 +268,13 @@ contract TierGuardWallet is OwnerManager, PolicyManager, IntentSubmitter {
         // Effects before the interaction; undone (and the refusal recorded) if the wallet cannot pay now.
         delete _intents[intentId];
         _agents[intent.agentId] = a - (uint256(1) << Words.A_OPEN);
-        if (!_tryPay(intent.token, intent.recipient, intent.amount)) {
+        if (w & Words.I_X402_BIT != 0) {
+            // An x402 intent (`authorizeX402`) is paid by its facilitator settling the recorded EIP-3009
+            // authorization on the token: executing it makes that authorization valid, and never transfers.
+            bytes32 digest = _x402Intents[intentId];
+            delete _x402Intents[intentId];
+            _x402Auths[digest] = (_x402Auths[digest] & ~Words.M8) | uint256(X402Status.Authorized);
+        } else if (!_tryPay(intent.token, intent.recipient, intent.amount)) {
             _intents[intentId] = w;
             _agents[intent.agentId] = a;
             emit IntentRefused(intentId, Refusal.TransferFailed, false, 0);
@@ -297,14 +303,7 @@ contract TierGuardWallet is OwnerManager, PolicyManager, IntentSubmitter {
     function _close(bytes32 intentId, PendingIntent calldata intent) private returns (uint64 released) {
         delete _intents[intentId];
         _agents[intent.agentId] -= uint256(1) << Words.A_OPEN;
-        uint256 epoch = intent.budgetEpoch;
-        if (epoch == 0) return 0;
-        uint256 b = _budgets[uint8(intent.tier)];
-        if (uint64(b) == 0 || b >> Words.B_EPOCH != epoch) return 0;
-        uint256 spent = Words.get(b, 136, Words.M96);
-        uint64 value = intent.value;
-        released = spent < value ? uint64(spent) : value;
-        _budgets[uint8(intent.tier)] = Words.set(b, 136, Words.M96, spent - released);
+        return _releaseBudget(intent.tier, intent.budgetEpoch, intent.value);
     }
 
     /// @dev Pays without reverting: false if the balance is short, the token refuses or the recipient rejects ETH.

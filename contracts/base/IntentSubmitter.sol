@@ -22,8 +22,9 @@ abstract contract IntentSubmitter is Classifier {
         uint256 amount,
         address recipient,
         uint8 category,
-        string calldata justification
-    ) internal returns (bytes32 intentId, Tier tier, Status status) {
+        string calldata justification,
+        bool x402
+    ) internal returns (bytes32 intentId, Tier tier, Status status, uint256 details) {
         Key grant = _keys[_submitter()];
         bytes32 agentId = grant.agentId();
         if (agentId == bytes32(0)) revert TierGuardNotSessionKey(_submitter());
@@ -34,7 +35,9 @@ abstract contract IntentSubmitter is Classifier {
             revert TierGuardJustificationTooLong(bytes(justification).length, MAX_JUSTIFICATION);
         }
         Hot h = _hot;
-        (uint256 details, uint256 agentWord, uint256 budgetWord) = _classify(
+        uint256 agentWord;
+        uint256 budgetWord;
+        (details, agentWord, budgetWord) = _classify(
             h,
             agentId,
             token,
@@ -55,15 +58,16 @@ abstract contract IntentSubmitter is Classifier {
         details |= uint256(h.policyVersion()) << Words.D_VERSION;
         if (tier == Tier.Autonomous) {
             emit IntentSubmitted(intentId, agentId, recipient, _submitter(), token, amount, details, justification);
-            // Interaction last. A failed transfer reverts the whole call, counters included.
-            _pay(token, recipient, amount);
-            return (intentId, tier, Status.Executed);
+            // Interaction last. A failed transfer reverts the whole call, counters included. An x402 payment is
+            // not transferred here: its facilitator settles the authorization the caller records.
+            if (!x402) _pay(token, recipient, amount);
+            return (intentId, tier, Status.Executed, details);
         }
         if (tier == Tier.Prohibited) {
             status = Status.Blocked;
             _countBlocked(agentId);
         } else {
-            (status, details) = _queue(intentId, agentId, token, amount, recipient, details);
+            (status, details) = _queue(intentId, agentId, token, amount, recipient, details, x402);
         }
         emit IntentSubmitted(intentId, agentId, recipient, _submitter(), token, amount, details, justification);
     }
@@ -95,7 +99,8 @@ abstract contract IntentSubmitter is Classifier {
         address token,
         uint256 amount,
         address recipient,
-        uint256 details
+        uint256 details,
+        bool x402
     ) private returns (Status status, uint256) {
         Tier tier = Tier(uint8(details >> Words.D_TIER));
         uint256 rules = _tiers[uint8(tier)];
@@ -125,7 +130,8 @@ abstract contract IntentSubmitter is Classifier {
             budgetEpoch: uint24(details >> Words.D_EPOCH),
             trust: Trust(uint8(details >> Words.D_TRUST) & 0xf)
         });
-        _intents[intentId] = _commit(keccak256(abi.encode(p)), status);
+        // The x402 flag tells the wallet's execution to authorize the payment instead of transferring it.
+        _intents[intentId] = _commit(keccak256(abi.encode(p)), status) | (x402 ? Words.I_X402_BIT : 0);
         details |= (uint256(notBefore) << Words.D_NOT_BEFORE) | (uint256(deadline) << Words.D_DEADLINE);
         return (status, details);
     }

@@ -76,6 +76,12 @@ abstract contract WalletStorage is ITierGuardBase {
     /// @dev Set while an owner action runs once its first policy change bumped the version (one bump per action).
     bool internal transient _policyBumped;
 
+    /// @dev x402 authorizations the wallet recorded, by EIP-712 digest (layout in `Words`). `isValidSignature`
+    /// accepts a digest only from here.
+    mapping(bytes32 digest => uint256 word) internal _x402Auths;
+    /// @dev The digest of a queued x402 intent's authorization, until the intent executes (flagged commitment).
+    mapping(bytes32 intentId => bytes32 digest) internal _x402Intents;
+
     modifier onlySelf() {
         if (msg.sender != address(this)) revert TierGuardOnlySelf(msg.sender);
         _;
@@ -119,6 +125,17 @@ abstract contract WalletStorage is ITierGuardBase {
 
     function _popcount(uint256 x) internal pure returns (uint256 n) {
         for (; x != 0; x &= x - 1) ++n;
+    }
+
+    /// @dev Gives `value` (counted in `tier`'s budget in window epoch `epoch`) back, only if the budget is still in
+    /// that epoch (a window that opened since, even in the same second, is never credited). 0 = not counted.
+    function _releaseBudget(Tier tier, uint256 epoch, uint64 value) internal returns (uint64 released) {
+        if (epoch == 0) return 0;
+        uint256 b = _budgets[uint8(tier)];
+        if (uint64(b) == 0 || b >> Words.B_EPOCH != epoch) return 0;
+        uint256 spent = Words.get(b, 136, Words.M96);
+        released = spent < value ? uint64(spent) : value;
+        _budgets[uint8(tier)] = Words.set(b, 136, Words.M96, spent - released);
     }
 
     /// @dev An agent id has its low 40 bits clear and nonces are 40 bits wide, so the id is the agent id with

@@ -49,7 +49,7 @@ abstract contract AgentPayments is IntentSubmitter, ReentrancyGuardTransient, IT
             if (record >> 56 != args) revert TierGuardIdempotencyKeyUsed(agentId, idempotencyKey, intentId);
             return (intentId, tier, status);
         }
-        (intentId, tier, status) = _submit(token, amount, recipient, category, justification);
+        (intentId, tier, status, ) = _submit(token, amount, recipient, category, justification, false);
         _record(agentId, idempotencyKey, intentId, tier, status, args);
     }
 
@@ -72,12 +72,13 @@ abstract contract AgentPayments is IntentSubmitter, ReentrancyGuardTransient, IT
             revert TierGuardIdempotencyKeyUsed(agentId, idempotencyKey, intentId);
         }
         SIGNER_SLOT.asAddress().tstore(key);
-        (intentId, tier, status) = _submit(
+        (intentId, tier, status, ) = _submit(
             intent.token,
             intent.amount,
             intent.recipient,
             intent.category,
-            intent.justification
+            intent.justification,
+            false
         );
         SIGNER_SLOT.asAddress().tstore(address(0));
         _record(
@@ -105,7 +106,7 @@ abstract contract AgentPayments is IntentSubmitter, ReentrancyGuardTransient, IT
     }
 
     /// @dev The signer while `spendSigned` submits, else the caller.
-    function _submitter() internal view override returns (address key) {
+    function _submitter() internal view virtual override returns (address key) {
         key = SIGNER_SLOT.asAddress().tload();
         if (key == address(0)) key = msg.sender;
     }

@@ -257,6 +257,45 @@ interface ITierGuardBase {
         uint256 deadline;
     }
 
+    /// @notice An EIP-3009 `TransferWithAuthorization` from the wallet, as x402's `exact` EVM scheme has it signed:
+    /// the facilitator settles it with the token's `transferWithAuthorization`. `from` is always the wallet.
+    struct X402Authorization {
+        /// the EIP-3009 token (x402 `asset`), an accepted token
+        address token;
+        /// the payee (x402 `payTo`)
+        address to;
+        /// in the token's smallest unit (x402 `amount`)
+        uint256 value;
+        /// unix seconds; the token accepts the authorization only after it (exclusive)
+        uint256 validAfter;
+        /// unix seconds; the token accepts the authorization only before it (exclusive); below 2^40
+        uint256 validBefore;
+        /// the authorization's random nonce (unique per wallet and token)
+        bytes32 nonce;
+    }
+
+    /// @notice Where a recorded x402 authorization stands.
+    enum X402Status {
+        None,
+        /// queued with its intent (supervised, collaborative): not valid until the intent executes
+        Pending,
+        /// valid for the token to settle (until `validBefore`), from submission (autonomous) or execution (queued)
+        Authorized
+    }
+
+    /// @notice A recorded x402 authorization, by digest (packed in one word: see `Words`).
+    struct X402Record {
+        X402Status status;
+        /// the authorization's validBefore (exclusive, unix seconds)
+        uint40 validBefore;
+        /// the tier it was counted in
+        Tier tier;
+        /// the tier budget's epoch `value` was counted in (0: not counted)
+        uint24 budgetEpoch;
+        /// the value counted, reference units
+        uint64 value;
+    }
+
     /*//////////////////////////////////////////////////////////////
                                  EVENTS
     //////////////////////////////////////////////////////////////*/
@@ -309,6 +348,21 @@ interface ITierGuardBase {
     event AgentFrozen(bytes32 indexed agentId, address indexed by, uint256 keysRevoked, uint256 intentsVoided);
     /// @notice The owners unfroze an agent: session keys can be granted to it again.
     event AgentUnfrozen(bytes32 indexed agentId);
+    /// @notice An agent's x402 payment (`authorizeX402`, after its `IntentSubmitted`) was recorded: the EIP-3009
+    /// authorization of `amount` of `token` from the wallet to `recipient` (as in `IntentSubmitted`) with this
+    /// validity and nonce, whose EIP-712 digest is `digest`. Autonomous: the wallet's `isValidSignature` accepts it
+    /// from now on. Queued: from its `IntentExecuted` on (an x402 intent's execution authorizes, it transfers
+    /// nothing). The token moves when the facilitator settles (the token's `Transfer` and `AuthorizationUsed`).
+    event X402AuthorizationRecorded(
+        bytes32 indexed intentId,
+        bytes32 indexed digest,
+        bytes32 nonce,
+        uint256 validAfter,
+        uint256 validBefore
+    );
+    /// @notice An x402 authorization expired unsettled and `budgetReleased` went back to its tier's budget; the
+    /// wallet no longer accepts it.
+    event X402AuthorizationReleased(bytes32 indexed intentId, bytes32 indexed digest, uint64 budgetReleased);
 
     /// @notice An owner action (M-of-N signed batch of configuration calls) ran.
     event OwnerActionExecuted(uint256 indexed nonce, bytes32 actionHash, address[] signers);
@@ -1072,4 +1126,76 @@ interface ITierGuardBase {
     /// @custom:sdk-fix Submit the intent exactly as signed with the key that signed it, or sign it again as EIP-712
     /// typed data for this wallet and chain.
     error TierGuardInvalidIntentSignature(address key);
+    /// @custom:group x402 payments
+    /// These errors come from `authorizeX402` and `releaseX402`, the wallet's path for paying x402 APIs (see the
+    /// README, "Paying x402 APIs"). An x402 payment is classified like `spend`, so it can also raise the errors of
+    /// `spend` above.
+    /// @notice The authorization's validity window cannot be recorded.
+    /// @dev `authorizeX402` got an authorization whose `validBefore` has already passed (`validBefore <=
+    ///   block.timestamp`), is not above `validAfter`, or does not fit 40 bits (after the year 36812).
+    /// @param validAfter is the authorization's validAfter
+    /// @param validBefore is the authorization's validBefore
+    /// @param nowTs is the block timestamp of the failed call
+    /// @custom:fix create a fresh authorization with `validAfter < validBefore` and a `validBefore` in the future.
+    ///   For a payment that will wait for a veto window or approvals, choose a `validBefore` after the intent's
+    ///   deadline, or it expires before the owners decide.
+    /// @custom:sdk-message the x402 authorization's validity ({validAfter:time} .. {validBefore:time}) is over or
+    /// empty (block time {nowTs:time})
+    /// @custom:sdk-fix Create a fresh authorization with validAfter < validBefore and validBefore in the future
+    /// (after the intent's deadline for a queued payment).
+    error TierGuardX402InvalidValidity(uint256 validAfter, uint256 validBefore, uint256 nowTs);
+
+    /// @notice The token has no EIP-712 domain for EIP-3009 authorizations.
+    /// @dev `authorizeX402` names ETH (address(0)) or a token whose `DOMAIN_SEPARATOR()` cannot be read. x402's
+    ///   `exact` EVM scheme needs an EIP-3009 token such as USDC or EURC.
+    /// @param token is the token
+    /// @custom:fix pay with an accepted EIP-3009 token (one that has `transferWithAuthorization` and
+    ///   `DOMAIN_SEPARATOR()`, such as USDC). Other payments go through `spend`.
+    /// @custom:sdk-message {token} is not an EIP-3009 token (no DOMAIN_SEPARATOR), so it cannot pay x402
+    /// @custom:sdk-fix Pay x402 APIs with an accepted EIP-3009 token such as USDC; use spend for other payments.
+    error TierGuardX402NotEip3009Token(address token);
+
+    /// @notice This authorization was already recorded.
+    /// @dev `authorizeX402` got an authorization whose digest the wallet has already recorded (same token, payee,
+    ///   value, validity and nonce). Each x402 payment has a fresh random nonce.
+    /// @param digest is the authorization's EIP-712 digest
+    /// @custom:fix nothing was counted twice. Reuse the first intent's result (its `X402AuthorizationRecorded`
+    ///   event), or create a new authorization with a fresh nonce.
+    /// @custom:sdk-message x402 authorization {digest:hex} is already recorded
+    /// @custom:sdk-fix Reuse the first intent's result, or create a new authorization with a fresh nonce.
+    error TierGuardX402AlreadyRecorded(bytes32 digest);
+
+    /// @notice No authorized x402 payment of this intent with this authorization.
+    /// @dev `releaseX402` got an intent and authorization that the wallet did not authorize: never recorded, still
+    ///   pending with its queued intent (closing the intent gives its budget back), already released, or recorded
+    ///   for another intent.
+    /// @param intentId is the intent given
+    /// @param digest is the digest of the authorization given
+    /// @custom:fix pass the intent id and the authorization exactly as `X402AuthorizationRecorded` and
+    ///   `IntentSubmitted` reported them. A queued intent that never executed releases its budget with `veto`,
+    ///   `reject` or `expire`.
+    /// @custom:sdk-message intent {intentId} has no authorized x402 payment with digest {digest:hex}
+    /// @custom:sdk-fix Pass the intent id and authorization exactly as X402AuthorizationRecorded reported them; a
+    /// queued intent that never executed is closed with veto, reject or expire instead.
+    error TierGuardX402NotReleasable(bytes32 intentId, bytes32 digest);
+
+    /// @notice The authorization can still be settled.
+    /// @dev `releaseX402` before the authorization's `validBefore` (`block.timestamp < validBefore`): the
+    ///   facilitator may still settle it.
+    /// @param digest is the authorization's digest
+    /// @param validBefore is the first second at which it can be released
+    /// @custom:fix wait until `validBefore`, then call `releaseX402` again.
+    /// @custom:sdk-message x402 authorization {digest:hex} is valid until {validBefore:time}
+    /// @custom:sdk-fix Wait until validBefore, then release it again.
+    error TierGuardX402StillValid(bytes32 digest, uint40 validBefore);
+
+    /// @notice The token says the authorization was used (settled) or cancelled.
+    /// @dev `releaseX402` on an authorization whose nonce the token's `authorizationState(wallet, nonce)` reports
+    ///   as used: it was paid, so its value stays counted.
+    /// @param digest is the authorization's digest
+    /// @custom:fix nothing to release: the payment happened (see the token's `AuthorizationUsed` event).
+    /// @custom:sdk-message x402 authorization {digest:hex} was settled (or cancelled) on the token
+    /// @custom:sdk-fix Nothing to release: the payment happened.
+    error TierGuardX402AuthorizationUsed(bytes32 digest);
+
 }

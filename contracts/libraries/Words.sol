@@ -38,7 +38,11 @@ using KeyWord for Key global;
 /// budget:    max 0..63 | period 64..95 | windowStart 96..135 | spent 136..231 | epoch 232..255 (bumped whenever
 ///            the running window is discarded: a new window opens or the budget is removed)
 /// intent:    status 0..7 | on-chain approvals (owner-slot bitmap) 8..23 | owner epoch of those approvals 24..55
+///            | x402 56 (its execution authorizes an x402 payment instead of transferring)
 ///            | upper 192 bits of keccak256(abi.encode(PendingIntent)) 64..255
+/// x402:      status 0..7 | validBefore 8..47 | tier 48..55 | budget epoch 56..79 (0: not counted) | value 80..143
+///            | upper 112 bits of keccak256(abi.encode(intentId)) 144..255 (binds the record to its intent, so that
+///            `isValidSignature` can check the agent, and `releaseX402` the caller's intent)
 library Words {
     uint256 internal constant M8 = 0xff;
     uint256 internal constant M16 = 0xffff;
@@ -78,6 +82,16 @@ library Words {
     uint256 internal constant A_OPEN = 192;
     uint256 internal constant A_FROZEN_BIT = uint256(1) << 208;
     uint256 internal constant A_NONCE = 216;
+
+    // intent commitment word
+    uint256 internal constant I_X402_BIT = uint256(1) << 56;
+
+    // x402 record word
+    uint256 internal constant X_VALID_BEFORE = 8;
+    uint256 internal constant X_TIER = 48;
+    uint256 internal constant X_EPOCH = 56;
+    uint256 internal constant X_VALUE = 80;
+    uint256 internal constant X_INTENT = 144;
 
     // budget word
     uint256 internal constant B_EPOCH = 232;

@@ -274,5 +274,35 @@ export const errorDocs = {
     "meaning": "The signature does not verify for the stated session key.",
     "message": "the intent's signature does not verify for session key {key}",
     "fix": "Submit the intent exactly as signed with the key that signed it, or sign it again as EIP-712 typed data for this wallet and chain."
+  },
+  "TierGuardX402InvalidValidity": {
+    "meaning": "The authorization's validity window cannot be recorded.",
+    "message": "the x402 authorization's validity ({validAfter:time} .. {validBefore:time}) is over or empty (block time {nowTs:time})",
+    "fix": "Create a fresh authorization with validAfter < validBefore and validBefore in the future (after the intent's deadline for a queued payment)."
+  },
+  "TierGuardX402NotEip3009Token": {
+    "meaning": "The token has no EIP-712 domain for EIP-3009 authorizations.",
+    "message": "{token} is not an EIP-3009 token (no DOMAIN_SEPARATOR), so it cannot pay x402",
+    "fix": "Pay x402 APIs with an accepted EIP-3009 token such as USDC; use spend for other payments."
+  },
+  "TierGuardX402AlreadyRecorded": {
+    "meaning": "This authorization was already recorded.",
+    "message": "x402 authorization {digest:hex} is already recorded",
+    "fix": "Reuse the first intent's result, or create a new authorization with a fresh nonce."
+  },
+  "TierGuardX402NotReleasable": {
+    "meaning": "No authorized x402 payment of this intent with this authorization.",
+    "message": "intent {intentId} has no authorized x402 payment with digest {digest:hex}",
+    "fix": "Pass the intent id and authorization exactly as X402AuthorizationRecorded reported them; a queued intent that never executed is closed with veto, reject or expire instead."
+  },
+  "TierGuardX402StillValid": {
+    "meaning": "The authorization can still be settled.",
+    "message": "x402 authorization {digest:hex} is valid until {validBefore:time}",
+    "fix": "Wait until validBefore, then release it again."
+  },
+  "TierGuardX402AuthorizationUsed": {
+    "meaning": "The token says the authorization was used (settled) or cancelled.",
+    "message": "x402 authorization {digest:hex} was settled (or cancelled) on the token",
+    "fix": "Nothing to release: the payment happened."
   }
 } as const;

@@ -64,6 +64,7 @@ export {
   categoryLabel,
   CONFIG_EVENTS,
   INTENT_EVENTS,
+  X402_EVENTS,
   TIERS,
   TRUST_NAMES,
   PRICE_KINDS,

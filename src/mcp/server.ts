@@ -1,5 +1,5 @@
 /**
- * TierGuard as MCP tools for an agent: `quote`, `pay`, `intent_status`, `limits`. The agent pays through its
+ * TierGuard as MCP tools for an agent: `quote`, `pay`, `intent_status`, `limits`, `x402_fetch`. The agent pays through its
  * session key and the wallet's tiers; there is deliberately no tool to approve, veto, reject, pause or change the
  * policy: an agent cannot govern itself. Tool descriptions carry the wallet's live tier rules, so a model knows
  * before it pays which tier a payment will fall into.
@@ -15,6 +15,7 @@ import { TierGuardError } from "../errors";
 import { formatDecimal } from "../policy/units";
 import { tierLimits, type TierLimits } from "./limits";
 import { iso, outcomeOfPayment, type PaymentOutcome } from "./outcome";
+import { registerX402FetchTool } from "./x402";
 
 export const MCP_SERVER_NAME = "tierguard";
 
@@ -179,6 +180,8 @@ export async function createTierGuardMcpServer(options: TierGuardMcpOptions): Pr
       }
     },
   );
+
+  registerX402FetchTool(server, options, tiers, reply, failure);
 
   async function statusOf(intentId: Hex): Promise<[string, PaymentOutcome]> {
     const sub = await agent.submission(intentId);

@@ -2,20 +2,12 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { MockEIP3009Token, MockERC1271Wallet } from "../../typechain-types";
+import { TRANSFER_WITH_AUTHORIZATION_TYPES } from "./helpers-eip3009";
 
 // The EIP-3009 mock the x402 tests settle against: USDC v2.2's authorization rules, including a contract `from`
 // whose ERC-1271 isValidSignature decides (what lets a TierGuard wallet pay x402 APIs).
 
-const TYPES = {
-  TransferWithAuthorization: [
-    { name: "from", type: "address" },
-    { name: "to", type: "address" },
-    { name: "value", type: "uint256" },
-    { name: "validAfter", type: "uint256" },
-    { name: "validBefore", type: "uint256" },
-    { name: "nonce", type: "bytes32" },
-  ],
-};
+const TYPES = TRANSFER_WITH_AUTHORIZATION_TYPES;
 
 async function fixture() {
   const [deployer, eoa, payee, submitter] = await ethers.getSigners();

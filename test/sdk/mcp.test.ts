@@ -57,7 +57,7 @@ afterAll(async () => {
 describe("tierguard mcp", () => {
   it("offers quote, pay, intent_status and limits, and nothing that approves, vetoes, pauses or changes policy", async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(["intent_status", "limits", "pay", "quote"]);
+    expect(tools.map((t) => t.name).sort()).toEqual(["intent_status", "limits", "pay", "quote", "x402_fetch"]);
     const pay = tools.find((t) => t.name === "pay")!;
     // the description carries this wallet's rules, so a model knows which tier a payment falls into
     expect(pay.description).toContain("autonomous: up to 1.00 per payment, categories api_calls, embeddings, search");

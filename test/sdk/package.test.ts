@@ -76,7 +76,7 @@ describe("the packed package in a fresh project", () => {
       ["--input-type=module", "-e", `const m = await import("tierguard${sub}"); console.log(${names})`],
       ["-e", `const m = require("tierguard${sub}"); console.log(${names})`],
     ];
-    for (const sub of ["", "/indexer", "/mcp"]) {
+    for (const sub of ["", "/indexer", "/mcp", "/x402"]) {
       const [esm, cjs] = await Promise.all(script(sub).map((args) => run(process.execPath, args)));
       expect(esm.stdout.trim().length, `tierguard${sub} exports something`).toBeGreaterThan(0);
       expect(cjs.stdout, `tierguard${sub}: CommonJS exports the same names as ESM`).toBe(esm.stdout);

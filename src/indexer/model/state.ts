@@ -61,6 +61,11 @@ export interface IntentState {
   submitted?: LogRef;
   /** the agent's idempotency key, when submitted with one (`IdempotencyKeyRecorded`) */
   idempotencyKey?: Hex;
+  /**
+   * x402 payments (`authorizeX402`): the EIP-3009 authorization the wallet recorded. For these, "executed" means
+   * authorized: the token moves when the API's facilitator settles it (or never: then `released` is set).
+   */
+  x402?: { digest: Hex; nonce: Hex; validAfter: bigint; validBefore: bigint; released?: { budgetReleased: bigint; log: LogRef } };
 }
 
 /** The wallet's state as of the end of block `blockNumber`. Addresses are checksummed as the logs decode them. */
@@ -168,6 +173,9 @@ export const INTENT_EVENTS = [
   "IntentExpired",
   "IntentRefused",
 ] as const;
+
+/** The x402 payment events (docs/events.md, "x402 payments"): they annotate intents, never change their status. */
+export const X402_EVENTS = ["X402AuthorizationRecorded", "X402AuthorizationReleased"] as const;
 
 /** One configuration event of `configHistory()`. */
 export interface ConfigChange extends LogRef {
@@ -464,6 +472,19 @@ export function buildState(logs: readonly StoredLog[], opts: { wallet: Address; 
       case "IntentRefused":
         if (a.closed) close(intent(a.intentId as Hex), "refused");
         break;
+      case "X402AuthorizationRecorded":
+        intent(a.intentId as Hex).x402 = {
+          digest: a.digest as Hex,
+          nonce: a.nonce as Hex,
+          validAfter: BigInt(a.validAfter as bigint),
+          validBefore: BigInt(a.validBefore as bigint),
+        };
+        break;
+      case "X402AuthorizationReleased": {
+        const x = intent(a.intentId as Hex).x402;
+        if (x) x.released = { budgetReleased: BigInt(a.budgetReleased as bigint), log: ref(l) };
+        break;
+      }
       default:
         break; // Deposited, Withdrawn, OwnerActionExecuted: no configuration state
     }
@@ -532,7 +553,7 @@ export async function loadState(
   }
   const logs = await store.logs(wallet, {
     toBlock: blockNumber,
-    events: [...CONFIG_EVENTS, ...INTENT_EVENTS],
+    events: [...CONFIG_EVENTS, ...INTENT_EVENTS, ...X402_EVENTS],
   });
   return buildState(logs, { wallet, blockNumber });
 }

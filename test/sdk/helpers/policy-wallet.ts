@@ -31,10 +31,11 @@ export const VENDORS = {
   casino: "0x8626f6940E2eb28930eFb4CeF49B2d1F2C9C1199",
 } as const;
 
-export async function deployPolicyWallet(c: Clients): Promise<PolicyWallet> {
+/** `opts.usdc`: a token already deployed to use as the policy's USDC (e.g. an EIP-3009 one); minted the same way. */
+export async function deployPolicyWallet(c: Clients, opts: { usdc?: Address } = {}): Promise<PolicyWallet> {
   const fromBlock = (await c.publicClient.getBlockNumber()) + 1n;
   const wallet = await deployWallet(c, owners.map((o) => o.address), 2);
-  const usdc = await deployToken(c, "Mock USD Coin", "USDC", 6);
+  const usdc = opts.usdc ?? (await deployToken(c, "Mock USD Coin", "USDC", 6));
   const eurc = await deployToken(c, "Mock Euro Coin", "EURC", 6);
   const feed = await deployFeed(c, 8, 108_000_000n);
   for (const token of [usdc, eurc]) {

@@ -25,10 +25,10 @@ export interface X402ApiOptions {
   facilitator: LocalAccount;
   /** the EIP-3009 token paid in */
   token: Address;
-  /** who the API is paid to */
+  /** who the API is paid to (unless a route names its own payee) */
   payTo: Address;
-  /** path -> price in the token's smallest unit, e.g. { "/weather": 20_000n } */
-  prices: Record<string, bigint>;
+  /** path -> price in the token's smallest unit, e.g. { "/weather": 20_000n }, or price and payee */
+  prices: Record<string, bigint | { amount: bigint; payTo: Address }>;
   /** how long a payment authorization may stay valid (x402 maxTimeoutSeconds), default 300 */
   maxTimeoutSeconds?: number;
   /** the token's EIP-712 domain, default USDC's */
@@ -66,14 +66,14 @@ export async function startX402Api(o: X402ApiOptions): Promise<X402Api> {
   const server = new x402ResourceServer(local).register(network, new ExactEvmServerScheme());
   const domain = o.domain ?? { name: "USD Coin", version: "2" };
   const routes = Object.fromEntries(
-    Object.entries(o.prices).map(([path, amount]) => [
+    Object.entries(o.prices).map(([path, p]) => [
       `GET ${path}`,
       {
         accepts: {
           scheme: "exact",
           network,
-          payTo: o.payTo,
-          price: { asset: o.token, amount: amount.toString(), extra: domain },
+          payTo: typeof p === "bigint" ? o.payTo : p.payTo,
+          price: { asset: o.token, amount: (typeof p === "bigint" ? p : p.amount).toString(), extra: domain },
           maxTimeoutSeconds: o.maxTimeoutSeconds ?? 300,
         },
         description: `${path} (paid)`,
