@@ -19,8 +19,9 @@ import {
   type ClassifierTokenState,
 } from "./types";
 
-/** AggregatorV3Interface.latestRoundData, the only feed function classification calls. */
-const aggregatorAbi = [
+/** AggregatorV3Interface: latestRoundData (the only feed function classification calls) and decimals. */
+export const aggregatorAbi = [
+  { type: "function", name: "decimals", stateMutability: "view", inputs: [], outputs: [{ name: "", type: "uint8" }] },
   {
     type: "function",
     name: "latestRoundData",

@@ -181,6 +181,18 @@ const actionDetails = [
 ];
 const noArgs = z.object({});
 
+const allowRemoveOption: Record<string, OptionSpec> = {
+  "allow-remove-categories": {
+    type: "boolean",
+    desc: "allow removing categories the file no longer lists (their ids are retired, never reused for the others)",
+  },
+};
+const simulationOptions: Record<string, OptionSpec> = {
+  store: { type: "string", value: "<dir|postgres-url>", desc: "replay the recorded intents in this audit store under the new policy" },
+  days: { type: "string", value: "<n>", desc: "how many days of history --store replays (default 30)" },
+};
+const simulationFields = { store: z.string().min(1).optional(), days: zPositiveInt("a number of days").optional() };
+
 const define = <S extends z.ZodType>(spec: CommandSpec<S>) => spec;
 
 export const COMMANDS = {
@@ -234,38 +246,29 @@ export const COMMANDS = {
   }),
 
   "policy plan": define({
-    summary: "dry run: the changes that would make the wallet match the policy",
+    summary: "dry run: the changes that would make the wallet match the policy; --store replays the recorded history under it",
+    details: [
+      "--store <db> (the audit store, as audit sync wrote it) replays the wallet's intents of the last --days through",
+      "the new policy: counts per tier recorded and simulated, and each intent that would change tier.",
+    ],
     positionals: [{ name: "file", desc: "policy file" }],
-    options: {
-      var: varOption,
-      "allow-remove-categories": {
-        type: "boolean",
-        desc: "allow removing categories the file no longer lists (their ids are retired, never reused for the others)",
-      },
-    },
-    examples: ["tierguard policy plan examples/policy.yaml --config tierguard.json"],
+    options: { var: varOption, ...allowRemoveOption, ...simulationOptions },
+    examples: ["tierguard policy plan examples/policy.yaml --config tierguard.json", "tierguard policy plan policy-v2.yaml --store .tierguard/db --days 30"],
     needs: ["rpc", "wallet"],
-    schema: z.object({ file: z.string().min(1), var: zVars, allowRemoveCategories: z.boolean().default(false) }),
+    schema: z.object({ file: z.string().min(1), var: zVars, allowRemoveCategories: z.boolean().default(false), ...simulationFields }),
   }),
 
   "policy apply": define({
     summary: "sign the plan with the owner keys given and submit it as one owner action (or --prepare it for M owners)",
     details: actionDetails,
     positionals: [{ name: "file", desc: "policy file" }],
-    options: {
-      ...actionOptions,
-      var: varOption,
-      "allow-remove-categories": {
-        type: "boolean",
-        desc: "allow removing categories the file no longer lists (their ids are retired, never reused for the others)",
-      },
-    },
+    options: { ...actionOptions, var: varOption, ...allowRemoveOption, ...simulationOptions },
     examples: [
       "TIERGUARD_OWNER_KEYS=0x..,0x.. tierguard policy apply examples/policy.yaml --config tierguard.json",
-      "tierguard policy apply examples/policy.yaml --prepare policy-v2.json",
+      "tierguard policy apply policy-v2.yaml --store .tierguard/db --prepare policy-v2.json",
     ],
     needs: ["rpc", "wallet", "owner keys"],
-    schema: z.object({ file: z.string().min(1), var: zVars, allowRemoveCategories: z.boolean().default(false), ...actionFields }),
+    schema: z.object({ file: z.string().min(1), var: zVars, allowRemoveCategories: z.boolean().default(false), ...simulationFields, ...actionFields }),
   }),
 
   "policy show": define({

@@ -26,6 +26,7 @@ import {
   type ActionFile,
   type ApprovalFile,
   type OwnerActionFile,
+  type SimulationRecord,
 } from "./file";
 import { combineSafeSignatures, readSafe, safeAccepts, signAsSafeOwner } from "./safe";
 
@@ -45,6 +46,8 @@ export async function prepareOwnerAction(p: {
   calls: readonly Hex[];
   title: string;
   notes?: string[];
+  /** a policy change's replay over the recorded history (`policy plan --store`), carried unsigned */
+  simulation?: SimulationRecord;
   /** unix seconds */
   deadline?: number;
   validFor?: number;
@@ -64,6 +67,7 @@ export async function prepareOwnerAction(p: {
     nonce,
     deadline: BigInt(p.deadline ?? now + (p.validFor ?? 86_400)),
     notes: p.notes ?? [],
+    ...(p.simulation ? { simulation: p.simulation } : {}),
     preparedAt: nowIso(),
     signatures: [],
   };

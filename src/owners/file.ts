@@ -35,12 +35,33 @@ export type CollectedSignature =
   | { kind: "eoa"; signer: Address; signature: Hex }
   | { kind: "safe"; signer: Address; owner: Address; signature: Hex };
 
+/**
+ * A policy change's replay over the wallet's recorded history, as the preparer computed it (`policy plan --store`):
+ * counts per tier recorded and under the new policy, and the intents that would change tier. Not signed: each
+ * owner can recompute it with `policy plan <file> --store <db>`.
+ */
+export interface SimulationRecord {
+  /** the window replayed, in days, and the store read (a URL's password redacted) */
+  days: number;
+  store: string;
+  intents: number;
+  /** unix seconds of the first and last intent replayed */
+  from: number;
+  to: number;
+  before: Record<string, number>;
+  after: Record<string, number>;
+  changed: { intentId: Hex; agentId: Hex; timestamp: number; recorded: string; simulated: string; reason: string }[];
+  approximations: string[];
+}
+
 interface Common {
   wallet: Address;
   chainId: number;
   deadline: bigint;
   /** what the preparer wrote about it (not signed; shown as the preparer's notes) */
   notes: string[];
+  /** policy changes: the preparer's simulation over the recorded history (not signed) */
+  simulation?: SimulationRecord;
   preparedAt: string;
   signatures: CollectedSignature[];
 }
@@ -165,11 +186,25 @@ const domainSchema = z.object({
   chainId: z.number().int().positive(),
   verifyingContract: addr,
 });
+const simulationSchema = z.object({
+  days: z.number(),
+  store: z.string(),
+  intents: z.number().int().nonnegative(),
+  from: z.number(),
+  to: z.number(),
+  before: z.record(z.string(), z.number()),
+  after: z.record(z.string(), z.number()),
+  changed: z.array(
+    z.object({ intentId: hex, agentId: hex, timestamp: z.number(), recorded: z.string(), simulated: z.string(), reason: z.string() }),
+  ),
+  approximations: z.array(z.string()).default([]),
+});
 const commonSchema = {
   format: z.literal(FILE_FORMAT),
   title: z.string(),
   summary: z.array(z.string()),
   notes: z.array(z.string()).default([]),
+  simulation: simulationSchema.optional(),
   preparedAt: z.string(),
   digest: hex,
   signatures: z.array(sigSchema).default([]),
@@ -209,6 +244,7 @@ export function writeActionFile(f: ActionFile): string {
     title: f.title,
     summary: summaryOf(f),
     notes: f.notes,
+    ...(f.simulation ? { simulation: f.simulation } : {}),
     ...(f.kind === "approval" ? { intentId: f.intentId } : {}),
     preparedAt: f.preparedAt,
     typedData: { ...td, types: { EIP712Domain: EIP712_DOMAIN, ...td.types } },
@@ -264,6 +300,7 @@ export function readActionFile(text: string, source: string): ActionFile {
     wallet: domain.verifyingContract,
     chainId: domain.chainId,
     notes: j.notes,
+    ...(j.simulation ? { simulation: j.simulation as SimulationRecord } : {}),
     preparedAt: j.preparedAt,
     signatures: j.signatures as CollectedSignature[],
   };

@@ -18,7 +18,8 @@ import {
   submitActionFile,
   type ActionStatus,
 } from "../../owners/collect";
-import { mergeActionFiles, readActionFile, writeActionFile, type ActionFile } from "../../owners/file";
+import { mergeActionFiles, readActionFile, writeActionFile, type ActionFile, type SimulationRecord } from "../../owners/file";
+import { simulationLines, type PolicySimulation } from "../../policy/simulate";
 import { readSafe } from "../../owners/safe";
 import { formatDuration } from "../../policy/units";
 import { ownerSigners, type Context, type Output } from "../context";
@@ -69,6 +70,12 @@ export function statusLines(s: ActionStatus): string[] {
     ...s.signatures.map((x) => `  ${x.ok && !x.problem ? "ok" : "--"} ${x.owner}${x.kind === "safe" ? ` (Safe, signed by its owner ${x.by})` : ""}${x.problem ? `: ${x.problem}` : ""}`),
   );
   if (f.notes.length) lines.push("notes from the preparer (not signed):", ...f.notes.map((n) => `  ${n}`));
+  if (f.simulation) {
+    lines.push(
+      `the preparer's ${simulationLines(f.simulation as PolicySimulation)[0]} (not signed; recompute with policy plan --store)`,
+      ...simulationLines(f.simulation as PolicySimulation).slice(1),
+    );
+  }
   return lines;
 }
 
@@ -89,6 +96,7 @@ export function statusJson(s: ActionStatus) {
     ready: s.ready,
     signatures: s.signatures,
     notes: f.notes,
+    simulation: f.simulation ?? null,
   };
 }
 
@@ -98,7 +106,7 @@ export function statusJson(s: ActionStatus) {
  */
 export async function ownerAction(
   ctx: Context,
-  action: { calls: Hex[]; title: string; notes?: string[]; done: string; doneLines?: string[] },
+  action: { calls: Hex[]; title: string; notes?: string[]; simulation?: SimulationRecord; done: string; doneLines?: string[] },
   flags: ActionFlags,
 ): Promise<Output> {
   const [c, wallet] = await Promise.all([ctx.conn(), ctx.wallet()]);
@@ -108,6 +116,7 @@ export async function ownerAction(
     calls: action.calls,
     title: action.title,
     notes: action.notes,
+    simulation: action.simulation,
     validFor: flags.expiresIn,
   });
   if (flags.prepare) {

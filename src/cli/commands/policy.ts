@@ -7,6 +7,8 @@ import { loadPolicy, readWallet, type Context, type Output } from "../context";
 import { rows } from "../format";
 import type { CommandArgs } from "../spec";
 import { ownerAction } from "./actions";
+import { simulateFromStore } from "./simulation";
+import { simulationLines } from "../../policy/simulate";
 
 export async function policyValidate(args: CommandArgs<"policy validate">, ctx: Context): Promise<Output> {
   const policy = await loadPolicy(ctx, args.file, args.var);
@@ -33,22 +35,36 @@ export async function policyValidate(args: CommandArgs<"policy validate">, ctx: 
   };
 }
 
-async function plan(ctx: Context, args: { file: string; var: Record<string, string>; allowRemoveCategories: boolean }) {
+interface PlanArgs {
+  file: string;
+  var: Record<string, string>;
+  allowRemoveCategories: boolean;
+  store?: string;
+  /** default 30 */
+  days?: number;
+}
+
+/** The plan and, with `--store`, its replay over the wallet's recorded intents of the last `--days`. */
+async function plan(ctx: Context, args: PlanArgs) {
   const policy = await loadPolicy(ctx, args.file, args.var);
   const [c, wallet] = await Promise.all([ctx.conn(), ctx.wallet()]);
-  return { wallet, plan: await planPolicy({ publicClient: c.publicClient, wallet, policy, allowRemoveCategories: args.allowRemoveCategories }) };
+  const p = await planPolicy({ publicClient: c.publicClient, wallet, policy, allowRemoveCategories: args.allowRemoveCategories });
+  const simulation = args.store ? await simulateFromStore(ctx, p.target, { db: args.store, days: args.days ?? 30 }) : undefined;
+  return { wallet, plan: p, simulation };
 }
 
 export async function policyPlan(args: CommandArgs<"policy plan">, ctx: Context): Promise<Output> {
-  const { wallet, plan: p } = await plan(ctx, args);
+  const { wallet, plan: p, simulation } = await plan(ctx, args);
   const text = p.empty
     ? [`nothing to change: wallet ${wallet} matches ${args.file}`]
-    : [`${p.changes.length} change${p.changes.length === 1 ? "" : "s"} to make wallet ${wallet} match ${args.file}:`, ...p.changes.map((ch) => `  ~ ${ch}`), `apply with: tierguard policy apply ${args.file}`];
-  return { text, json: { wallet, file: args.file, empty: p.empty, changes: p.changes, calls: p.calls } };
+    : [`${p.changes.length} change${p.changes.length === 1 ? "" : "s"} to make wallet ${wallet} match ${args.file}:`, ...p.changes.map((ch) => `  ~ ${ch}`)];
+  if (simulation) text.push(...simulationLines(simulation), `  (last ${simulation.days} days from ${simulation.store}; approximations: --json)`);
+  if (!p.empty) text.push(`apply with: tierguard policy apply ${args.file}${args.store ? ` --store ${args.store}` : ""} --prepare <file>`);
+  return { text, json: { wallet, file: args.file, empty: p.empty, changes: p.changes, calls: p.calls, simulation: simulation ?? null } };
 }
 
 export async function policyApply(args: CommandArgs<"policy apply">, ctx: Context): Promise<Output> {
-  const { wallet, plan: p } = await plan(ctx, args);
+  const { wallet, plan: p, simulation } = await plan(ctx, args);
   if (p.empty) {
     return { text: [`nothing to change: wallet ${wallet} matches ${args.file}`], json: { wallet, file: args.file, empty: true, changes: [], txHash: null } };
   }
@@ -59,6 +75,7 @@ export async function policyApply(args: CommandArgs<"policy apply">, ctx: Contex
       calls: p.calls,
       title: `apply ${args.file} (${n})`,
       notes: ["policy plan:", ...p.changes.map((ch) => `  ~ ${ch}`)],
+      simulation,
       done: `applied ${n} of ${args.file}`,
       doneLines: p.changes.map((ch) => `  ~ ${ch}`),
     },
