@@ -40,6 +40,10 @@ export type { ClassifyInput, ClassifyResult, ClassifierState, ClassifyErrorCode 
 export { createAgentClient } from "./client/agent";
 export type { AgentClient, AgentClientConfig, AuthorizeParams, AuthorizeResult, PreviewResult } from "./client/agent";
 export { parseAmount, toAgentId } from "./client/agent";
+export { idempotencyKeyOf, signedSpendTypedData, signedIntentToJson } from "./client/signed-intents";
+export type { SignedIntent, SignedIntentJson, SignedSpend } from "./client/signed-intents";
+export { RelayerError, relayIntent, type RelayResponse } from "./client/relayer-client";
+export { createRelayer, type Relayer, type RelayerConfig, type RelayAnswer } from "./relayer";
 export { createOwnerClient, ownerCalls, encodeWalletCall } from "./client/owner";
 export type { OwnerClient, OwnerClientConfig, PendingItem } from "./client/owner";
 export {

@@ -364,7 +364,11 @@ export async function deployArticle(hre: HardhatRuntimeEnvironment): Promise<Art
   };
 }
 
-/** EIP-712 types of a session key's signed intent (`spendSigned`). */
+/**
+ * EIP-712 types of a session key's signed intent (`spendSigned`) for ethers. The SDK's `signedSpendTypes` are the
+ * same fields; this CommonJS side cannot import the SDK (viem is ESM-only), and the contract tests check these
+ * types against the wallet's `signedSpendDigest`, the SDK tests check the SDK's by paying with them.
+ */
 export const SIGNED_SPEND_TYPES = {
   SignedSpend: [
     { name: "token", type: "address" },

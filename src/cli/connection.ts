@@ -36,6 +36,7 @@ export const ENV = {
   agentKey: "TIERGUARD_AGENT_KEY",
   ownerKeys: "TIERGUARD_OWNER_KEYS",
   deployerKey: "TIERGUARD_DEPLOYER_KEY",
+  relayerKey: "TIERGUARD_RELAYER_KEY",
 } as const;
 
 export const DEFAULT_CONFIG_FILE = "tierguard.json";
@@ -244,6 +245,23 @@ export function deployerAccount(s: Settings, env: Env): PrivateKeyAccount {
   throw new ConfigError("no deployer key given", {
     fix: `pass --keystore <file> (an encrypted keystore), --key-file <file>, or set ${ENV.deployerKey}=0x..; the deployer needs only gas, not owner rights`,
   });
+}
+
+/** The relayer's gas account (TIERGUARD_RELAYER_KEY): never an agent's or an owner's key by default. */
+export function relayerAccount(env: Env): PrivateKeyAccount {
+  if (!env[ENV.relayerKey]?.trim()) {
+    throw new ConfigError("no relayer key given", {
+      fix: `set ${ENV.relayerKey}=0x.. (a funded account that pays the relayed transactions' gas) or pass --keystore <file>`,
+    });
+  }
+  return oneKeyFrom(env, ENV.relayerKey);
+}
+
+/** The one private key in environment variable `name`. */
+function oneKeyFrom(env: Env, name: string): PrivateKeyAccount {
+  const keys = parsePrivateKeys(env[name]!, name);
+  if (keys.length !== 1) throw new ConfigError(`${name} must hold exactly one key`, { fix: `set ${name} to one private key` });
+  return privateKeyToAccount(keys[0]);
 }
 
 /** Any key that can send a transaction anyone may send (execute, expire, submit signatures): owner keys first. */

@@ -15,6 +15,7 @@ import {
   agentAccount,
   anyAccount,
   deployerAccount,
+  relayerAccount,
   connect,
   ownerAccounts,
   ownerKeys,
@@ -122,6 +123,13 @@ export class Context {
     if (ks) return ks;
     this.rawKeys();
     return deployerAccount(this.settings, this.env);
+  }
+
+  /** The relayer's gas account: the keystore's, or TIERGUARD_RELAYER_KEY. */
+  async relayerAccount(): Promise<PrivateKeyAccount> {
+    const ks = this.keystore();
+    if (ks) return ks;
+    return relayerAccount(this.env);
   }
 
   /** Any key that may send a transaction anyone may send. */

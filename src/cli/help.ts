@@ -56,6 +56,7 @@ function generalHelp(): string[] {
     "  TIERGUARD_CONFIG       config file (--config); ./tierguard.json is read when present",
     "  TIERGUARD_AGENT_KEY    the agent's session key (private key)",
     "  TIERGUARD_OWNER_KEYS   owners' private keys, comma-separated",
+    "  TIERGUARD_RELAYER_KEY  the relayer's gas account (private key), for `tierguard relayer`",
     "  Keys are read from the environment or from --key-file only, and never printed.",
     "",
     "Exit codes: 0 ok, 1 error (the message says how to fix it), 2 usage error.",

@@ -36,7 +36,7 @@ export interface CommandSpec<S extends z.ZodType = z.ZodType> {
   /** raw `{ positionalName, optionName (camelCase) }` -> typed args */
   schema: S;
   /** what the command needs from the environment (for help) */
-  needs: ("rpc" | "wallet" | "owner keys" | "agent key" | "any key")[];
+  needs: ("rpc" | "wallet" | "owner keys" | "agent key" | "any key" | "relayer key")[];
 }
 
 /*//////////////////////////////////////////////////////////////
@@ -333,9 +333,13 @@ export const COMMANDS = {
       recipient: { type: "string", value: "<address>", desc: "the payee" },
       justification: { type: "string", value: "<text>", desc: "why (recorded on-chain, at most 512 bytes)" },
       token: { type: "string", value: "<address|NAME>", desc: "token address or a name from the config's vars (default: config `token`)" },
+      "idempotency-key": { type: "string", value: "<key>", desc: "names this payment: a retry with the same key returns the first intent instead of paying twice (recorded on-chain)" },
+      "request-id": { type: "string", value: "<id>", desc: "derive the idempotency key from your request id (keccak256 of \"tierguard:request:<id>\")" },
+      relayer: { type: "string", value: "<url>", desc: "sign the intent and have this relayer submit it: the agent key needs no ETH" },
     },
     examples: [
       'TIERGUARD_AGENT_KEY=0x.. tierguard agent authorize --amount 89.00 --category agent_hire --recipient 0xdF3e..7097 --justification "Hire analysis-agent-beta for market research"',
+      'TIERGUARD_AGENT_KEY=0x.. tierguard agent authorize --amount 0.02 --category embeddings --recipient 0xBcd4..4096 --justification "batch 17" --request-id batch-17 --relayer http://127.0.0.1:8547',
     ],
     needs: ["rpc", "wallet", "agent key"],
     schema: z.object({
@@ -344,6 +348,9 @@ export const COMMANDS = {
       recipient: zAddress,
       justification: z.string(),
       token: z.string().min(1).optional(),
+      idempotencyKey: z.string().min(1).optional(),
+      requestId: z.string().min(1).optional(),
+      relayer: z.string().regex(/^https?:\/\/\S+$/, { message: "must be an http(s):// URL" }).optional(),
     }),
   }),
 
@@ -750,6 +757,33 @@ export const COMMANDS = {
     examples: ["TIERGUARD_AGENT_KEY=0x.. tierguard mcp --config tierguard.json"],
     needs: ["rpc", "wallet", "agent key"],
     schema: z.object({ token: z.string().min(1).optional() }),
+  }),
+
+  relayer: define({
+    summary: "relay gasless agents' signed intents to the wallet, paying the gas from the relayer's own account",
+    details: [
+      "Serves POST /v1/intents (a signed intent as the SDK's signIntent() produces it) and GET /v1/health on 127.0.0.1.",
+      "Relays only for the configured wallet, at most --rate-limit intents per agent, and simulates each intent first:",
+      "anything the wallet would refuse (bad signature, expired, replayed, invalid payment) is answered with the",
+      "wallet's error and never sent. The gas key comes from TIERGUARD_RELAYER_KEY or --keystore, never from argv.",
+    ],
+    positionals: [],
+    options: {
+      port: { type: "string", value: "<n>", desc: "port (default 8547; 0: a free one)" },
+      host: { type: "string", value: "<address>", desc: "interface to listen on (default 127.0.0.1)" },
+      "rate-limit": { type: "string", value: "<n>/<seconds>", desc: "intents per agent per window (default 30/60)" },
+    },
+    examples: ["TIERGUARD_RELAYER_KEY=0x.. tierguard relayer --config tierguard.json --port 8547"],
+    needs: ["rpc", "wallet", "relayer key"],
+    schema: z.object({
+      port: zCount("a port").default(8547),
+      host: z.string().min(1).default("127.0.0.1"),
+      rateLimit: z
+        .string()
+        .regex(/^\d+\/\d+$/, { message: "must be <n>/<seconds>, e.g. 30/60" })
+        .default("30/60")
+        .transform((s) => ({ max: Number(s.split("/")[0]), windowMs: Number(s.split("/")[1]) * 1000 })),
+    }),
   }),
 
   demo: define({

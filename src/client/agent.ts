@@ -8,11 +8,13 @@ import {
   isAddress,
   isHex,
   getAddress,
+  toHex,
   stringToHex,
   zeroAddress,
   type Address,
   type Hex,
   type PublicClient,
+  type TransactionReceipt,
 } from "viem";
 import { tierGuardWalletAbi } from "../abi/TierGuardWallet";
 import { InvalidInputError, WaitTimeoutError, withRetry, type RetryOptions } from "./errors";
@@ -37,6 +39,10 @@ import {
   type TierName,
 } from "./intents";
 import { accountOf, sendWalletTx, type AnyWalletClient } from "./tx";
+import { ContractError } from "./errors";
+import { relayIntent } from "./relayer-client";
+import { idempotencyKeyOf, signedSpendTypedData, type SignedIntent, type SignedSpend } from "./signed-intents";
+import type { Submission } from "./intents";
 
 export interface AgentClientConfig {
   publicClient: PublicClient;
@@ -55,6 +61,13 @@ export interface AgentClientConfig {
   /** polling interval for `waitForDecision`, ms (default: the public client's, at least 50) */
   pollingInterval?: number;
   retry?: RetryOptions;
+  /**
+   * URL of a TierGuard relayer (`tierguard relayer`, `createRelayer`): `authorize` then signs the intent with the
+   * session key (EIP-712) and the relayer submits it with its own gas account, so the key needs no ETH.
+   */
+  relayer?: string;
+  /** how long a signed intent stays valid, seconds (default 600) */
+  signedIntentTtl?: number;
 }
 
 export interface AuthorizeParams {
@@ -66,6 +79,14 @@ export interface AuthorizeParams {
   justification: string;
   /** default: the client's configured token */
   token?: Address;
+  /**
+   * Names this payment request so that a retry never pays twice: a 32-byte hex key is used as is, any other
+   * string is hashed (keccak256). The wallet records (agent, key) -> intent; `authorize` with a key that already
+   * names an intent returns that intent (`replayed: true`), also after a timeout, a crash or a restart.
+   */
+  idempotencyKey?: string;
+  /** when `idempotencyKey` is omitted, the key is derived from it: keccak256("tierguard:request:" + requestId) */
+  requestId?: string;
 }
 
 export interface AuthorizeResult {
@@ -88,6 +109,12 @@ export interface AuthorizeResult {
   submittedAt: Date;
   /** the queued intent's fields (supervised, collaborative) */
   pending?: PendingIntent;
+  /** the on-chain idempotency key, when the payment has one */
+  idempotencyKey?: Hex;
+  /** true when an earlier submission with the same key was found: nothing new was submitted or paid */
+  replayed: boolean;
+  /** true when a relayer submitted the signed intent */
+  relayed: boolean;
 }
 
 /** What `preview` says the wallet would decide now, with the resolved intent fields. */
@@ -105,6 +132,16 @@ export interface PreviewResult {
 }
 
 export const MAX_JUSTIFICATION_BYTES = 512;
+
+/** An intent's fields as the wallet takes them. */
+interface Prepared {
+  token: Address;
+  amount: bigint;
+  recipient: Address;
+  category: number;
+}
+
+const randomKey = (): Hex => toHex(crypto.getRandomValues(new Uint8Array(32)));
 
 /** Parses a decimal string into the token's smallest unit; `field` names the parameter in errors. */
 export function parseAmount(amount: string, decimals: number, field = "amount"): bigint {
@@ -246,7 +283,7 @@ export function createAgentClient(config: AgentClientConfig) {
   }
 
   /** Checks an intent's fields and resolves its token, amount (smallest unit), recipient and category id. */
-  async function prepare(p: AuthorizeParams) {
+  async function prepare(p: AuthorizeParams): Promise<Prepared> {
     const token = p.token ?? config.token;
     if (token === undefined)
       throw new InvalidInputError(
@@ -297,37 +334,120 @@ export function createAgentClient(config: AgentClientConfig) {
     return { ...x, tier: TIER_NAMES[tier], reason: REASON_NAMES[reason], misses: decodeMisses(misses), value };
   }
 
-  /** Submits a payment intent; the wallet classifies it and pays, queues or blocks it. */
-  async function authorize(p: AuthorizeParams): Promise<AuthorizeResult> {
-    const { token, amount, recipient, category } = await prepare(p);
-    const { hash, receipt } = await sendWalletTx({ publicClient, walletClient, wallet, retry }, "spend", [
-      token,
-      amount,
-      recipient,
-      category,
-      p.justification,
-    ]);
-    const sub = await submissionFromReceipt(publicClient, wallet, receipt, retry);
-    if (!sub)
-      throw new InvalidInputError("wallet", `transaction ${hash} emitted no IntentSubmitted event from ${wallet}`);
-    resolver.remember(sub);
+  function resultOf(sub: Submission, extra: { idempotencyKey?: Hex; replayed: boolean; relayed: boolean }): AuthorizeResult {
     const d = sub.details;
     return {
       intentId: sub.args.intentId,
       tier: sub.tier,
       status: SUBMIT_STATUS[d.tier],
       auditId: auditIdFor(sub.args.intentId, sub.blockTimestamp),
-      txHash: hash,
+      txHash: sub.txHash,
       value: d.value,
       reason: REASON_NAMES[d.reason],
       misses: decodeMisses(d.misses),
       policyVersion: d.policyVersion,
-      amount,
+      amount: sub.args.amount,
       token: sub.args.token,
       blockNumber: sub.blockNumber,
       submittedAt: new Date(sub.blockTimestamp * 1000),
       pending: sub.pending,
+      ...extra,
     };
+  }
+
+  /** The intent an idempotency key already names (checked to be the same payment), or undefined. */
+  async function byKey(key: Hex, x: Prepared, relayed: boolean): Promise<AuthorizeResult | undefined> {
+    const [intentId] = await read<readonly [Hex, number, number]>("intentByKey", [await agentId(), key]);
+    if (BigInt(intentId) === 0n) return undefined;
+    const sub = await resolver.get(intentId);
+    if (!sub)
+      throw new InvalidInputError(
+        "fromBlock",
+        `idempotency key ${key} names intent ${intentId}, but its IntentSubmitted event is not found from block ${fromBlock}`,
+        "Lower fromBlock to the wallet's deployment block.",
+      );
+    const a = sub.args;
+    if (getAddress(a.token) !== x.token || a.amount !== x.amount || getAddress(a.recipient) !== x.recipient || sub.details.category !== x.category)
+      throw new InvalidInputError(
+        "idempotencyKey",
+        `${key} already names intent ${intentId}, a different payment (${a.amount} of ${a.token} to ${a.recipient}, category ${sub.details.category})`,
+        "Use a new idempotency key (or request id) for a new payment.",
+      );
+    resolver.remember(sub);
+    return resultOf(sub, { idempotencyKey: key, replayed: true, relayed });
+  }
+
+  let chainIdCache: Promise<number> | undefined;
+
+  /**
+   * Signs the intent with the session key (EIP-712 `SignedSpend`) for anyone to submit with `spendSigned`; needs
+   * no gas. The idempotency key is the replay guard (from `idempotencyKey` / `requestId`, else random).
+   */
+  async function signIntent(p: AuthorizeParams & { deadline?: bigint }): Promise<SignedIntent> {
+    const x = await prepare(p);
+    return sign(x, p.justification, idempotencyKeyOf(p) ?? randomKey(), p.deadline);
+  }
+
+  async function sign(x: Prepared, justification: string, idempotencyKey: Hex, deadline?: bigint): Promise<SignedIntent> {
+    const account = accountOf(walletClient, "agent");
+    chainIdCache ??= publicClient.getChainId();
+    const [chainId, head] = await Promise.all([
+      chainIdCache,
+      deadline === undefined ? publicClient.getBlock({ blockTag: "latest" }) : undefined,
+    ]);
+    const intent: SignedSpend = {
+      ...x,
+      justification,
+      idempotencyKey,
+      deadline: deadline ?? head!.timestamp + BigInt(config.signedIntentTtl ?? 600),
+    };
+    const signature = await walletClient.signTypedData({ account, ...signedSpendTypedData({ chainId, wallet, intent }) });
+    return { wallet, chainId, key: account.address, intent, signature };
+  }
+
+  /**
+   * Submits a payment intent; the wallet classifies it and pays, queues or blocks it. With an idempotency key
+   * (or request id) it first looks the key up on-chain and returns the intent it names; otherwise it submits with
+   * `spendIdempotent`, which returns the first intent's result even when two submissions with the key are mined.
+   * With a `relayer` configured, the session key signs the intent and the relayer submits it.
+   */
+  async function authorize(p: AuthorizeParams): Promise<AuthorizeResult> {
+    const x = await prepare(p);
+    const relayer = config.relayer;
+    const key = idempotencyKeyOf(p) ?? (relayer ? randomKey() : undefined);
+    if (key) {
+      const found = await byKey(key, x, false);
+      if (found) return found;
+    }
+    let hash: Hex;
+    let receipt: TransactionReceipt | undefined;
+    if (relayer) {
+      const signed = await sign(x, p.justification, key!);
+      try {
+        hash = (await relayIntent(relayer, signed)).txHash;
+      } catch (e) {
+        // submitted meanwhile (an earlier try whose answer was lost): the wallet's record says which intent
+        if (e instanceof ContractError && e.errorName === "TierGuardIdempotencyKeyUsed") {
+          const found = await byKey(key!, x, true);
+          if (found) return found;
+        }
+        throw e;
+      }
+    } else {
+      const args = [x.token, x.amount, x.recipient, x.category, p.justification];
+      const fn = key ? "spendIdempotent" : "spend";
+      ({ hash, receipt } = await sendWalletTx({ publicClient, walletClient, wallet, retry }, fn, key ? [...args, key] : args));
+    }
+    receipt ??= await withRetry(() => publicClient.waitForTransactionReceipt({ hash }), retry);
+    const sub = await submissionFromReceipt(publicClient, wallet, receipt, retry);
+    if (!sub) {
+      // spendIdempotent found the key recorded by an earlier transaction mined first: nothing was paid twice
+      const found = key ? await byKey(key, x, !!relayer) : undefined;
+      if (found) return found;
+      throw new InvalidInputError("wallet", `transaction ${hash} emitted no IntentSubmitted event from ${wallet}`);
+    }
+    resolver.remember(sub);
+    return resultOf(sub, { idempotencyKey: key, replayed: false, relayed: !!relayer });
   }
 
   async function submission(intentId: Hex) {
@@ -375,6 +495,7 @@ export function createAgentClient(config: AgentClientConfig) {
     categories,
     preview,
     authorize,
+    signIntent,
     waitForDecision,
     execute,
     /** The intent's `IntentSubmitted`, decoded (with its `PendingIntent` when queued). */

@@ -5,6 +5,8 @@ export { createOwnerClient, encodeWalletCall, ownerCalls } from "./owner";
 export type { OwnerClient, OwnerClientConfig, PendingItem, PendingStatus, SignedOwnerAction, TimeInput } from "./owner";
 export * from "./intents";
 export * from "./signing";
+export * from "./signed-intents";
+export { RelayerError, relayIntent, type RelayResponse } from "./relayer-client";
 export {
   ContractError,
   RpcError,

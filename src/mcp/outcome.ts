@@ -21,6 +21,8 @@ export interface PaymentOutcome {
   txHash?: Hex;
   auditId?: string;
   misses?: { tier: string; reason: string }[];
+  /** true when the idempotency key already named this payment: nothing new was paid */
+  replayed?: boolean;
 }
 
 export const iso = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString();
@@ -36,6 +38,7 @@ export function outcomeOfPayment(r: AuthorizeResult, threshold: number): Payment
     txHash: r.txHash,
     auditId: r.auditId,
     misses: missesOf(r.misses),
+    ...(r.replayed ? { replayed: true } : {}),
   };
   switch (r.status) {
     case "executed":

@@ -87,8 +87,9 @@ export async function createTierGuardMcpServer(options: TierGuardMcpOptions): Pr
   const threshold = async () =>
     (await publicClient.readContract({ address: wallet, abi: tierGuardWalletAbi, functionName: "settings" })).threshold;
 
-  // A retry with the same key gets the first call's outcome instead of a second payment (in this process).
-  const paid = new Map<string, { fingerprint: string; outcome: Promise<PaymentOutcome> }>();
+  // Concurrent calls with one key share one submission; across calls and restarts the wallet's on-chain record
+  // of the key (spendIdempotent / intentByKey) returns the first payment.
+  const inflight = new Map<string, Promise<PaymentOutcome>>();
 
   server.registerTool(
     "quote",
@@ -114,29 +115,24 @@ export async function createTierGuardMcpServer(options: TierGuardMcpOptions): Pr
     "pay",
     {
       title: "Pay through the TierGuard wallet",
-      description: `Submits a payment from the TierGuard wallet with the agent's session key. The wallet decides the tier: autonomous payments are paid at once (status executed); supervised ones wait for a veto window (awaiting_veto_window, until T); collaborative ones wait for M owners (awaiting_approval, k of M until T); prohibited ones are refused (blocked, with the reason). Give an idempotencyKey unique to this payment and reuse it when retrying after a timeout or error: a retry returns the first result instead of paying twice. You cannot approve your own payment; follow a queued one with \`intent_status\`.\n${tiers}`,
+      description: `Submits a payment from the TierGuard wallet with the agent's session key. The wallet decides the tier: autonomous payments are paid at once (status executed); supervised ones wait for a veto window (awaiting_veto_window, until T); collaborative ones wait for M owners (awaiting_approval, k of M until T); prohibited ones are refused (blocked, with the reason). Give an idempotencyKey unique to this payment and reuse it when retrying after a timeout or error: the wallet records it on-chain with the payment, so a retry (even after this server restarts) returns the first result instead of paying twice. You cannot approve your own payment; follow a queued one with \`intent_status\`.\n${tiers}`,
       inputSchema: {
         ...intentShape,
         justification: z.string().describe("why this payment is needed (recorded on-chain, shown to the owners, at most 512 bytes)"),
-        idempotencyKey: z.string().min(1).max(128).describe("unique per payment; the same key on a retry returns the first result"),
+        idempotencyKey: z.string().min(1).max(128).describe("unique per payment, recorded on-chain; the same key on a retry returns the first result"),
       },
       annotations: { destructiveHint: true, idempotentHint: true, openWorldHint: true },
     },
     async ({ idempotencyKey, ...intent }) => {
-      const fingerprint = json(intent);
-      let entry = paid.get(idempotencyKey);
-      if (entry && entry.fingerprint !== fingerprint) {
-        return failure(new TierGuardError(`idempotency key "${idempotencyKey}" was used for a different payment`, { fix: "use a new key for a new payment" }));
-      }
-      if (!entry) {
-        const outcome = (async () => outcomeOfPayment(await agent.authorize(intent as AuthorizeParams), await threshold()))();
-        entry = { fingerprint, outcome };
-        paid.set(idempotencyKey, entry);
-        // A payment that failed before anything was recorded may be tried again with the same key.
-        outcome.catch(() => paid.delete(idempotencyKey));
+      let outcome = inflight.get(idempotencyKey);
+      if (!outcome) {
+        outcome = (async () =>
+          outcomeOfPayment(await agent.authorize({ ...intent, idempotencyKey } as AuthorizeParams), await threshold()))();
+        inflight.set(idempotencyKey, outcome);
+        void outcome.finally(() => inflight.delete(idempotencyKey)).catch(() => undefined);
       }
       try {
-        const o = await entry.outcome;
+        const o = await outcome;
         return reply(o.summary, o);
       } catch (e) {
         return failure(e);

@@ -32,9 +32,8 @@ async function call(name: string, args: Record<string, unknown> = {}): Promise<T
 const balance = (who: string) =>
   c.publicClient.readContract({ address: w.usdc, abi: erc20Abi, functionName: "balanceOf", args: [who as Hex] });
 
-beforeAll(async () => {
-  c = clients();
-  w = await deployPolicyWallet(c);
+/** Starts `tierguard mcp` as an MCP client (Claude Desktop, Cursor) would, and connects to it. */
+async function connect() {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [path.join(ROOT, "bin/tierguard.js"), "mcp", "--token", w.usdc],
@@ -48,6 +47,12 @@ beforeAll(async () => {
   });
   client = new Client({ name: "tierguard-test", version: "1.0.0" });
   await client.connect(transport);
+}
+
+beforeAll(async () => {
+  c = clients();
+  w = await deployPolicyWallet(c);
+  await connect();
 });
 
 afterAll(async () => {
@@ -87,7 +92,17 @@ describe("tierguard mcp", () => {
     expect(await balance(VENDORS.embeddings)).toBe(before + 20_000n);
     const reused = await call("pay", { ...args, amount: "0.03" });
     expect(reused.isError).toBe(true);
-    expect(reused.summary).toContain('idempotency key "emb-1" was used for a different payment');
+    expect(reused.summary).toMatch(/invalid idempotencyKey: .* already names intent .*a different payment/);
+  });
+
+  it("pay: the key is recorded on-chain, so a retry after the MCP server restarts returns the first payment", async () => {
+    const before = await balance(VENDORS.embeddings);
+    const args = { amount: "0.02", category: "embeddings", recipient: VENDORS.embeddings, justification: "embedding batch", idempotencyKey: "emb-1" };
+    await client.close();
+    await connect();
+    const retry = await call("pay", args);
+    expect(retry.facts).toMatchObject({ status: "executed", replayed: true });
+    expect(await balance(VENDORS.embeddings)).toBe(before);
   });
 
   it("pay: supervised waits for its veto window until T; intent_status follows it", async () => {

@@ -36,9 +36,17 @@ export async function agentAuthorize(args: CommandArgs<"agent authorize">, ctx: 
   const key = await ctx.agentAccount();
   const [c, wallet] = await Promise.all([ctx.conn(), ctx.wallet()]);
   const token = await resolveToken(ctx, args.token);
-  const agent = createAgentClient({ publicClient: c.publicClient, walletClient: c.walletClient(key), wallet, fromBlock: ctx.settings.fromBlock });
+  const agent = createAgentClient({ publicClient: c.publicClient, walletClient: c.walletClient(key), wallet, fromBlock: ctx.settings.fromBlock, relayer: args.relayer });
   const category = /^\d+$/.test(args.category) ? Number(args.category) : args.category;
-  const r = await agent.authorize({ amount: args.amount, category, recipient: args.recipient, justification: args.justification, token });
+  const r = await agent.authorize({
+    amount: args.amount,
+    category,
+    recipient: args.recipient,
+    justification: args.justification,
+    token,
+    idempotencyKey: args.idempotencyKey,
+    requestId: args.requestId,
+  });
   const text = rows([
     ["intent", r.intentId],
     ["audit id", r.auditId],
@@ -50,6 +58,8 @@ export async function agentAuthorize(args: CommandArgs<"agent authorize">, ctx: 
     ["policy", `version ${r.policyVersion}`],
     ...(r.pending ? [["deadline", iso(r.pending.deadline)] as [string, string]] : []),
     ["tx", r.txHash],
+    ...(r.idempotencyKey ? [["idempotency key", `${r.idempotencyKey}${r.replayed ? " (already used: this is the first payment with it; nothing new was paid)" : ""}`] as [string, string]] : []),
+    ...(r.relayed ? [["relayed", "yes (signed by the agent key, submitted by the relayer)"] as [string, string]] : []),
   ]);
   text.push(`next: ${NEXT[r.status]}`.replaceAll("<id>", r.intentId));
   return {
@@ -67,6 +77,9 @@ export async function agentAuthorize(args: CommandArgs<"agent authorize">, ctx: 
       token: r.token,
       txHash: r.txHash,
       deadline: r.pending ? r.pending.deadline : null,
+      idempotencyKey: r.idempotencyKey ?? null,
+      replayed: r.replayed,
+      relayed: r.relayed,
     },
   };
 }

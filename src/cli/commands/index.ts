@@ -62,6 +62,7 @@ export const HANDLERS: Handlers = {
   "audit serve": lazy(() => audit().then((m) => m.auditServe)),
   console: lazy(() => import("./console").then((m) => m.consoleCommand)),
   mcp: lazy(() => import("./mcp").then((m) => m.mcp)),
+  relayer: lazy(() => import("./relayer").then((m) => m.relayer)),
   demo: lazy(() => import("./demo").then((m) => m.demo)),
 };
 
