@@ -110,21 +110,27 @@ export function createApp(opts: AppOptions): Hono {
     return c.html(layout({ title, active, banner: st.banner, now: st.now, wallet: view.wallet, chainId, paused: st.paused, body }));
   };
 
-  // The queue is recomputed at most once per second (see ConsoleModel.queue): render and serialise it once too.
-  const rendered = new WeakMap<object, { html?: Promise<string>; json?: string }>();
-  const renderedFor = (q: object) => {
-    let r = rendered.get(q);
-    if (!r) rendered.set(q, (r = {}));
+  // The queue's items change only with the view or a passed deadline (see ConsoleModel.queue): render and
+  // serialise each items array once; the whole page once per second of chain time (its clock) and banner.
+  const rendered = new WeakMap<object, { html?: string; json?: Buffer; page?: { key: string; body: Buffer } }>();
+  const renderedFor = (items: object) => {
+    let r = rendered.get(items);
+    if (!r) rendered.set(items, (r = {}));
     return r;
   };
+  const HTML = { "content-type": "text/html; charset=utf-8" };
   app.get("/", async (c) => {
-    const q = await model.queue();
-    const r = renderedFor(q);
-    if (!r.html) {
+    const [q, st] = await Promise.all([model.queue(), status()]);
+    const r = renderedFor(q.items);
+    const key = JSON.stringify([st.now, st.paused, st.banner]);
+    if (r.page?.key !== key) {
       const s = view.state();
-      r.html = Promise.resolve(queueBody(q.items, { paused: s.paused, threshold: s.threshold, owners: s.owners.length, policyVersion: s.policyVersion })).then(String);
+      r.html ??= String(await queueBody(q.items, { paused: s.paused, threshold: s.threshold, owners: s.owners.length, policyVersion: s.policyVersion }));
+      const body = raw(r.html) as Parameters<typeof layout>[0]["body"];
+      const html = String(await layout({ title: "Queue", active: "queue", banner: st.banner, now: st.now, wallet: view.wallet, chainId, paused: st.paused, body }));
+      r.page = { key, body: Buffer.from(html) };
     }
-    return page(c, "Queue", "queue", raw(await r.html) as Parameters<typeof layout>[0]["body"]);
+    return c.body(r.page.body as unknown as ArrayBuffer, 200, HTML);
   });
   app.get("/wallet", async (c) => page(c, "Wallet", "wallet", walletBody(await model.wallet())));
   app.get("/activity", async (c) => page(c, "Activity", "activity", activityBody(model.activity())));
@@ -138,9 +144,10 @@ export function createApp(opts: AppOptions): Hono {
   app.get("/api/status", async (c) => json(c, await status()));
   app.get("/api/queue", async (c) => {
     const q = await model.queue();
-    const r = renderedFor(q);
-    r.json ??= toJson(q);
-    return c.body(r.json, 200, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
+    const r = renderedFor(q.items);
+    r.json ??= Buffer.from(toJson(q.items));
+    const body = Buffer.concat([Buffer.from(`{"now":${q.now},"items":`), r.json, Buffer.from("}")]);
+    return c.body(body as unknown as ArrayBuffer, 200, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
   });
   app.get("/api/wallet", async (c) => json(c, await model.wallet()));
   app.get("/api/activity", (c) => json(c, { items: model.activity() }));

@@ -196,23 +196,37 @@ export class ConsoleModel {
     };
   }
 
-  private queueCache: { key: string; value: Promise<{ now: number; items: QueueItem[] }> } | undefined;
+  private queueCache: { version: number; validUntil: number; items: Promise<QueueItem[]> } | undefined;
 
   /**
-   * Every waiting intent, the soonest deadline first. Computed at most once per second of chain time and per
-   * change of the view, the chain snapshot or the collected signatures.
+   * Every waiting intent, the soonest deadline first. The items are rebuilt only when the view changes (a new
+   * range, a collected signature) or the chain's clock passes one of their deadlines (which changes the actions
+   * they admit); between those, every request gets the same array (pages and the API cache what they render
+   * from it).
    */
   async queue(): Promise<{ now: number; items: QueueItem[] }> {
     const chain = await this.snapshot();
-    const key = `${this.view.version}:${chain.readAt}:${chainNow(chain)}`;
-    if (this.queueCache?.key !== key) this.queueCache = { key, value: this.buildQueue(chain) };
-    return this.queueCache.value;
+    const now = chainNow(chain);
+    const c = this.queueCache;
+    if (!c || c.version !== this.view.version || now >= c.validUntil) {
+      const entry = { version: this.view.version, validUntil: Number.POSITIVE_INFINITY, items: this.buildQueue(chain) };
+      entry.items.then(
+        (items) => {
+          for (const i of items) if (i.countdown && i.countdown.until > now) entry.validUntil = Math.min(entry.validUntil, i.countdown.until);
+        },
+        () => {
+          entry.validUntil = 0;
+        },
+      );
+      this.queueCache = entry;
+    }
+    return { now, items: await this.queueCache!.items };
   }
 
-  private async buildQueue(chain: ChainSnapshot) {
+  private async buildQueue(chain: ChainSnapshot): Promise<QueueItem[]> {
     const items = await Promise.all(this.view.waiting().filter((t) => t.submitted).map((t) => this.item(t, chain)));
     items.sort((a, b) => (a.countdown?.until ?? 0) - (b.countdown?.until ?? 0));
-    return { now: chainNow(chain), items };
+    return items;
   }
 
   async intent(intentId: Hex) {

@@ -9,9 +9,11 @@
  * - a bounded list of recent activity (payments, blocked attempts, owner actions, pauses) and counters.
  *
  * Decided intents are not kept: an intent page for one reads its trail from the store (by intent id, indexed).
- * Startup reads the store in block ranges, so a wallet with 100,000 intents costs one pass and no page waits
- * on it afterwards. A checkpoint that moved backwards or whose block hash changed (a reorg the indexer rolled
- * back) makes the view start over.
+ * Startup reads no more than it shows, whatever the wallet's history: the configuration events, the waiting
+ * intents found through the store's materialised intents table (status index) and their own logs, the counters
+ * counted in SQL, and the recent activity from the last blocks. After that the view applies each newly committed
+ * range. A checkpoint that moved backwards or whose block hash changed (a reorg the indexer rolled back) makes
+ * the view load again.
  */
 import type { Address, Hex } from "viem";
 import {
@@ -64,7 +66,7 @@ export interface ViewOptions {
   wallet: Address;
   /** recent activity items kept (default 200) */
   activityLimit?: number;
-  /** blocks read per store query at startup (default 20,000) */
+  /** blocks read per store query when catching up with new ranges (default 20,000) */
   chunkBlocks?: bigint;
 }
 
@@ -76,6 +78,7 @@ export interface ViewCounters {
 }
 
 const CONFIG = new Set<string>(CONFIG_EVENTS);
+const WAITING_STATUSES = ["queued", "awaiting_approval"] as const;
 const inChainOrder = (a: StoredLog, b: StoredLog) =>
   a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1;
 const lower = (s: string) => s.toLowerCase();
@@ -172,18 +175,70 @@ export class ConsoleView {
         this.reset();
       }
     }
+    if (!this.checkpoint) {
+      await this.load(cp);
+      this.touch(cp);
+      return [];
+    }
     const events: ViewEvent[] = [];
-    let from = this.checkpoint ? this.checkpoint.blockNumber + 1n : 0n;
+    let from = this.checkpoint.blockNumber + 1n;
     while (from <= cp.blockNumber) {
       const to = from + this.chunkBlocks - 1n < cp.blockNumber ? from + this.chunkBlocks - 1n : cp.blockNumber;
       events.push(...this.apply(await this.store.logs(this.wallet, { fromBlock: from, toBlock: to })));
       from = to + 1n;
     }
+    this.touch(cp);
+    return events;
+  }
+
+  private touch(cp: Checkpoint) {
     this.checkpoint = cp;
     this.cachedState = undefined;
     this.cachedHistory = undefined;
     this.version++;
-    return events;
+  }
+
+  /**
+   * The view as of `cp`, read with a handful of indexed queries (every query is bounded by `cp`, so a range
+   * committed meanwhile is applied by the next refresh): no pass over the wallet's history.
+   */
+  private async load(cp: Checkpoint): Promise<void> {
+    const toBlock = cp.blockNumber;
+    const w = this.wallet;
+    this.configLogs = await this.store.logs(w, { withoutIntent: true, events: CONFIG_EVENTS, toBlock });
+    this.ownerRemovals = this.configLogs.filter((l) => l.event === "OwnerRemoved");
+    const open: Hex[] = [];
+    for (const status of WAITING_STATUSES) for await (const r of this.store.iterateIntents(w, { status, toBlock })) open.push(r.intentId);
+    for (let i = 0; i < open.length; i += 1000) {
+      for (const l of await this.store.logs(w, { intentIds: open.slice(i, i + 1000), toBlock })) {
+        const id = lower(l.intentId!);
+        const list = this.openLogs.get(id);
+        if (list) list.push(l);
+        else this.openLogs.set(id, [l]);
+      }
+    }
+    // Trails of intents whose submission is stored and that are still open at `cp` (their logs up to `cp`).
+    for (const id of [...this.openLogs.keys()]) if (this.openLogs.get(id)![0].event !== "IntentSubmitted") this.openLogs.delete(id);
+    this.rebuildTrails(new Set(this.openLogs.keys()), false);
+    const by = await this.store.countIntentsByStatus(w, { toBlock });
+    const intents = Object.values(by).reduce((a, n) => a + n, 0);
+    this.counters = { intents, executed: by.executed ?? 0, blocked: by.blocked ?? 0, decided: intents - this.openTrails.size };
+    await this.loadRecent(toBlock);
+  }
+
+  /** The last `activityLimit` activity items: logs read backwards from `toBlock` in growing block spans. */
+  private async loadRecent(toBlock: bigint): Promise<void> {
+    let span = 256n;
+    for (;;) {
+      const fromBlock = toBlock - span + 1n > 0n ? toBlock - span + 1n : 0n;
+      const logs = await this.store.logs(this.wallet, { fromBlock, toBlock });
+      const items = logs.map(activityOf).filter((a): a is ActivityItem => a !== undefined);
+      if (items.length >= this.activityLimit || fromBlock === 0n) {
+        this.recent = items.slice(-this.activityLimit);
+        return;
+      }
+      span *= 8n;
+    }
   }
 
   private reset() {
@@ -226,6 +281,12 @@ export class ConsoleView {
     }
     const ids = removal ? new Set([...this.openLogs.keys()]) : touched;
     for (const id of this.openLogs.keys()) if (!this.openTrails.has(id)) ids.add(id);
+    this.rebuildTrails(ids, true);
+    return events;
+  }
+
+  /** Rebuilds the trails of these open intents; decided ones leave the view (counted when `count`). */
+  private rebuildTrails(ids: Set<string>, count: boolean) {
     for (const id of ids) {
       const own = this.openLogs.get(id);
       if (!own) continue;
@@ -234,12 +295,11 @@ export class ConsoleView {
       if (trail.decided) {
         this.openLogs.delete(id);
         this.openTrails.delete(id);
-        this.counters.decided++;
+        if (count) this.counters.decided++;
       } else {
         this.openTrails.set(id, trail);
       }
     }
-    return events;
   }
 
   private pushActivity(a: ActivityItem) {

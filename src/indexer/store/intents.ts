@@ -415,6 +415,22 @@ export async function countIntents(db: SqlClient, wallet: Address, q: IntentQuer
   return num(rows[0]?.n ?? 0);
 }
 
+/** How many intents match, by status, in one pass (the cursor fields are ignored). */
+export async function countIntentsByStatus(
+  db: SqlClient,
+  wallet: Address,
+  q: IntentQuery,
+): Promise<Partial<Record<NonNullable<IntentRow["status"]>, number>>> {
+  const w = where(wallet, { ...q, after: undefined });
+  const { rows } = await db.query<{ status: string | null; n: unknown }>(
+    `SELECT status, count(*) AS n FROM intents WHERE ${w.sql} GROUP BY status`,
+    w.params,
+  );
+  const out: Partial<Record<NonNullable<IntentRow["status"]>, number>> = {};
+  for (const r of rows) if (r.status !== null) out[r.status as NonNullable<IntentRow["status"]>] = num(r.n);
+  return out;
+}
+
 /** Every matching intent in chain order, read in keyset pages of `batch` rows: memory stays flat. */
 export async function* iterateIntents(
   db: SqlClient,

@@ -74,6 +74,15 @@ export const MIGRATIONS: readonly Migration[] = [
        )`,
     ],
   },
+  {
+    version: 5,
+    name: "configuration logs index",
+    // The logs without an intent id are few (configuration, pauses, owner actions) but spread over the whole
+    // history: a partial index reads them without a pass over every log (the console's start-up).
+    statements: [
+      `CREATE INDEX IF NOT EXISTS logs_config ON logs (address, block_number, log_index) WHERE intent_id IS NULL`,
+    ],
+  },
 ];
 
 /** Stable key for the migration advisory lock (any constant). */

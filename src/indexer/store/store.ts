@@ -5,7 +5,8 @@
  *
  * - `blocks(number, hash, parent_hash, timestamp)`: the blocks the indexer has seen (blocks holding logs and the
  *   last block of every synced range), used to detect reorgs and to find the common ancestor after one;
- * - `logs(...)`: every decoded wallet log, unique on `(tx_hash, log_index)`;
+ * - `logs(...)`: every decoded wallet log, unique on `(tx_hash, log_index)`; the few without an intent id
+ *   (configuration, pauses, owner actions) also in a partial index of their own;
  * - `checkpoint(address, block_number, block_hash)`: the last block fully synced, per wallet;
  * - `intents(...)`: one summary row per intent, derived from the logs in the same transaction (`intents.ts`).
  *
@@ -17,7 +18,7 @@ import { IndexerStoreError } from "../errors";
 import { openDatabase } from "./database";
 import { migrate } from "./migrations";
 import { big, inTransaction, lower, num, toJson } from "./sql";
-import { countIntents, intentPage, iterateIntents, materialiseIntents, rebuildIntents, rewindIntents } from "./intents";
+import { countIntents, countIntentsByStatus, intentPage, iterateIntents, materialiseIntents, rebuildIntents, rewindIntents } from "./intents";
 import type {
   LogQuery,
   OpenStoreOptions,
@@ -94,6 +95,7 @@ async function selectLogs(db: SqlClient, wallet: Address, q: LogQuery, limit?: n
   };
   if (q.intentId) add("intent_id = ?", lower(q.intentId));
   if (q.intentIds) add("intent_id = ANY(?::text[])", q.intentIds.map(lower));
+  if (q.withoutIntent) where.push("intent_id IS NULL");
   if (q.events && q.events.length > 0) add("event = ANY(?::text[])", [...q.events]);
   if (q.fromBlock !== undefined) add("block_number >= ?", q.fromBlock.toString());
   if (q.toBlock !== undefined) add("block_number <= ?", q.toBlock.toString());
@@ -268,6 +270,7 @@ async function openStoreOn(db: SqlDatabase): Promise<Store> {
     intents: (wallet, q = {}, limit = 100) => intentPage(db, wallet, q, limit),
     iterateIntents: (wallet, q = {}, batch = 1000) => iterateIntents(db, wallet, q, batch),
     countIntents: (wallet, q = {}) => countIntents(db, wallet, q),
+    countIntentsByStatus: (wallet, q = {}) => countIntentsByStatus(db, wallet, q),
 
     async analyze() {
       await db.query("ANALYZE logs");

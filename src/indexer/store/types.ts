@@ -79,6 +79,8 @@ export interface LogQuery {
   events?: readonly string[];
   fromBlock?: bigint;
   toBlock?: bigint;
+  /** only logs without an intent id (configuration, pauses, owner actions): served by a partial index */
+  withoutIntent?: boolean;
 }
 
 /** One row of the materialised intents table: an intent's summary as of the store's checkpoint. */
@@ -182,6 +184,8 @@ export interface Store {
   /** Every matching intent row in chain order, read in keyset pages: memory stays flat. */
   iterateIntents(wallet: Address, q?: IntentQuery, batch?: number): AsyncGenerator<IntentRow>;
   countIntents(wallet: Address, q?: IntentQuery): Promise<number>;
+  /** How many intents match, by status, in one pass (statuses with none are absent; the cursor is ignored). */
+  countIntentsByStatus(wallet: Address, q?: IntentQuery): Promise<Partial<Record<NonNullable<IntentRow["status"]>, number>>>;
   /**
    * Refreshes the planner's statistics of the logs and intents tables (`ANALYZE`). After a bulk load the stale
    * statistics make PostgreSQL sort a whole table for a 100-row page; the sync calls this after large runs.
