@@ -22,14 +22,17 @@ export class RangeTooLargeError extends RetryableError {
   readonly maxLogs?: number;
   /** for a response over the client's size cap: cap / size (the share of the range's logs that fits) */
   readonly sizeRatio?: number;
+  /** what the node limits, when its answer says: the block span, or the logs (results, bytes) per answer */
+  readonly limit?: "span" | "logs";
   constructor(
     shortMessage: string,
-    options: TierGuardErrorOptions & { suggestedSpan?: bigint; maxLogs?: number; sizeRatio?: number } = {},
+    options: TierGuardErrorOptions & { suggestedSpan?: bigint; maxLogs?: number; sizeRatio?: number; limit?: "span" | "logs" } = {},
   ) {
     super(shortMessage, options);
     this.suggestedSpan = options.suggestedSpan;
     this.maxLogs = options.maxLogs;
     this.sizeRatio = options.sizeRatio;
+    this.limit = options.limit;
   }
 }
 
@@ -120,18 +123,22 @@ const SUGGESTED_RANGE = /\[\s*(0x[0-9a-f]+)\s*,\s*(0x[0-9a-f]+)\s*\]/i;
 /** e.g. "block range is too wide (maximum 500)" / "limited to 2000 blocks" / "range should not exceed 1000" */
 const SUGGESTED_SPAN = /(?:maximum|max|limited to|limit(?: is)?|not exceed|up to)\D{0,20}(\d{2,9})/i;
 
+const LOGS_LIMITED = /results|\blogs\b|log entries|response (size|is too|too large)|too large response/i;
+const SPAN_LIMITED = /block range|range (is )?too|too many blocks|\bblocks?\b/i;
+
 /** What a refusal says about the node's limits: a block span (a suggested range or a maximum), or a log count. */
-function rangeLimits(text: string): { suggestedSpan?: bigint; maxLogs?: number } {
+function rangeLimits(text: string): { suggestedSpan?: bigint; maxLogs?: number; limit?: "span" | "logs" } {
   const range = SUGGESTED_RANGE.exec(text);
   const logs = LOG_LIMIT.exec(text);
   const maxLogs = logs ? Number(logs[1]) : undefined;
+  const limit = LOGS_LIMITED.test(text) ? "logs" : SPAN_LIMITED.test(text) ? "span" : undefined;
   if (range) {
     const span = BigInt(range[2]) - BigInt(range[1]) + 1n;
-    if (span > 0n) return { suggestedSpan: span, maxLogs };
+    if (span > 0n) return { suggestedSpan: span, maxLogs, limit };
   }
-  if (maxLogs !== undefined) return { maxLogs };
-  const span = SUGGESTED_SPAN.exec(text);
-  return span ? { suggestedSpan: BigInt(span[1]) } : {};
+  if (maxLogs !== undefined) return { maxLogs, limit: "logs" };
+  const span = limit === "span" ? SUGGESTED_SPAN.exec(text) : null;
+  return span ? { suggestedSpan: BigInt(span[1]), limit } : { limit };
 }
 
 /**
@@ -145,7 +152,13 @@ export function rpcFault(e: unknown, rangeRead = false): RetryableError | NonRet
   const opts = { cause: e, fix: decoded.fix };
   if (status === 429 || RATE_LIMIT.test(text)) return new RetryableError(decoded.shortMessage, opts);
   if (rangeRead && (codes.has(-32005) || sizeRatio !== undefined || RANGE_LIMIT.test(text))) {
-    return new RangeTooLargeError(decoded.shortMessage, { ...opts, ...rangeLimits(text), sizeRatio });
+    const limits = rangeLimits(text);
+    return new RangeTooLargeError(decoded.shortMessage, {
+      ...opts,
+      ...limits,
+      sizeRatio,
+      limit: sizeRatio !== undefined ? "logs" : limits.limit,
+    });
   }
   if ((decoded instanceof RpcError && decoded.retryable) || NETWORK.test(text) || RANGE_LIMIT.test(text)) {
     return new RetryableError(decoded.shortMessage, opts);

@@ -16,6 +16,7 @@ import {
   type Hex,
   type PublicClient,
 } from "viem";
+import { rpcFault } from "../../src/indexer/errors";
 import { account, clients, deployToken, deployWallet, type Clients } from "./helpers/chain";
 import { AGENT_ID, CATEGORIES, CATEGORY_IDS, RULES, Tier, Trust, call, mask, usd } from "./helpers/article";
 import { tierGuardWalletAbi } from "../../src/abi/TierGuardWallet";
@@ -390,6 +391,11 @@ describe("resume, adaptive ranges, faults", () => {
       false,
     );
     expect(isRangeError(new Error("execution reverted"))).toBe(false);
+    // what the refusal teaches: a logs-per-answer limit, or a block span
+    expect(rpcFault(new Error("query returned more than 10000 results"), true)).toMatchObject({ maxLogs: 10000, limit: "logs" });
+    expect(rpcFault(new Error("eth_getLogs block range too large, max 500"), true)).toMatchObject({ suggestedSpan: 500n, limit: "span" });
+    expect(rpcFault(new Error("Log response size exceeded. Try with this block range [0x10, 0x4f]"), true)).toMatchObject({ suggestedSpan: 64n });
+    expect(rpcFault(new ResponseBodyTooLargeError({ maxSize: 100, size: 400 }), true)).toMatchObject({ sizeRatio: 0.25, limit: "logs" });
   });
 
   it("gives up after bounded retries with an IndexerRpcError", async () => {

@@ -10,7 +10,8 @@
  *
  * Both limits are stored with the current size (`SyncHints`), so a later run starts at a size the node serves
  * instead of rediscovering the limits with oversized requests. An empty answer never grows the range (it says
- * nothing about what the node can serve).
+ * nothing about what the node can serve). Below the node's limits a range aims at `targetLogs` logs: enough to
+ * amortise a request, few enough that the next range is read while this one is written.
  */
 import type { RangeTooLargeError } from "../errors";
 import type { SyncHints } from "../store/types";
@@ -20,6 +21,8 @@ export interface RangeSizerOptions {
   min: bigint;
   max: bigint;
   hints?: SyncHints;
+  /** logs a range aims at once the density is known (default 2000) */
+  targetLogs?: number;
 }
 
 /** Share of a learned limit a range aims at, so that density changes within a range rarely hit the limit. */
@@ -31,6 +34,7 @@ export class RangeSizer {
   maxLogs?: number;
   private readonly min: bigint;
   private readonly max: bigint;
+  private readonly targetLogs: number;
   /** logs per block of the last non-empty range */
   private density = 0;
   /** a result-size refusal whose log count is not known yet: settled by the next success */
@@ -41,6 +45,7 @@ export class RangeSizer {
   constructor(o: RangeSizerOptions) {
     this.min = o.min;
     this.max = o.max;
+    this.targetLogs = o.targetLogs ?? 2000;
     this.maxSpan = o.hints?.maxSpan;
     this.maxLogs = o.hints?.maxLogs;
     this.size = this.clamp(o.initial);
@@ -54,10 +59,11 @@ export class RangeSizer {
     return s;
   }
 
-  /** Spans by the learned log limit at the last density (undefined: no limit applies). */
+  /** The span that holds the logs a range aims at, at the last density (undefined: density unknown). */
   private spanForLogs(): bigint | undefined {
-    if (this.maxLogs === undefined || this.density <= 0) return undefined;
-    return BigInt(Math.max(1, Math.floor((this.maxLogs * HEADROOM) / this.density)));
+    if (this.density <= 0) return undefined;
+    const logs = this.maxLogs === undefined ? this.targetLogs : Math.min(this.targetLogs, this.maxLogs * HEADROOM);
+    return BigInt(Math.max(1, Math.floor(logs / this.density)));
   }
 
   /**
@@ -74,17 +80,24 @@ export class RangeSizer {
     }
     if (e.maxLogs !== undefined) {
       this.maxLogs = this.maxLogs === undefined ? e.maxLogs : Math.min(this.maxLogs, e.maxLogs);
-    } else if (this.density > 0) {
+    } else if (e.limit === "logs" && this.density > 0) {
       // the range held about density * span logs; the node could serve `ratio` of them
       const logs = this.density * Number(span) * (e.sizeRatio ?? 0.5);
       this.maxLogs = Math.max(1, Math.floor(this.maxLogs === undefined ? logs : Math.min(this.maxLogs, logs)));
-    } else {
+    } else if (e.limit === "logs") {
       this.pending = { span, ratio: e.sizeRatio ?? 0.5 };
+    } else if (e.limit === "span") {
+      // a span limit it did not name: below this span
+      const half = span / 2n;
+      this.maxSpan = this.maxSpan === undefined || half < this.maxSpan ? half : this.maxSpan;
+    } else {
+      this.changed = false; // a timeout or an unnamed refusal: read less now, learn nothing
     }
     const byRatio = e.sizeRatio !== undefined ? BigInt(Math.floor(Number(span) * e.sizeRatio * HEADROOM)) : span / 2n;
     const byLogs = this.spanForLogs();
     const next = byLogs !== undefined && byLogs < byRatio ? byLogs : byRatio;
     this.size = this.clamp(next < span ? next : span / 2n);
+    if (this.size >= span) this.size = span / 2n < this.min ? this.min : span / 2n;
     return true;
   }
 
@@ -98,13 +111,10 @@ export class RangeSizer {
       this.pending = undefined;
       this.changed = true;
     }
-    const byLogs = this.spanForLogs();
-    if (byLogs !== undefined) {
-      // aim at the learned limit; grow at most 4x per range (density changes along the history)
-      this.size = this.clamp(byLogs > span * 4n ? span * 4n : byLogs);
-      return;
-    }
-    if (fast && full) this.size = this.clamp(this.size * 2n);
+    const byLogs = this.spanForLogs()!;
+    // grow at most 4x per range (density changes along the history), and only after a fast, full range
+    const grow = fast && full ? span * 4n : span;
+    this.size = this.clamp(byLogs > grow ? grow : byLogs);
   }
 
   hints(): SyncHints {
