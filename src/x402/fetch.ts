@@ -70,7 +70,15 @@ export type X402FetchResult =
   | {
       status: "ok";
       response: Response;
-      payment?: { intentId: Hex; tier: TierName; transaction: Hex; payer: Address };
+      payment?: {
+        intentId: Hex;
+        tier: TierName;
+        /** the facilitator's settlement transaction (the token transfer) */
+        transaction: Hex;
+        payer: Address;
+        /** the wallet transaction that authorized it (undefined when a queued payment was retried) */
+        authorizationTx?: Hex;
+      };
     }
   | { status: "pending"; intentId: Hex; tier: TierName; until: Date }
   | { status: "refused"; reason: string; intentId?: Hex }
@@ -218,6 +226,7 @@ export function createX402Fetch(config: X402FetchConfig) {
         tier: reused?.tier ?? submission!.tier,
         transaction: settled.transaction as Hex,
         payer: getAddress(settled.payer ?? wallet),
+        authorizationTx: reused ? undefined : submission?.txHash,
       },
     };
   };

@@ -9,6 +9,7 @@ import path from "node:path";
 import { getAddress, getContractAddress, zeroAddress, type Address, type Hex, type PrivateKeyAccount } from "viem";
 import { tierGuardWalletAbi, tierGuardWalletBytecode } from "../../abi/TierGuardWallet";
 import { mockErc20Abi, mockErc20Bytecode } from "../../abi/MockERC20";
+import { mockEip3009TokenAbi, mockEip3009TokenBytecode } from "../../abi/MockEIP3009Token";
 import { mockPriceFeedAbi, mockPriceFeedBytecode } from "../../abi/MockPriceFeed";
 import { TierGuardError } from "../../errors";
 import { formatDecimal } from "../../policy/units";
@@ -149,7 +150,9 @@ export async function deploy(args: CommandArgs<"deploy">, ctx: Context): Promise
 
   const mocks: Record<string, Address> = {};
   if (args.localMocks) {
-    mocks.USDC = (await deployOne(mockErc20Abi, mockErc20Bytecode, ["Mock USD Coin", "USDC", 6], "mock USDC")).address;
+    // USDC with EIP-3009 authorizations (as USDC v2.2: EIP-712 domain "Mock USD Coin", version "2"), so that the
+    // local wallet can pay x402 APIs (tierguard/x402).
+    mocks.USDC = (await deployOne(mockEip3009TokenAbi, mockEip3009TokenBytecode, ["Mock USD Coin", "USDC", "2"], "mock USDC")).address;
     mocks.EURC = (await deployOne(mockErc20Abi, mockErc20Bytecode, ["Mock Euro Coin", "EURC", 6], "mock EURC")).address;
     mocks.EURC_USD_FEED = (await deployOne(mockPriceFeedAbi, mockPriceFeedBytecode, [8, EURC_USD], "mock EUR/USD feed")).address;
     const sender = c.walletClient(account);

@@ -45,7 +45,7 @@ export interface X402Api {
 
 export async function startX402Api(o: X402ApiOptions): Promise<X402Api> {
   const network = `eip155:${o.chain.id}` as const;
-  const client = createWalletClient({ chain: o.chain, transport: o.transport, account: o.facilitator }).extend(
+  const client = createWalletClient({ chain: o.chain, transport: o.transport, account: o.facilitator, pollingInterval: 50 }).extend(
     publicActions,
   );
   const facilitator = registerExactEvmScheme(new x402Facilitator(), {
