@@ -258,6 +258,44 @@ describe("x402 payments (authorizeX402)", function () {
   });
 
   describe("input", function () {
+    it("validBefore: at the block's time (limit) refused, one second later accepted; 2^40 - 1 accepted, 2^40 refused", async function () {
+      const f = await loadFixture(x402Fixture);
+      const a = await authorization(f, "0.02", f.vendors.embeddings);
+      const call = (validBefore: bigint) =>
+        f.wallet
+          .connect(f.agentKey)
+          .authorizeX402({ ...a, validBefore, nonce: ethers.hexlify(ethers.randomBytes(32)) }, cat("embeddings"), "x");
+      for (const [delta, ok] of [
+        [-1, false],
+        [0, false],
+        [1, true],
+      ] as const) {
+        const t = (await time.latest()) + 10;
+        const validBefore = t + delta;
+        await time.setNextBlockTimestamp(t);
+        if (ok) await expect(call(BigInt(validBefore))).to.emit(f.wallet, "X402AuthorizationRecorded");
+        else
+          await expect(call(BigInt(validBefore)))
+            .to.be.revertedWithCustomError(f.wallet, "TierGuardX402InvalidValidity")
+            .withArgs(0n, validBefore, t);
+      }
+      await expect(call(2n ** 40n - 1n)).to.emit(f.wallet, "X402AuthorizationRecorded");
+      await expect(call(2n ** 40n)).to.be.revertedWithCustomError(f.wallet, "TierGuardX402InvalidValidity");
+    });
+
+    it("releaseX402: one second before validBefore refused (still valid), at validBefore accepted", async function () {
+      const f = await loadFixture(x402Fixture);
+      const a = await authorization(f, "0.02", f.vendors.embeddings, 100);
+      const s = await authorize(f, a, "embeddings");
+      await time.setNextBlockTimestamp(Number(a.validBefore) - 1);
+      await expect(f.wallet.releaseX402(s.intentId, a)).to.be.revertedWithCustomError(
+        f.wallet,
+        "TierGuardX402StillValid",
+      );
+      await time.setNextBlockTimestamp(Number(a.validBefore));
+      await expect(f.wallet.releaseX402(s.intentId, a)).to.emit(f.wallet, "X402AuthorizationReleased");
+    });
+
     it("refuses an expired or empty validity, ETH, a replayed authorization and a caller without a session key", async function () {
       const f = await loadFixture(x402Fixture);
       const a = await authorization(f, "0.02", f.vendors.embeddings);
