@@ -5,16 +5,21 @@
  * - `tierguard agent authorize` end to end (a new process, a $0.02 autonomous payment to a mined receipt) on a
  *   local automining `hardhat node`: p50;
  * - the MCP `pay` tool's round trip (the official MCP client over stdio to `tierguard mcp`, a $0.02 autonomous
- *   payment each): p50.
+ *   payment each): p50;
+ * - a gasless payment's round trip through `tierguard relayer` (the SDK's agent client signs, posts to the
+ *   relayer, which simulates, sends and waits for the receipt; the agent decodes it): p50, against the same
+ *   client paying directly with its own gas in the same run.
  * The wallet is set up with the CLI (deploy --local-mocks, policy apply examples/policy.yaml, keys grant).
  */
-import { execFile, execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { execFile, execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { toHex } from "viem";
+import { createPublicClient, createWalletClient, http, toHex, type Address } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
+import { hardhat } from "viem/chains";
+import { createAgentClient } from "../src/client/agent";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { startNode } from "../src/cli/commands/demo";
@@ -83,12 +88,57 @@ async function main() {
     }
     await client.close();
 
+    // 4. gasless payments through `tierguard relayer`, and the same client paying with its own gas
+    const relayer = spawn(process.execPath, [BIN, "relayer", "--port", "0", "--rate-limit", "100000/60"], {
+      cwd: dir,
+      env: { ...env, TIERGUARD_RELAYER_KEY: key(5) },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    const relayerUrl = await new Promise<string>((resolve, reject) => {
+      let err = "";
+      relayer.stderr!.on("data", (b: Buffer) => {
+        err += b.toString();
+        const m = /on (http:\/\/\S+) /.exec(err);
+        if (m) resolve(m[1]);
+      });
+      relayer.once("exit", (code) => reject(new Error(`tierguard relayer exited (${code}): ${err}`)));
+    });
+    const cfg = JSON.parse(readFileSync(path.join(dir, "tierguard.json"), "utf8")) as { wallet: Address; token?: string; vars: Record<string, string> };
+    const transport2 = http(node.url);
+    const agentClient = (relayerUrl?: string) =>
+      createAgentClient({
+        publicClient: createPublicClient({ chain: hardhat, transport: transport2, pollingInterval: 50 }),
+        walletClient: createWalletClient({ chain: hardhat, transport: transport2, account: mnemonicToAccount(MNEMONIC, { addressIndex: 3 }) }),
+        wallet: cfg.wallet,
+        token: (cfg.vars.USDC ?? cfg.token) as Address,
+        relayer: relayerUrl,
+      });
+    const viaRelayer = agentClient(relayerUrl);
+    const direct = agentClient();
+    const relayed: number[] = [];
+    const ownGas: number[] = [];
+    const pay = { amount: "0.02", category: "embeddings", recipient: EMBEDDINGS_VENDOR, justification: "bench" };
+    await direct.authorize(pay); // warm both clients' caches (decimals, categories, agent id)
+    await viaRelayer.authorize(pay);
+    for (let i = 0; i < pays; i++) {
+      let t = performance.now();
+      const r = await viaRelayer.authorize(pay);
+      relayed.push(performance.now() - t);
+      if (!r.relayed || r.status !== "executed") throw new Error(`relayed payment ${i} did not execute`);
+      t = performance.now();
+      await direct.authorize(pay);
+      ownGas.push(performance.now() - t);
+    }
+    relayer.kill("SIGTERM");
+
     const result = {
       nodeColdStartMs: round(median(bare)),
       helpColdStartMs: round(median(help)),
       helpVsNodeRatio: round(median(help) / median(bare), 2),
       agentAuthorizeMsP50: round(median(authorize)),
       mcpPayRoundTripMsP50: round(median(mcpPay)),
+      relayerRoundTripMsP50: round(median(relayed)),
+      ownGasAuthorizeMsP50: round(median(ownGas)),
     };
     if (json) {
       console.log(JSON.stringify(result));
@@ -100,6 +150,8 @@ async function main() {
       { metric: "tierguard --help", value: `${result.helpColdStartMs} ms`, detail: `${result.helpVsNodeRatio}x bare node (target <= 4x, goal 2x)` },
       { metric: "tierguard agent authorize p50", value: `${result.agentAuthorizeMsP50} ms`, detail: "new process, $0.02 autonomous payment to a mined receipt" },
       { metric: "MCP pay round trip p50", value: `${result.mcpPayRoundTripMsP50} ms`, detail: "MCP client -> tierguard mcp (stdio) -> executed" },
+      { metric: "relayer round trip p50", value: `${result.relayerRoundTripMsP50} ms`, detail: "SDK authorize: sign -> tierguard relayer (HTTP, simulate, send) -> executed" },
+      { metric: "authorize with own gas p50", value: `${result.ownGasAuthorizeMsP50} ms`, detail: "baseline: the same client sending spend itself" },
     ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -20,6 +20,8 @@ import {
   encodeFunctionData,
   slice,
   getAddress,
+  keccak256,
+  parseEventLogs,
   stringToHex,
   type Address,
   type Hex,
@@ -36,6 +38,8 @@ import {
   type ClassifierState,
   type ClassifyInput,
 } from "../../src/classify";
+import { decodeDetails } from "../../src/client/intents";
+import { signedSpendTypedData } from "../../src/client/signed-intents";
 
 const SEED = Number(process.env.DIFF_SEED ?? 20240917);
 const ROUNDS = Number(process.env.DIFF_ROUNDS ?? 40);
@@ -65,7 +69,8 @@ interface Env {
   notAccepted: Address;
   recipients: Address[];
   agentKey: Address;
-  sendAs: (from: Address, to: Address, data: Hex) => Promise<boolean>;
+  /** the transaction's hash, or undefined when the node refused it (it reverted) */
+  sendAs: (from: Address, to: Address, data: Hex) => Promise<Hex | undefined>;
   ownerAction: (calls: Hex[]) => Promise<void>;
 }
 
@@ -120,10 +125,9 @@ async function setup(): Promise<Env> {
   const rpcWallet = createWalletClient({ chain: hardhat, transport: c.transport });
   const sendAs = async (from: Address, to: Address, data: Hex, value = 0n) => {
     try {
-      await rpcWallet.sendTransaction({ account: from, to, data, value, gas: 3_000_000n });
-      return true;
+      return await rpcWallet.sendTransaction({ account: from, to, data, value, gas: 3_000_000n });
     } catch {
-      return false;
+      return undefined;
     }
   };
   const ownerAction = async (calls: Hex[]) => {
@@ -295,6 +299,8 @@ describe("classify vs preview (differential, real node)", () => {
     const missCounts = Array<number>(16).fill(0);
     let paused = false;
     let removed = -1;
+    /** entry points whose submission was checked against classify (0 spend, 1 spendIdempotent, 2 spendSigned) */
+    const checkedPaths = new Set<number>();
 
     for (let round = 0; round < ROUNDS; round++) {
       const r = rng(SEED * 1000 + round);
@@ -341,12 +347,40 @@ describe("classify vs preview (differential, real node)", () => {
         const v = rules.maxValue > 1n ? 1n + BigInt(Math.floor(r() * Number(rules.maxValue < 10n ** 9n ? rules.maxValue : 10n ** 9n))) : 1n;
         const amount = amountFor(state, tok.address, v);
         if (!amount) continue;
-        const data = encodeFunctionData({
-          abi: tierGuardWalletAbi,
-          functionName: "spend",
-          args: [tok.address, amount, pick(r, to), pick(r, tierCats[t]), "diff"],
-        });
-        await env.sendAs(env.agentKey, wallet, data);
+        // In turn through each agent entry point: spend, spendIdempotent, and spendSigned sent by a relayer.
+        const intent = { agentId: AGENT_A, token: tok.address, amount, recipient: pick(r, to), category: pick(r, tierCats[t]) };
+        const args = [intent.token, intent.amount, intent.recipient, intent.category, "diff"] as const;
+        const key = keccak256(stringToHex(`diff ${round} ${k}`));
+        const via = (round + k) % 3;
+        let from = env.agentKey;
+        let data: Hex;
+        if (via === 0) data = encodeFunctionData({ abi: tierGuardWalletAbi, functionName: "spend", args });
+        else if (via === 1) data = encodeFunctionData({ abi: tierGuardWalletAbi, functionName: "spendIdempotent", args: [...args, key] });
+        else {
+          const signed = { token: intent.token, amount, recipient: intent.recipient, category: intent.category, justification: "diff", idempotencyKey: key, deadline: 1n << 64n };
+          const signature = await account(3).signTypedData(signedSpendTypedData({ chainId: 31337, wallet, intent: signed }));
+          data = encodeFunctionData({ abi: tierGuardWalletAbi, functionName: "spendSigned", args: [signed, env.agentKey, signature] });
+          from = account(6).address;
+        }
+        if (k > 0) {
+          await env.sendAs(from, wallet, data);
+          continue;
+        }
+        // The round's first payment is checked against `classify` at the block it is mined in.
+        const at = state.timestamp! + 1n;
+        const want = expected(intent, state, at);
+        await c.testClient.setNextBlockTimestamp({ timestamp: at });
+        const hash = await env.sendAs(from, wallet, data);
+        let got: Outcome = { err: "reverted", args: "" };
+        if (hash) {
+          const receipt = await c.publicClient.waitForTransactionReceipt({ hash });
+          const [log] = parseEventLogs({ abi: tierGuardWalletAbi, eventName: "IntentSubmitted", logs: receipt.logs });
+          const d = decodeDetails(log.args.details);
+          got = { ok: [d.tier, d.reason, d.misses, d.value.toString()] };
+        }
+        const label = `round ${round}: ${["spend", "spendIdempotent", "spendSigned"][via]} of ${norm([intent])}`;
+        expect(got, label).toEqual("ok" in want ? want : { err: "reverted", args: "" });
+        checkedPaths.add(via);
       }
       if (p.pause) {
         await env.sendAs(account(0).address, wallet, encodeFunctionData({ abi: tierGuardWalletAbi, functionName: "pause" }));
@@ -471,5 +505,6 @@ describe("classify vs preview (differential, real node)", () => {
     const seen = (k: string) => outcomes.get(k) ?? 0;
     expect(seen("tier3/reason4") + seen("tier3/reason5")).toBeGreaterThan(0);
     expect(seen("tier3/reason10")).toBeGreaterThan(0);
+    expect([...checkedPaths].sort()).toEqual([0, 1, 2]);
   });
 });

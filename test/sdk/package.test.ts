@@ -126,4 +126,16 @@ describe("README examples, run against the packed package", () => {
     expect(stdout).toMatch(/^collaborative awaiting_approval aud-/m);
     expect(stdout.trim().split("\n").at(-1)).toBe("executed");
   });
+
+  it("the idempotency block pays once: the retry returns the first intent", async () => {
+    const b = block((x) => x.lang === "ts" && x.code.includes("requestId:"), "idempotency");
+    const { stdout } = await run(process.execPath, [compiled(b)]);
+    expect(stdout.trim().split("\n").at(-1)).toBe("executed true true");
+  });
+
+  it("the gasless block pays through an in-process relayer", async () => {
+    const b = block((x) => x.lang === "ts" && x.code.includes("createRelayer"), "gasless");
+    const { stdout } = await run(process.execPath, [compiled(b)]);
+    expect(stdout.trim().split("\n").at(-1)).toBe("true executed");
+  });
 });
