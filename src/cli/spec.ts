@@ -753,10 +753,14 @@ export const COMMANDS = {
     positionals: [],
     options: {
       token: { type: "string", value: "<address|NAME>", desc: "default token for payments (default: config `token`, or the wallet's only token)" },
+      relayer: { type: "string", value: "<url>", desc: "pay gaslessly: sign each payment and have this relayer (tierguard relayer) submit it" },
     },
-    examples: ["TIERGUARD_AGENT_KEY=0x.. tierguard mcp --config tierguard.json"],
+    examples: ["TIERGUARD_AGENT_KEY=0x.. tierguard mcp --config tierguard.json", "tierguard mcp --key-file agent.key --relayer http://127.0.0.1:8547"],
     needs: ["rpc", "wallet", "agent key"],
-    schema: z.object({ token: z.string().min(1).optional() }),
+    schema: z.object({
+      token: z.string().min(1).optional(),
+      relayer: z.string().regex(/^https?:\/\/\S+$/, { message: "must be an http(s):// URL" }).optional(),
+    }),
   }),
 
   relayer: define({

@@ -18,6 +18,9 @@ import { ContractError, InvalidInputError } from "../../src/client/errors";
 import { signedIntentToJson } from "../../src/client/signed-intents";
 import { tierGuardWalletAbi } from "../../src/abi/TierGuardWallet";
 import { createRelayer } from "../../src/relayer";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { createTierGuardMcpServer } from "../../src/mcp/server";
 
 let c: Clients;
 let w: PolicyWallet;
@@ -125,6 +128,17 @@ describe("gasless agents through the relayer", () => {
     // the same key again: the first intent, not a second payment
     expect(await agent.authorize(embeddings("gasless-1"))).toMatchObject({ intentId: r.intentId, replayed: true });
     expect(await c.publicClient.getBalance({ address: gasless.address })).toBe(0n);
+  });
+
+  it("the MCP pay tool pays through the relayer too (tierguard mcp --relayer)", async () => {
+    const server = await createTierGuardMcpServer({ publicClient: c.publicClient, walletClient: c.walletFor(gasless), wallet: w.wallet, token: w.usdc, fromBlock: w.fromBlock, relayer: relayerUrl });
+    const [serverSide, clientSide] = InMemoryTransport.createLinkedPair();
+    const client = new Client({ name: "tierguard-test", version: "1.0.0" });
+    await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
+    const r = (await client.callTool({ name: "pay", arguments: { ...embeddings("mcp-gasless-1"), amount: "0.02" } })) as { content: { text: string }[] };
+    expect(r.content[0].text).toMatch(/^executed: paid 0\.02/);
+    expect(await c.publicClient.getBalance({ address: gasless.address })).toBe(0n);
+    await client.close();
   });
 
   it("refuses what the wallet would refuse with the wallet's error, and sends nothing", async () => {

@@ -10,7 +10,16 @@ export async function mcp(args: CommandArgs<"mcp">, ctx: Context): Promise<Outpu
   const [c, wallet] = await Promise.all([ctx.conn(), ctx.wallet()]);
   const token = await resolveToken(ctx, args.token);
   const { serveStdio } = await import("../../mcp/stdio");
-  process.stderr.write(`tierguard MCP server on stdio: wallet ${wallet}, agent key ${key.address}, token ${token}\n`);
-  await serveStdio({ publicClient: c.publicClient, walletClient: c.walletClient(key), wallet, token, fromBlock: ctx.settings.fromBlock, version: VERSION });
+  const via = args.relayer ? `, relayer ${args.relayer}` : "";
+  process.stderr.write(`tierguard MCP server on stdio: wallet ${wallet}, agent key ${key.address}, token ${token}${via}\n`);
+  await serveStdio({
+    publicClient: c.publicClient,
+    walletClient: c.walletClient(key),
+    wallet,
+    token,
+    fromBlock: ctx.settings.fromBlock,
+    version: VERSION,
+    relayer: args.relayer,
+  });
   return { text: [], json: null, silent: true };
 }
