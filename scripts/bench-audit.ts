@@ -196,7 +196,8 @@ async function main() {
       for (let f = fromBlock; f <= toBlock; f += size) out.push([f, f + size - 1n < toBlock ? f + size - 1n : toBlock]);
       return out;
     };
-    // the ceiling's own client retries a request whose kept-alive connection the node closed while idle
+    // The ceiling and verify use a client that retries (as a user's would) a request whose kept-alive connection the
+    // node closed while idle; the sync's client has no transport retries (the sync retries by itself).
     const bare = createPublicClient({ chain: hardhat, transport: http(node.url, { retryCount: 2, timeout: 300_000 }) });
     const ceiling = async (spans: readonly Span[]) => {
       const start = performance.now();
@@ -262,8 +263,9 @@ async function main() {
       ceil ??= await ceiling(sync.spans);
       if (ceil.events !== sync.events) throw new Error(`ceiling read ${ceil.events} events, sync ${sync.events}`);
       const tv = performance.now();
-      const v = await verify({ publicClient: pc, wallet, store });
+      const v = await verify({ publicClient: bare, wallet, store });
       const verifySeconds = (performance.now() - tv) / 1000;
+      log(`  ${kind}: sync ${sync.seconds.toFixed(2)} s (commit ${(commitMs / 1000).toFixed(2)} s), ceiling ${ceil.seconds.toFixed(2)} s, verify ${verifySeconds.toFixed(2)} s`);
       if (!v.ok) throw new Error(`verify found differences:\n${v.differences.map((d) => d.message).join("\n")}`);
       const intents = await store.countIntents(wallet);
 

@@ -107,10 +107,22 @@ function rowFromSql(r: Record<string, unknown>): Row {
   };
 }
 
+/** Checksummed addresses, memoised: a page names the same few keys, tokens and recipients on every row. */
+const checksums = new Map<string, Address>();
+function checksum(a: Address | null): Address | null {
+  if (a === null) return null;
+  let c = checksums.get(a);
+  if (c === undefined) {
+    if (checksums.size >= 10_000) checksums.clear();
+    checksums.set(a, (c = getAddress(a)));
+  }
+  return c;
+}
+
 export function intentFromSql(r: Record<string, unknown>): IntentRow {
   const x = rowFromSql(r);
   const { updatedBlock: _u, ...rest } = x;
-  const checksum = (a: Address | null) => (a === null ? null : getAddress(a));
+
   return {
     ...rest,
     key: checksum(x.key),
