@@ -9,7 +9,7 @@ import { TierGuardError } from "../errors";
 import { loadPolicyFile } from "../policy/load";
 import { PolicyError, type Policy } from "../policy/schema";
 import { createOwnerClient, type OwnerClient } from "../client/owner";
-import { withRetry } from "../client/errors";
+import { decodeError, withRetry } from "../client/errors";
 import { findSubmission, type Submission } from "../client/intents";
 import {
   agentAccount,
@@ -202,6 +202,19 @@ export async function ownerSigners(
     });
   }
   return { accounts, threshold: settings.threshold, owners };
+}
+
+/**
+ * `--dry-run` of a single-owner command: simulates `functionName(args)` from `from` against the wallet (nothing is
+ * sent); a call the wallet would refuse throws its decoded error.
+ */
+export async function simulateWalletCall(ctx: Context, from: Address, functionName: string, args: readonly unknown[]): Promise<void> {
+  const [c, wallet] = await Promise.all([ctx.conn(), ctx.wallet()]);
+  try {
+    await c.publicClient.simulateContract({ address: wallet, abi: tierGuardWalletAbi, functionName, args, account: from } as never);
+  } catch (e) {
+    throw decodeError(e, functionName);
+  }
 }
 
 /** Loads a policy, turning "placeholder has no value" problems into a CLI fix. */

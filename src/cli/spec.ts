@@ -163,6 +163,7 @@ const varOption: OptionSpec = {
   desc: "value for a ${NAME} placeholder in the policy (repeatable; config `vars` too)",
 };
 const intentSchema = z.object({ intentId: zIntentId });
+const dryRunOption: OptionSpec = { type: "boolean", desc: "check and simulate only; send nothing" };
 
 /** Options of every command that needs M owners: collect signatures from several machines, or simulate. */
 const actionOptions: Record<string, OptionSpec> = {
@@ -171,7 +172,7 @@ const actionOptions: Record<string, OptionSpec> = {
     value: "<file>",
     desc: "write the owner action to this file for each owner to sign (owner sign <file>); sends nothing",
   },
-  "dry-run": { type: "boolean", desc: "check and simulate only; send nothing" },
+  "dry-run": dryRunOption,
   "expires-in": { type: "string", value: "<duration>", desc: "how long the owners' signatures stay valid (default 24h)" },
 };
 const actionFields = { prepare: z.string().min(1).optional(), dryRun: z.boolean().default(false), expiresIn: zDuration.optional() };
@@ -309,10 +310,10 @@ export const COMMANDS = {
   "keys revoke": define({
     summary: "revoke a session key at once (any single owner)",
     positionals: [{ name: "key", desc: "the session key's address" }],
-    options: {},
+    options: { "dry-run": dryRunOption },
     examples: ["TIERGUARD_OWNER_KEYS=0x.. tierguard keys revoke 0x90F7..b906"],
     needs: ["rpc", "wallet", "owner keys"],
-    schema: z.object({ key: zAddress }),
+    schema: z.object({ key: zAddress, dryRun: z.boolean().default(false) }),
   }),
 
   "keys list": define({
@@ -366,10 +367,10 @@ export const COMMANDS = {
   "owner approve": define({
     summary: "approve a collaborative intent on-chain with each owner key given (the M-th approval pays it)",
     positionals: [intentPositional],
-    options: {},
+    options: { "dry-run": dryRunOption },
     examples: ["TIERGUARD_OWNER_KEYS=0x.. tierguard owner approve 0x70726f..0003"],
     needs: ["rpc", "wallet", "owner keys"],
-    schema: intentSchema,
+    schema: intentSchema.extend({ dryRun: z.boolean().default(false) }),
   }),
 
   "owner sign": define({
@@ -403,11 +404,42 @@ export const COMMANDS = {
 
   "owner inspect": define({
     summary: "check action files against the wallet: what they do, nonce, deadline, each signature (no key needed)",
+    details: [
+      "--typed-data prints only the EIP-712 typed data, as eth_signTypedData_v4 takes it (offline: no RPC needed), for",
+      "a browser or hardware wallet to sign; add the signature it returns with owner add-signature.",
+    ],
     positionals: [{ name: "files", desc: "one or more copies of the same action file", variadic: true }],
-    options: {},
-    examples: ["tierguard owner inspect unpause.json"],
+    options: { "typed-data": { type: "boolean", desc: "print the typed data for eth_signTypedData_v4 (JSON) and nothing else" } },
+    examples: ["tierguard owner inspect unpause.json", "tierguard owner inspect unpause.json --typed-data > unpause.typed.json"],
     needs: ["rpc"],
-    schema: z.object({ files: z.array(z.string().min(1)).min(1) }),
+    schema: z.object({ files: z.array(z.string().min(1)).min(1), typedData: z.boolean().default(false) }),
+  }),
+
+  "owner add-signature": define({
+    summary: "add a signature made elsewhere (browser or hardware wallet, eth_signTypedData_v4) to an action file; checked first",
+    details: [
+      "The signature must recover to --signer over exactly this file's typed data, --signer must be an owner (or,",
+      "with --safe, an owner of that Safe, signing the Safe message), and the file must still be usable (chain,",
+      "nonce, deadline). Anything else is refused and the file is left unchanged.",
+    ],
+    positionals: [{ name: "file", desc: "the action file" }],
+    options: {
+      signer: { type: "string", value: "<address>", desc: "who signed (the owner, or with --safe the Safe's owner)" },
+      signature: { type: "string", value: "<0x..>", desc: "the 65-byte signature the wallet returned" },
+      safe: { type: "string", value: "<address>", desc: "the signature is a Safe owner's over the Safe message of the digest" },
+      out: { type: "string", value: "<file>", desc: "write the signed file here (default: the file itself)" },
+      "dry-run": actionOptions["dry-run"],
+    },
+    examples: ["tierguard owner add-signature unpause.json --signer 0x7099..79C8 --signature 0x4f1c..1b"],
+    needs: ["rpc"],
+    schema: z.object({
+      file: z.string().min(1),
+      signer: zAddress,
+      signature: z.string().regex(/^0x([0-9a-fA-F]{2})+$/, { message: "must be the signature as 0x-prefixed hex" }),
+      safe: zAddress.optional(),
+      out: z.string().min(1).optional(),
+      dryRun: z.boolean().default(false),
+    }),
   }),
 
   "owner submit": define({
@@ -447,28 +479,28 @@ export const COMMANDS = {
   "owner veto": define({
     summary: "veto a supervised intent inside its veto window (any single owner or guardian)",
     positionals: [intentPositional],
-    options: {},
+    options: { "dry-run": dryRunOption },
     examples: ["TIERGUARD_OWNER_KEYS=0x.. tierguard owner veto 0x70726f..0002"],
     needs: ["rpc", "wallet", "owner keys"],
-    schema: intentSchema,
+    schema: intentSchema.extend({ dryRun: z.boolean().default(false) }),
   }),
 
   "owner reject": define({
     summary: "reject a collaborative intent (any single owner)",
     positionals: [intentPositional],
-    options: {},
+    options: { "dry-run": dryRunOption },
     examples: ["TIERGUARD_OWNER_KEYS=0x.. tierguard owner reject 0x70726f..0003"],
     needs: ["rpc", "wallet", "owner keys"],
-    schema: intentSchema,
+    schema: intentSchema.extend({ dryRun: z.boolean().default(false) }),
   }),
 
   "owner pause": define({
     summary: "stop all agent spending and executions at once (any single owner or guardian)",
     positionals: [],
-    options: {},
+    options: { "dry-run": dryRunOption },
     examples: ["TIERGUARD_OWNER_KEYS=0x.. tierguard owner pause"],
     needs: ["rpc", "wallet", "owner keys"],
-    schema: noArgs,
+    schema: z.object({ dryRun: z.boolean().default(false) }),
   }),
 
   "owner unpause": define({

@@ -27,6 +27,7 @@ import {
   type ApprovalFile,
   type OwnerActionFile,
   type SimulationRecord,
+  type CollectedSignature,
 } from "./file";
 import { combineSafeSignatures, readSafe, safeAccepts, signAsSafeOwner } from "./safe";
 
@@ -256,6 +257,39 @@ export async function checkActionFile(
   status.accepted = [...accepted].map((a) => getAddress(a));
   status.ready = status.accepted.length >= status.threshold;
   return status;
+}
+
+/**
+ * Adds a signature made elsewhere (a browser wallet's `eth_signTypedData_v4`, a hardware wallet, a Safe owner's
+ * Safe-message signature) to the file, and refuses it unless it counts: it must recover to the signer it names over
+ * exactly this action (another wallet, chain, nonce, deadline or changed calls recover to someone else), the
+ * file must still be usable on the chain (chain, nonce, deadline), and the signer must be an owner (or, for kind
+ * "safe", an owner of a Safe that is a wallet owner).
+ */
+export async function addSignature<F extends ActionFile>(
+  publicClient: PublicClient,
+  f: F,
+  sig: CollectedSignature,
+  opts: { source?: string; fromBlock?: bigint } = {},
+): Promise<{ file: F; status: ActionStatus }> {
+  const who = sig.kind === "safe" ? `${sig.owner} (for Safe ${sig.signer})` : sig.signer;
+  const source = opts.source ?? "the action file";
+  const file = withSignature(f, sig);
+  let status: ActionStatus;
+  try {
+    status = await checkActionFile(publicClient, file, source, { fromBlock: opts.fromBlock });
+  } catch (e) {
+    if (e instanceof ActionFileError && /claims to be by/.test(e.message)) {
+      throw new ActionFileError(`the signature given as ${who}'s was not made by ${who} over this action`, {
+        details: ["it was made over another wallet, chain, nonce, deadline or set of calls, by another key, or the file was changed"],
+        fix: `have ${who} sign this file's typed data (tierguard owner inspect ${source} --typed-data) and add that signature`,
+      });
+    }
+    throw e;
+  }
+  const mine = status.signatures.find((s) => s.owner.toLowerCase() === sig.signer.toLowerCase() && (sig.kind === "eoa" || s.by?.toLowerCase() === sig.owner.toLowerCase()));
+  if (mine && !mine.ok) throw new ActionFileError(`refusing the signature of ${who}: ${mine.problem}`, { fix: `owners are: ${status.owners.join(", ")}` });
+  return { file, status };
 }
 
 /** The Safe's combined signature from the file's Safe owners' signatures ("0x" if it approved on-chain). */

@@ -254,6 +254,15 @@ export function writeActionFile(f: ActionFile): string {
   return `${JSON.stringify(json, big, 2)}\n`;
 }
 
+/**
+ * The file's typed data as `eth_signTypedData_v4` takes it (`{ types, domain, primaryType, message }`, the
+ * EIP712Domain type included, integers as decimal strings): what a browser wallet or a hardware wallet's tool signs.
+ */
+export function typedDataV4(f: ActionFile): string {
+  const td = typedDataOf(f);
+  return JSON.stringify({ types: { EIP712Domain: EIP712_DOMAIN, ...td.types }, domain: td.domain, primaryType: td.primaryType, message: td.message }, big, 2);
+}
+
 const EIP712_DOMAIN = [
   { name: "name", type: "string" },
   { name: "version", type: "string" },

@@ -93,6 +93,8 @@ export interface WalletConfig {
   /** absent: leave the wallet's owners and threshold as they are */
   owners?: Address[];
   threshold?: number;
+  /** absent: leave the wallet's guardians as they are (read from GuardianSet events only when a policy lists them) */
+  guardians?: Address[];
   categories: CategoryConfig[];
   tiers: Record<RuledTierName, TierRules>;
   budgets: Record<RuledTierName, BudgetConfig>;
@@ -228,6 +230,7 @@ export function compilePolicy(policy: Policy, options: CompileOptions = {}): Wal
 
   return {
     ...(policy.owners ? { owners: [...policy.owners], threshold: policy.threshold } : {}),
+    ...(policy.guardians ? { guardians: [...policy.guardians] } : {}),
     categories,
     tiers,
     budgets,

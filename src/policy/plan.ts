@@ -15,7 +15,7 @@ import {
   type EncodeFunctionDataParameters,
   type Hex,
 } from "viem";
-import { getCode, readContract } from "viem/actions";
+import { getCode, getContractEvents, readContract } from "viem/actions";
 import { tierGuardWalletAbi } from "../abi/TierGuardWallet";
 import {
   compilePolicy,
@@ -164,6 +164,16 @@ export function diffConfig(current: WalletConfig, target: WalletConfig): PolicyP
     if (target.threshold > curT) setThreshold();
   }
 
+  // --- guardians (only when the policy lists them)
+  if (target.guardians && current.guardians) {
+    for (const g of target.guardians.filter((x) => !current.guardians!.some((c) => sameAddress(c, x)))) {
+      push(encode({ functionName: "setGuardian", args: [g, true] }), `add guardian ${g}`);
+    }
+    for (const g of current.guardians.filter((c) => !target.guardians!.some((x) => sameAddress(c, x)))) {
+      push(encode({ functionName: "setGuardian", args: [g, false] }), `remove guardian ${g}`);
+    }
+  }
+
   // --- categories: define new ones and renames
   for (const t of target.categories) {
     const c = current.categories.find((x) => x.id === t.id);
@@ -303,6 +313,16 @@ export interface PlanPolicyArgs {
    * plan is refused with a `PolicyError`, since a name missing from the file is as often a typo or a rename.
    */
   allowRemoveCategories?: boolean;
+  /** where to start reading GuardianSet events when the policy lists guardians (default: the first block) */
+  fromBlock?: bigint;
+}
+
+/** The wallet's guardians now, from its GuardianSet events (the wallet keeps no list; `isGuardian` confirms each). */
+export async function readGuardians(client: Client, wallet: Address, fromBlock = 0n): Promise<Address[]> {
+  const logs = await getContractEvents(client, { address: wallet, abi: tierGuardWalletAbi, eventName: "GuardianSet", fromBlock, toBlock: "latest" });
+  const seen = [...new Set(logs.map((l) => getAddress((l.args as { guardian: Address }).guardian)))];
+  const live = await Promise.all(seen.map((g) => readContract(client, { address: wallet, abi: tierGuardWalletAbi, functionName: "isGuardian", args: [g] })));
+  return seen.filter((_, i) => live[i]);
 }
 
 /** The categories on the wallet that the target configuration drops. */
@@ -348,10 +368,12 @@ export async function planPolicy({
   wallet,
   policy,
   allowRemoveCategories = false,
+  fromBlock,
 }: PlanPolicyArgs): Promise<PolicyPlan & { current: WalletConfig; target: WalletConfig; removedCategories: CategoryConfig[] }> {
   const problems = await policyChainProblems(publicClient, wallet, policy);
   if (problems.length > 0) throw new PolicyError(problems, { source: `policy for wallet ${wallet}` });
   const current = await readWalletConfig(publicClient, wallet);
+  if (policy.guardians) current.guardians = await readGuardians(publicClient, wallet, fromBlock);
   const target = compilePolicy(policy, { existing: current.categories });
   const removed = removedCategories(current, target);
   if (removed.length > 0 && !allowRemoveCategories) {

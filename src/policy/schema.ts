@@ -113,6 +113,8 @@ export interface Policy {
   /** when absent (with `threshold`), the planner leaves the wallet's owners alone */
   owners?: Address[];
   threshold?: number;
+  /** who may pause and veto besides the owners; when absent, the planner leaves the wallet's guardians alone */
+  guardians?: Address[];
   /**
    * category names. On a new wallet a category's id is its index; once defined, a category keeps its id
    * (see `assignCategoryIds`), so reordering the list changes nothing on the wallet.
@@ -491,6 +493,7 @@ export const policySchema = z.strictObject({
     })
     .default({ currency: "USD", decimals: 6 }),
   owners: z.array(address("an owner")).optional(),
+  guardians: z.array(address("a guardian")).optional(),
   threshold: leaf((v) =>
     typeof v === "number" && Number.isInteger(v) && v >= 1
       ? ok(v)
@@ -535,6 +538,19 @@ interface RawProblem {
 function crossCheck(raw: unknown): RawProblem[] {
   const out: RawProblem[] = [];
   const add = (path: Path, message: string) => out.push({ path, message });
+
+  /** Flags repeated addresses in `list` (at `key`); returns the first index of each distinct address. */
+  const uniqueAddresses = (list: unknown[], key: string, what: string) => {
+    const seen = new Map<string, number>();
+    list.forEach((x, i) => {
+      const a = checkAddress(x);
+      if (!a.ok) return;
+      const prev = seen.get(a.value);
+      if (prev !== undefined) add([key, i], `duplicate ${what} ${a.value} (also ${key}[${prev}])`);
+      else seen.set(a.value, i);
+    });
+    return seen;
+  };
   if (!isRecord(raw)) return out;
 
   // categories: unique, at most 64
@@ -554,14 +570,7 @@ function crossCheck(raw: unknown): RawProblem[] {
   // owners and threshold
   const owners = Array.isArray(raw.owners) ? raw.owners : undefined;
   if (owners) {
-    const seen = new Map<string, number>();
-    owners.forEach((o, i) => {
-      const a = checkAddress(o);
-      if (!a.ok) return;
-      const prev = seen.get(a.value);
-      if (prev !== undefined) add(["owners", i], `duplicate owner ${a.value} (also owners[${prev}])`);
-      else seen.set(a.value, i);
-    });
+    const seen = uniqueAddresses(owners, "owners", "owner");
     if (owners.length === 0) add(["owners"], "a wallet needs at least one owner");
     if (owners.length > MAX_OWNERS) add(["owners"], `${owners.length} owners; the wallet holds at most ${MAX_OWNERS}`);
     if (raw.threshold === undefined) add([], "owners is set but threshold is not; add threshold: <owner approvals required>");
@@ -571,6 +580,9 @@ function crossCheck(raw: unknown): RawProblem[] {
   } else if (raw.threshold !== undefined && raw.owners === undefined) {
     add(["threshold"], "threshold is set but owners is not; list the owners too");
   }
+
+  // guardians: each once
+  if (Array.isArray(raw.guardians)) uniqueAddresses(raw.guardians, "guardians", "guardian");
 
   // tiers: names unique, categories known, maxAmount where needed, no category both allowed and prohibited
   const tiers = Array.isArray(raw.tiers) ? raw.tiers : [];
@@ -691,7 +703,7 @@ const EXPECTED: Record<string, string> = {
 
 /** Every key the schema knows, for "did you mean" on unknown keys. */
 const KEYS = [
-  "name", "description", "reference", "currency", "decimals", "owners", "threshold", "categories", "tokens",
+  "name", "description", "reference", "currency", "decimals", "owners", "guardians", "threshold", "categories", "tokens",
   "address", "price", "fixed", "feed", "maxStaleness", "recipients", "trust", "label", "tiers", "conditions",
   "maxAmount", "recipientTrust", "frequency", "budget", "max", "per", "approval", "vetoWindow", "grace", "timeout",
   "audit", "micaCompliance", "alert", "unmatched", "autoPromote", "maxOpenIntentsPerAgent",

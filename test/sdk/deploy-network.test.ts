@@ -189,4 +189,70 @@ describe("deploy to a non-local chain (84532 standing in for Base Sepolia)", () 
     const plan = await cli(["policy", "plan", POLICY, ...vars, "--config", "tierguard.json"], { cwd: dir });
     expect(plan.stdout).toContain("nothing to change");
   });
+  it("a browser or hardware wallet signs the typed data; owner add-signature checks each signature before it joins the file", async () => {
+    const cfg = ["--config", "tierguard.json"];
+    const guardian = privateKeyToAccount(generatePrivateKey()).address;
+    const prepared = await cli(["owner", "add-guardian", guardian, "--prepare", "g.json", ...cfg], { cwd: dir });
+    expect(prepared.code).toBe(0);
+    // Offline: what eth_signTypedData_v4 takes.
+    const td = await cli(["owner", "inspect", "g.json", "--typed-data"], { cwd: dir });
+    expect(td.code).toBe(0);
+    const typed = JSON.parse(td.stdout);
+    expect(typed).toMatchObject({
+      primaryType: "OwnerAction",
+      domain: { name: "TierGuardWallet", version: "1", chainId: 84532 },
+    });
+    expect(typed.types.EIP712Domain).toHaveLength(4);
+    // What a wallet returns for that JSON (optionally edited first, as a wrong or malicious request would be).
+    const sign = (key: Hex, edit: (t: typeof typed) => void = () => {}) => {
+      const t = structuredClone(typed);
+      edit(t);
+      const { EIP712Domain: _domain, ...types } = t.types;
+      const message = { calls: t.message.calls, nonce: BigInt(t.message.nonce), deadline: BigInt(t.message.deadline) };
+      return privateKeyToAccount(key).signTypedData({ domain: t.domain, types, primaryType: "OwnerAction", message });
+    };
+    const add = (signer: Address, signature: Hex) =>
+      cli(["owner", "add-signature", "g.json", "--signer", signer, "--signature", signature, ...cfg], { cwd: dir });
+    const outsider = generatePrivateKey();
+    const a = ownerKeys[0];
+    const refused = await Promise.all([
+      add(privateKeyToAccount(outsider).address, await sign(outsider)),
+      add(owners[0], await sign(a, (t) => (t.domain.chainId = 31337))),
+      add(owners[0], await sign(a, (t) => (t.domain.verifyingContract = vendor))),
+      add(owners[0], await sign(a, (t) => (t.message.nonce = String(BigInt(t.message.nonce) + 1n)))),
+      add(
+        owners[0],
+        await sign(
+          a,
+          (t) =>
+            (t.message.calls = t.message.calls.map((x: string) =>
+              x.replace(guardian.slice(2).toLowerCase(), vendor.slice(2).toLowerCase()),
+            )),
+        ),
+      ),
+      add(owners[1], await sign(a)),
+    ]);
+    for (const r of refused) {
+      expect(r.code).toBe(1);
+      noStack(r);
+    }
+    expect(refused[0].stderr).toContain("is not an owner of the wallet");
+    for (const r of refused.slice(1)) expect(r.stderr).toContain("was not made by");
+    expect(JSON.parse(readFileSync(path.join(dir, "g.json"), "utf8")).signatures).toEqual([]);
+
+    for (const i of [0, 1]) {
+      const r = await add(owners[i], await sign(ownerKeys[i]));
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+    }
+    const submitted = await cli(["owner", "submit", "g.json", ...cfg], {
+      cwd: dir,
+      env: { TIERGUARD_AGENT_KEY: deployerKey },
+    });
+    expect(submitted.code).toBe(0);
+    const wallet = JSON.parse(readFileSync(path.join(dir, "tierguard.json"), "utf8")).wallet;
+    expect(
+      await pc.readContract({ address: wallet, abi: tierGuardWalletAbi, functionName: "isGuardian", args: [guardian] }),
+    ).toBe(true);
+  });
 });

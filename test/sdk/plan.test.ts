@@ -308,6 +308,20 @@ describe("planPolicy", () => {
     expect((await plan(one)).empty).toBe(true);
   });
 
+  it("adds the guardians the policy lists and removes the others; a policy without guardians leaves them alone", async () => {
+    await applyExample();
+    const [g1, g2, g3] = [7, 8, 9].map((i) => getAddress(account(i).address));
+    const p = await plan(edited((q) => void (q.guardians = [g1, g2])));
+    expect(p.changes).toEqual([`add guardian ${g1}`, `add guardian ${g2}`]);
+    await applyCalls(p.calls);
+    const p2 = await plan(edited((q) => void (q.guardians = [g2, g3])));
+    expect(p2.changes).toEqual([`add guardian ${g3}`, `remove guardian ${g1}`]);
+    await applyCalls(p2.calls);
+    const isGuardian = (g: Address) => c.publicClient.readContract({ address: wallet, abi, functionName: "isGuardian", args: [g] });
+    expect(await Promise.all([g1, g2, g3].map(isGuardian))).toEqual([false, true, true]);
+    expect((await plan()).changes.some((ch) => ch.includes("guardian"))).toBe(false);
+  });
+
   it("refuses token and feed addresses without code, and the wallet as a recipient", async () => {
     const bad = edited((q) => {
       q.tokens.USDC.address = getAddress(account(7).address);

@@ -11,6 +11,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { Address, Hex } from "viem";
 import {
+  addSignature,
   checkActionFile,
   prepareApproval,
   prepareOwnerAction,
@@ -18,7 +19,16 @@ import {
   submitActionFile,
   type ActionStatus,
 } from "../../owners/collect";
-import { mergeActionFiles, readActionFile, writeActionFile, type ActionFile, type SimulationRecord } from "../../owners/file";
+import {
+  digestOf,
+  mergeActionFiles,
+  readActionFile,
+  typedDataV4,
+  writeActionFile,
+  type ActionFile,
+  type CollectedSignature,
+  type SimulationRecord,
+} from "../../owners/file";
 import { simulationLines, type PolicySimulation } from "../../policy/simulate";
 import { readSafe } from "../../owners/safe";
 import { formatDuration } from "../../policy/units";
@@ -217,11 +227,39 @@ export async function signTarget(
 }
 
 /** `owner inspect <file...>`: what the files do and where the signatures stand (no key needed). */
-export async function inspectFiles(ctx: Context, files: readonly string[]): Promise<Output> {
-  const c = await ctx.conn();
+export async function inspectFiles(ctx: Context, files: readonly string[], opts: { typedData?: boolean } = {}): Promise<Output> {
   const f = loadActionFiles(ctx, files);
+  if (opts.typedData) {
+    // Offline: the typed data is rebuilt from the signed fields and its digest checked by readActionFile.
+    const text = typedDataV4(f);
+    return { text: [text], json: { typedData: JSON.parse(text), digest: digestOf(f) } };
+  }
+  const c = await ctx.conn();
   const status = await checkActionFile(c.publicClient, f, files.join(" + "), { fromBlock: ctx.settings.fromBlock });
   return { text: statusLines(status), json: statusJson(status) };
+}
+
+/** `owner add-signature <file>`: a signature made elsewhere, checked against the file and the wallet, then added. */
+export async function addSignatureToFile(
+  ctx: Context,
+  args: { file: string; signer: Address; signature: Hex; safe?: Address; out?: string; dryRun: boolean },
+): Promise<Output> {
+  const c = await ctx.conn();
+  const f = loadActionFile(ctx, args.file);
+  const sig: CollectedSignature = args.safe
+    ? { kind: "safe", signer: args.safe, owner: args.signer, signature: args.signature }
+    : { kind: "eoa", signer: args.signer, signature: args.signature };
+  const { file, status } = await addSignature(c.publicClient, f, sig, { source: args.file, fromBlock: ctx.settings.fromBlock });
+  const out = args.out ?? args.file;
+  const who = args.safe ? `${args.signer} for Safe ${args.safe}` : args.signer;
+  if (args.dryRun) {
+    return { text: [`dry run: the signature of ${who} is valid for this action (nothing written)`, ...statusLines(status)], json: { dryRun: true, ...statusJson(status) } };
+  }
+  saveActionFile(ctx, out, file);
+  return {
+    text: [`added the signature of ${who}`, ...statusLines(status), `${out} now holds ${file.signatures.length} signature${file.signatures.length === 1 ? "" : "s"}; submit with: tierguard owner submit ${out}`],
+    json: { file: out, ...statusJson(status) },
+  };
 }
 
 /** `owner submit <file...>`: combines, checks and submits (anyone may send it). */

@@ -166,7 +166,7 @@ export async function deploy(args: CommandArgs<"deploy">, ctx: Context): Promise
   // The first policy: an owner action file the owners sign on their own machines (nothing is sent here).
   let firstPolicy: { file: string; changes: string[]; lines: string[] } | undefined;
   if (policy && actionPath && args.policy) {
-    const plan = await planPolicy({ publicClient: c.publicClient, wallet, policy });
+    const plan = await planPolicy({ publicClient: c.publicClient, wallet, policy, fromBlock: w.block });
     const f = await prepareOwnerAction({
       publicClient: c.publicClient,
       wallet,

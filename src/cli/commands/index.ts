@@ -37,6 +37,7 @@ export const HANDLERS: Handlers = {
   "owner sign": lazy(() => owner().then((m) => m.ownerSign)),
   "owner submit-signatures": lazy(() => owner().then((m) => m.ownerSubmitSignatures)),
   "owner inspect": lazy(() => owner().then((m) => m.ownerInspect)),
+  "owner add-signature": lazy(() => owner().then((m) => m.ownerAddSignature)),
   "owner submit": lazy(() => owner().then((m) => m.ownerSubmit)),
   "owner veto": lazy(() => owner().then((m) => m.closer("veto", true))),
   "owner reject": lazy(() => owner().then((m) => m.closer("reject", false))),

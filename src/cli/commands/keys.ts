@@ -2,7 +2,7 @@
 import type { Address, Hex } from "viem";
 import { ownerCalls } from "../../client/owner";
 import { withRetry } from "../../client/errors";
-import { ownerClientFor, ownerSigners, readWallet, type Context, type Output } from "../context";
+import { ownerClientFor, ownerSigners, readWallet, simulateWalletCall, type Context, type Output } from "../context";
 import { UsageError } from "../errors";
 import { bytes32Name, iso } from "../format";
 import type { CommandArgs } from "../spec";
@@ -27,6 +27,10 @@ export async function keysGrant(args: CommandArgs<"keys grant">, ctx: Context): 
 
 export async function keysRevoke(args: CommandArgs<"keys revoke">, ctx: Context): Promise<Output> {
   const { accounts } = await ownerSigners(ctx);
+  if (args.dryRun) {
+    await simulateWalletCall(ctx, accounts[0].address, "revokeSessionKey", [args.key]);
+    return { text: [`dry run: ${accounts[0].address} may revoke session key ${args.key} (simulated; nothing sent)`], json: { dryRun: true, key: args.key } };
+  }
   const owner = await ownerClientFor(ctx, accounts[0]);
   const { txHash } = await owner.revokeKey(args.key);
   return { text: [`revoked session key ${args.key}`, `tx: ${txHash}`], json: { key: args.key, txHash } };

@@ -1,13 +1,13 @@
 /** `tierguard owner ...`: what owners (and guardians) do with waiting intents and the pause switch. */
-import { getAddress, zeroAddress, type Hex } from "viem";
+import { getAddress, zeroAddress, type Address, type Hex } from "viem";
 import { formatDecimal } from "../../policy/units";
 import { prepareApproval } from "../../owners/collect";
 import { withSignature, type ActionFile } from "../../owners/file";
-import { ownerClientFor, ownerSigners, requireIntent, type Context, type Output } from "../context";
+import { ownerClientFor, ownerSigners, requireIntent, simulateWalletCall, type Context, type Output } from "../context";
 import { ConfigError } from "../errors";
 import { settleLines } from "../format";
 import type { CommandArgs } from "../spec";
-import { inspectFiles, loadActionFile, signTarget, submitFiles } from "./actions";
+import { addSignatureToFile, inspectFiles, loadActionFile, signTarget, submitFiles } from "./actions";
 
 export async function ownerPending(_args: CommandArgs<"owner pending">, ctx: Context): Promise<Output> {
   const owner = await ownerClientFor(ctx, zeroAddress);
@@ -43,9 +43,17 @@ export async function ownerPending(_args: CommandArgs<"owner pending">, ctx: Con
   };
 }
 
+/** `--dry-run` of a single-owner call on an intent: simulated from the first key given, nothing sent. */
+async function dryRunIntentCall(ctx: Context, fn: "approve" | "veto" | "reject", intentId: Hex, from: Address): Promise<Output> {
+  const p = await (await ownerClientFor(ctx, from)).pendingIntent(intentId);
+  await simulateWalletCall(ctx, from, fn, [intentId, p]);
+  return { text: [`dry run: ${from} may ${fn} ${intentId} (simulated; nothing sent)`], json: { dryRun: true, intentId, action: fn, by: from } };
+}
+
 export async function ownerApprove(args: CommandArgs<"owner approve">, ctx: Context): Promise<Output> {
   await requireIntent(ctx, args.intentId);
   const { accounts } = await ownerSigners(ctx);
+  if (args.dryRun) return dryRunIntentCall(ctx, "approve", args.intentId, accounts[0].address);
   const text: string[] = [];
   const results = [];
   for (const acc of accounts) {
@@ -59,7 +67,11 @@ export async function ownerApprove(args: CommandArgs<"owner approve">, ctx: Cont
 
 export const ownerSign = (args: CommandArgs<"owner sign">, ctx: Context): Promise<Output> => signTarget(ctx, args);
 
-export const ownerInspect = (args: CommandArgs<"owner inspect">, ctx: Context): Promise<Output> => inspectFiles(ctx, args.files);
+export const ownerInspect = (args: CommandArgs<"owner inspect">, ctx: Context): Promise<Output> =>
+  inspectFiles(ctx, args.files, { typedData: args.typedData });
+
+export const ownerAddSignature = (args: CommandArgs<"owner add-signature">, ctx: Context): Promise<Output> =>
+  addSignatureToFile(ctx, { ...args, signature: args.signature as Hex });
 
 export const ownerSubmit = (args: CommandArgs<"owner submit">, ctx: Context): Promise<Output> =>
   submitFiles(ctx, args.files, { dryRun: args.dryRun });
@@ -83,16 +95,21 @@ export async function ownerSubmitSignatures(args: CommandArgs<"owner submit-sign
 }
 
 export const closer = (fn: "veto" | "reject", guardians: boolean) =>
-  async (args: { intentId: Hex }, ctx: Context): Promise<Output> => {
+  async (args: { intentId: Hex; dryRun: boolean }, ctx: Context): Promise<Output> => {
     await requireIntent(ctx, args.intentId);
     const { accounts } = await ownerSigners(ctx, { guardians });
+    if (args.dryRun) return dryRunIntentCall(ctx, fn, args.intentId, accounts[0].address);
     const { txHash } = await (await ownerClientFor(ctx, accounts[0]))[fn](args.intentId);
     const done = fn === "veto" ? "vetoed" : "rejected";
     return { text: [`${done} ${args.intentId} (by ${accounts[0].address})`, `tx: ${txHash}`], json: { intentId: args.intentId, decision: done, by: accounts[0].address, txHash } };
   };
 
-export async function ownerPause(_args: CommandArgs<"owner pause">, ctx: Context): Promise<Output> {
+export async function ownerPause(args: CommandArgs<"owner pause">, ctx: Context): Promise<Output> {
   const { accounts } = await ownerSigners(ctx, { guardians: true });
+  if (args.dryRun) {
+    await simulateWalletCall(ctx, accounts[0].address, "pause", []);
+    return { text: [`dry run: ${accounts[0].address} may pause the wallet (simulated; nothing sent)`], json: { dryRun: true, by: accounts[0].address } };
+  }
   const { txHash } = await (await ownerClientFor(ctx, accounts[0])).pause();
   return { text: ["wallet paused: agents cannot spend and nothing executes until M owners unpause", `tx: ${txHash}`], json: { paused: true, txHash } };
 }

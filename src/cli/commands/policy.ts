@@ -48,7 +48,7 @@ interface PlanArgs {
 async function plan(ctx: Context, args: PlanArgs) {
   const policy = await loadPolicy(ctx, args.file, args.var);
   const [c, wallet] = await Promise.all([ctx.conn(), ctx.wallet()]);
-  const p = await planPolicy({ publicClient: c.publicClient, wallet, policy, allowRemoveCategories: args.allowRemoveCategories });
+  const p = await planPolicy({ publicClient: c.publicClient, wallet, policy, allowRemoveCategories: args.allowRemoveCategories, fromBlock: ctx.settings.fromBlock });
   const simulation = args.store ? await simulateFromStore(ctx, p.target, { db: args.store, days: args.days ?? 30 }) : undefined;
   return { wallet, plan: p, simulation };
 }
