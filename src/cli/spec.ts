@@ -747,6 +747,8 @@ export const COMMANDS = {
       "Follows the chain into the store (like audit follow) and serves pages and a JSON API on 127.0.0.1.",
       "Owners connect MetaMask, Rabby or any EIP-1193 wallet: approvals are EIP-712 signatures collected by the",
       "console; veto, reject, execute, expire and pause are transactions from the owner's wallet. The console holds no key.",
+      "Owner actions prepared with --prepare <file> (policy changes, unpause, ...) are loaded on /owner-actions (upload,",
+      "paste, or every *.json in --actions-dir), signed by each owner there and sent once M signed.",
       "--policy reads recipient labels from a policy file (with --var for its placeholders).",
       "Notifications (new supervised/collaborative intents, blocked attempts, pauses, policy changes) go to the channels",
       "set in the environment: TIERGUARD_SLACK_WEBHOOK_URL, TIERGUARD_TELEGRAM_BOT_TOKEN + TIERGUARD_TELEGRAM_CHAT_ID,",
@@ -761,8 +763,9 @@ export const COMMANDS = {
       var: varOption,
       confirmations: { type: "string", value: "<n>", desc: "blocks to stay behind the head (default 0)" },
       "public-url": { type: "string", value: "<url>", desc: "the console's URL as owners reach it, for links in notifications (default: where it listens)" },
+      "actions-dir": { type: "string", value: "<dir>", desc: "a directory of owner-action files (tierguard ... --prepare <file>) listed on /owner-actions" },
     },
-    examples: ["tierguard console --config tierguard.json --policy examples/policy.yaml --port 8788"],
+    examples: ["tierguard console --config tierguard.json --policy examples/policy.yaml --port 8788 --actions-dir actions/"],
     needs: ["rpc", "wallet"],
     schema: z.object({
       db: z.string().min(1).optional(),
@@ -772,6 +775,7 @@ export const COMMANDS = {
       var: zVars,
       confirmations: zCount("a number of blocks").default(0),
       publicUrl: z.string().regex(/^https?:\/\/\S+$/, { message: "must be an http(s):// URL" }).optional(),
+      actionsDir: z.string().min(1).optional(),
     }),
   }),
 

@@ -13,6 +13,7 @@
  *   POST /api/intents/:id/signatures        { signer, signature }: verified, stored; 4xx with the reason if refused
  *   GET  /api/intents/:id/tx/:action        { to, data } for veto | reject | execute | expire | submit
  *   GET  /api/tx/pause                      { to, data } for pause
+ *   /owner-actions, /api/owner-actions/*    owner actions (owner-routes.ts)
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -24,6 +25,8 @@ import { approvalRequest, intentTx, pauseTx } from "./actions";
 import { ACTION_ROLES, chainNow, type ConsoleModel } from "./model";
 import { activityBody, intentBody, layout, queueBody, walletBody, type Banner } from "./pages";
 import { SignatureRefused } from "./signatures";
+import type { OwnerActionBook } from "./owner-actions";
+import { ownerRoutes } from "./owner-routes";
 
 const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
@@ -31,6 +34,10 @@ const INTENT_ACTIONS = new Set(["veto", "reject", "execute", "expire", "submit"]
 
 export interface AppOptions {
   model: ConsoleModel;
+  /** owner actions loaded into the console */
+  ownerActions: OwnerActionBook;
+  /** a directory of owner-action files to list */
+  actionsDir?: string;
   publicClient: PublicClient;
   chainId: number;
   /** the banner warns when the store is more than this many blocks behind the head (default 3) */
@@ -80,7 +87,8 @@ export function createApp(opts: AppOptions): Hono {
       lag,
       now: chainNow(chain),
       paused: view.state().paused,
-      version: view.version,
+      // changes whenever the view or the owner actions do (the page reloads its main section then)
+      version: view.version + opts.ownerActions.version,
       banner,
     };
   };
@@ -105,7 +113,7 @@ export function createApp(opts: AppOptions): Hono {
   app.get("/assets/console.js", (c) => c.body(assets.js, 200, { "content-type": "text/javascript; charset=utf-8" }));
   app.get("/assets/console.css", (c) => c.body(assets.css, 200, { "content-type": "text/css; charset=utf-8" }));
 
-  const page = async (c: Context, title: string, active: "queue" | "wallet" | "activity" | "intent", body: Parameters<typeof layout>[0]["body"]) => {
+  const page = async (c: Context, title: string, active: Parameters<typeof layout>[0]["active"], body: Parameters<typeof layout>[0]["body"]) => {
     const st = await status();
     return c.html(layout({ title, active, banner: st.banner, now: st.now, wallet: view.wallet, chainId, paused: st.paused, body }));
   };
@@ -199,6 +207,7 @@ export function createApp(opts: AppOptions): Hono {
     return json(c, intentTx({ wallet: view.wallet, action: action as "veto", trail: t, signatures }));
   });
   app.get("/api/tx/pause", (c) => json(c, pauseTx(view.wallet)));
+  ownerRoutes(app, { model, book: opts.ownerActions, publicClient: opts.publicClient, chainId, actionsDir: opts.actionsDir, json, page });
 
   return app;
 }

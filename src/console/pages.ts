@@ -44,7 +44,7 @@ const approvals = (i: QueueItem) =>
 
 export function layout(p: {
   title: string;
-  active: "queue" | "wallet" | "activity" | "intent";
+  active: "queue" | "wallet" | "activity" | "intent" | "owner-actions";
   banner: Banner[];
   now: number;
   wallet: string;
@@ -65,7 +65,7 @@ export function layout(p: {
 <body data-now="${p.now}" data-wallet="${p.wallet}" data-chain-id="${p.chainId}">
 <header>
   <strong>TierGuard</strong>
-  <nav>${nav("/", "Queue", "queue")} ${nav("/wallet", "Wallet", "wallet")} ${nav("/activity", "Activity", "activity")}</nav>
+  <nav>${nav("/", "Queue", "queue")} ${nav("/owner-actions", "Owner actions", "owner-actions")} ${nav("/wallet", "Wallet", "wallet")} ${nav("/activity", "Activity", "activity")}</nav>
   <span class="wallet">wallet <code>${p.wallet}</code> · chain ${p.chainId}</span>
   <span id="account"><button id="connect">Connect wallet</button></span>
 </header>

@@ -4,6 +4,7 @@
  * keeps its read model up to date after every committed range, and hands each newly stored log to `onEvents`
  * (notifications).
  */
+import fs from "node:fs";
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { getAddress, type Address, type PublicClient } from "viem";
@@ -12,6 +13,8 @@ import { createApp } from "./app";
 import { ChainReader } from "./chain";
 import { ConsoleModel, type Labels } from "./model";
 import { SignatureBook } from "./signatures";
+import { TierGuardError } from "../errors";
+import { OwnerActionBook } from "./owner-actions";
 import { ConsoleView, type ViewEvent } from "./view";
 import type { NoticeChannel } from "./notify/channels";
 import { noticeEnricher } from "./notify/enrich";
@@ -33,6 +36,8 @@ export interface ConsoleOptions {
   confirmations?: number;
   /** chain and store poll interval (default 1000 ms) */
   pollIntervalMs?: number;
+  /** a directory of owner-action files (`tierguard ... --prepare <file>`) listed on the owner-actions page */
+  actionsDir?: string;
   /** recipient labels by address (e.g. from the policy file) */
   labels?: Record<string, string>;
   /** the banner warns beyond this lag (default 3 blocks) */
@@ -67,10 +72,15 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
   const host = opts.host ?? "127.0.0.1";
   if (!host.trim()) throw new RangeError("host must not be empty (default 127.0.0.1)");
   const wallet = getAddress(opts.wallet);
+  if (opts.actionsDir !== undefined && !fs.statSync(opts.actionsDir, { throwIfNoEntry: false })?.isDirectory())
+    throw new TierGuardError(`actions directory ${opts.actionsDir} does not exist or is not a directory`, {
+      fix: "create it, or pass the directory where `tierguard ... --prepare <file>` writes the action files",
+    });
   const pollIntervalMs = opts.pollIntervalMs ?? 1000;
   const chainId = await opts.publicClient.getChainId();
   const view = new ConsoleView({ store: opts.store, wallet });
   const signatures = await SignatureBook.open(opts.store.db, wallet);
+  const ownerActions = await OwnerActionBook.open(opts.store.db, wallet);
   const labels: Labels = {
     recipients: new Map(Object.entries(opts.labels ?? {}).map(([a, l]) => [a.toLowerCase(), l])),
   };
@@ -91,7 +101,7 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
     return chain;
   };
 
-  const app = createApp({ model, publicClient: opts.publicClient, chainId, maxLagBlocks: opts.maxLagBlocks, syncError: () => syncError });
+  const app = createApp({ model, ownerActions, actionsDir: opts.actionsDir, publicClient: opts.publicClient, chainId, maxLagBlocks: opts.maxLagBlocks, syncError: () => syncError });
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: opts.port ?? 0, hostname: host }, () => resolve(s));
     s.once("error", reject);

@@ -344,6 +344,15 @@ export class ConsoleView {
     return this.cachedHistory;
   }
 
+  /** Owner actions executed, by their EIP-712 digest (lowercase): where each ran. */
+  executedOwnerActions(): Map<string, { txHash: Hex; blockNumber: bigint }> {
+    const out = new Map<string, { txHash: Hex; blockNumber: bigint }>();
+    for (const l of this.configLogs) {
+      if (l.event === "OwnerActionExecuted") out.set(lower(String(l.args.actionHash)), { txHash: l.txHash, blockNumber: l.blockNumber });
+    }
+    return out;
+  }
+
   /** Recent activity, newest first. */
   activity(limit = this.activityLimit): ActivityItem[] {
     return this.recent.slice(-limit).reverse();

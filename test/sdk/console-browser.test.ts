@@ -11,6 +11,9 @@ import type { Hex } from "viem";
 import { openStore, type OwnedStore } from "../../src/indexer";
 import { startConsole, type ConsoleServer } from "../../src/console";
 import { account } from "./helpers/chain";
+import { ownerCalls } from "../../src/client/owner";
+import { prepareOwnerAction } from "../../src/owners/collect";
+import { digestOf, writeActionFile } from "../../src/owners/file";
 import { launchChromium, withProvider } from "./helpers/browser";
 import { setupArticleWallet, type ArticleWallet } from "./helpers/article-scenario";
 
@@ -125,6 +128,35 @@ describe("console in Chromium", () => {
     await alice.locator("button.act-pause").waitFor({ state: "visible" });
     await eve.context().close();
     await alice.context().close();
+  });
+});
+
+describe("console in Chromium: pause, and an owner action signed in two browsers", () => {
+  it("an owner pauses from the queue; two owners each sign the prepared unpause and the second one's signature runs it", async (ctx) => {
+    if (!browser) return ctx.skip();
+    const alice = await openAs(0);
+    await alice.locator("button.act-pause").click();
+    await expect.poll(() => server.view.state().paused, { timeout: 20_000, interval: 100 }).toBe(true);
+
+    const unpause = await prepareOwnerAction({ publicClient: s.c.publicClient, wallet: s.wallet, calls: [ownerCalls.unpause()], title: "unpause" });
+    const digest = digestOf(unpause).toLowerCase();
+    await alice.goto(`${server.url}/owner-actions`);
+    await alice.locator("#action-file").fill(writeActionFile(unpause));
+    await alice.locator("#action-load").click();
+    const card = (page: Page) => page.locator(`article[data-digest="${digest}"]`);
+    await contains(card(alice).locator(".changes"), "paused: yes -> no");
+    await alice.locator(`button.act-sign-action[data-digest="${digest}"]`).click();
+    await contains(alice.locator("#message"), "1 of 2", 15_000);
+
+    const bob = await openAs(1, "/owner-actions");
+    await contains(card(bob).locator(".standing"), "1 of 2 owners signed");
+    if (screenshots) await bob.screenshot({ path: path.join(screenshots, "console-owner-action.png"), fullPage: true });
+    await bob.locator(`button.act-sign-action[data-digest="${digest}"]`).click();
+    await contains(bob.locator("#message"), "Transaction sent", 15_000);
+    await expect.poll(() => server.view.state().paused, { timeout: 20_000, interval: 100 }).toBe(false);
+    await contains(card(bob).locator(".standing"), "executed in block");
+    await alice.context().close();
+    await bob.context().close();
   });
 });
 

@@ -29,6 +29,7 @@ export async function consoleCommand(args: CommandArgs<"console">, ctx: Context)
       labels,
       channels,
       publicUrl: args.publicUrl,
+      actionsDir: args.actionsDir,
       onDelivery: (results) => {
         for (const r of results) if (r.failed > 0) stderr(`notification to ${r.channel} failed (${r.error ?? "no answer"}); retrying\n`);
       },

@@ -1,7 +1,7 @@
 // TierGuard console: the page's client script (no dependencies, no build step, served by the console).
-// Connects an EIP-1193 browser wallet, shows the actions its address may take, signs approvals
-// (eth_signTypedData_v4) and sends owner transactions (eth_sendTransaction) prepared by the console's API,
-// runs the countdowns on the chain's clock and refreshes the page's main section when the store moves.
+// Connects an EIP-1193 browser wallet, shows the actions its address may take, signs approvals and owner
+// actions (eth_signTypedData_v4), takes a Safe's signature back, sends owner transactions (eth_sendTransaction)
+// prepared by the console's API, runs the countdowns on the chain's clock and refreshes the page's main section when the store moves.
 (function () {
   "use strict";
   var body = document.body;
@@ -120,14 +120,87 @@
       });
   }
 
+  function post(path, body) {
+    return api(path, { method: "POST", headers: { "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) });
+  }
+
+  // An owner action: sign its OwnerAction typed data; the signature that completes M sends ownerAction.
+  function signAction(digest) {
+    var base = "/api/owner-actions/" + digest;
+    return api(base)
+      .then(function (a) {
+        return provider().request({ method: "eth_signTypedData_v4", params: [account, JSON.stringify(a.typedData)] });
+      })
+      .then(function (signature) {
+        return post(base + "/signatures", { signer: account, signature: signature });
+      })
+      .then(function (r) {
+        if (!r.complete) {
+          message("Owner action signed and collected: " + r.accepted + " of " + r.threshold + ". The others can sign from their own browsers.", "ok");
+          return;
+        }
+        message(r.accepted + " of " + r.threshold + " owners signed: sending the owner action from your wallet…", "ok");
+        return api(base + "/tx").then(send);
+      });
+  }
+
+  function safeCard(btn) {
+    var card = btn.closest("article");
+    return { card: card, safe: card.querySelector(".safe-address").value.trim() };
+  }
+
+  function safeShow(btn) {
+    var s = safeCard(btn);
+    api("/api/owner-actions/" + btn.dataset.digest + "/safe?safe=" + encodeURIComponent(s.safe))
+      .then(function (r) {
+        var pre = s.card.querySelector(".safe-request");
+        pre.textContent =
+          "Sign in Safe " + r.safe + " (each owner, EIP-712):\n" + JSON.stringify(r.typedData, null, 2) +
+          "\n\nSafeMessage hash: " + r.safeMessageHash + "\nTierGuard digest (the message): " + r.digest;
+        pre.hidden = false;
+      })
+      .catch(function (e) {
+        message("Cannot show the Safe message: " + e.message, "error");
+      });
+  }
+
+  function safeAdd(btn) {
+    var s = safeCard(btn);
+    var signature = s.card.querySelector(".safe-signature").value.trim();
+    post("/api/owner-actions/" + btn.dataset.digest + "/signatures", { safe: s.safe, signature: signature })
+      .then(function (r) {
+        s.card.querySelector(".safe-signature").value = "";
+        message("The Safe's signature was accepted by the Safe and stored: " + r.accepted + " of " + r.threshold + " owners signed.", "ok");
+        poll(true);
+      })
+      .catch(function (e) {
+        message("Safe signature refused: " + e.message, "error");
+      });
+  }
+
+  function loadAction() {
+    var text = document.getElementById("action-file").value;
+    post("/api/owner-actions", text)
+      .then(function (a) {
+        document.getElementById("action-file").value = "";
+        message("Loaded: " + a.title + " (" + a.summary.join("; ") + ")", "ok");
+        poll(true);
+      })
+      .catch(function (e) {
+        message("Not loaded: " + e.message, "error");
+      });
+  }
+
   function act(btn) {
-    var action = btn.dataset.action, id = btn.dataset.intent;
+    var action = btn.dataset.action, id = btn.dataset.intent, digest = btn.dataset.digest;
     if (busy) return;
     busy = true;
     btn.disabled = true;
     var run =
       action === "approve" ? approve(id)
       : action === "pause" ? api("/api/tx/pause").then(send)
+      : action === "sign-action" ? signAction(digest)
+      : action === "submit-action" ? api("/api/owner-actions/" + digest + "/tx").then(send)
       : api("/api/intents/" + id + "/tx/" + action).then(send);
     run
       .catch(function (e) {
@@ -151,7 +224,11 @@
         }).then(function (text) {
           var doc = new DOMParser().parseFromString(text, "text/html");
           var fresh = doc.getElementById("main");
-          if (fresh && !busy) {
+          // never wipe what an owner is typing or pasting (an action file, a Safe's signature)
+          var typing = Array.prototype.some.call(document.querySelectorAll("#main textarea, #main input"), function (el) {
+            return el === document.activeElement || (el.type !== "file" && el.value);
+          });
+          if (fresh && !busy && !typing) {
             document.getElementById("main").innerHTML = fresh.innerHTML;
             applyRole();
             tick();
@@ -167,7 +244,18 @@
     var t = ev.target;
     if (!(t instanceof HTMLElement)) return;
     if (t.id === "connect") connect(true);
+    else if (t.id === "action-load") loadAction();
+    else if (t.classList.contains("safe-show")) safeShow(t);
+    else if (t.classList.contains("safe-add")) safeAdd(t);
     else if (t.classList.contains("act")) act(t);
+  });
+  document.addEventListener("change", function (ev) {
+    var t = ev.target;
+    if (!(t instanceof HTMLInputElement) || t.id !== "action-upload" || !t.files || !t.files[0]) return;
+    t.files[0].text().then(function (text) {
+      document.getElementById("action-file").value = text;
+      loadAction();
+    });
   });
   if (window.ethereum && window.ethereum.on) {
     window.ethereum.on("accountsChanged", function () {

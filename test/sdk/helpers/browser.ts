@@ -68,13 +68,13 @@ export async function withProvider(browser: Browser, c: Clients, signer: HDAccou
       case "eth_chainId":
         return numberToHex(chainId);
       case "eth_signTypedData_v4": {
+        // JSON carries integers as decimal strings (as wallets accept them): back to bigints for viem
         const typed = JSON.parse(params[1] as string);
         const { EIP712Domain: _domain, ...types } = typed.types;
-        const message = {
-          ...typed.message,
-          amount: BigInt(typed.message.amount),
-          deadline: BigInt(typed.message.deadline),
-        };
+        const message = { ...typed.message };
+        for (const f of types[typed.primaryType] as { name: string; type: string }[]) {
+          if (/^u?int\d*$/.test(f.type)) message[f.name] = BigInt(message[f.name]);
+        }
         return signer.signTypedData({ domain: typed.domain, types, primaryType: typed.primaryType, message });
       }
       case "eth_sendTransaction": {
