@@ -14,14 +14,13 @@
 import { encodeFunctionData, getAddress, isAddress, isHex, type Address, type Hex, type PublicClient } from "viem";
 import { tierGuardWalletAbi } from "../abi/TierGuardWallet";
 import type { SqlDatabase } from "../indexer";
-import { checkActionFile, ownerSignaturesFor, type ActionStatus } from "../owners/collect";
+import { addSignature, checkActionFile, ownerSignaturesFor, type ActionStatus } from "../owners/collect";
 import {
   ActionFileError,
   digestOf,
   mergeActionFiles,
   readActionFile,
   summaryOf,
-  withSignature,
   writeActionFile,
   type CollectedSignature,
   type OwnerActionFile,
@@ -170,10 +169,7 @@ export class OwnerActionBook {
       entries = [{ kind: "eoa", signer, signature: signature as Hex }];
     }
     let file = a.file;
-    for (const e of entries) file = withSignature(file, e);
-    const status = await checkActionFile(ctx.publicClient, file, "the signed action").catch((e) => refused(e));
-    const bad = status.signatures.find((s) => !s.ok && entries.some((e) => e.signer.toLowerCase() === s.owner.toLowerCase()));
-    if (bad) throw new SignatureRefused(bad.problem ?? "the signature does not count for this action", 422);
+    for (const e of entries) ({ file } = await addSignature(ctx.publicClient, file, e, { source: a.source }).catch((x) => refused(x)));
     const next = { ...a, file };
     await this.save(next);
     return next;

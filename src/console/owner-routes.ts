@@ -16,7 +16,7 @@ import path from "node:path";
 import type { Context, Hono } from "hono";
 import { getAddress, isAddress, type Address, type PublicClient } from "viem";
 import { toJson } from "../indexer";
-import { summaryOf, typedDataOf, writeActionFile } from "../owners/file";
+import { summaryOf, typedDataOf, typedDataV4 } from "../owners/file";
 import { actionChanges } from "./owner-diff";
 import { OwnerActionBook, type ActionContext, type ActionStanding, type StoredAction } from "./owner-actions";
 import { ownerActionsBody, type ActionView } from "./owner-pages";
@@ -111,7 +111,7 @@ export function ownerRoutes(app: Hono, o: OwnerRoutesOptions): void {
   });
   app.get("/api/owner-actions/:digest", async (c) => {
     const a = actionParam(c);
-    const td = JSON.parse(writeActionFile(a.file)).typedData as unknown;
+    const td = JSON.parse(typedDataV4(a.file)) as unknown;
     return o.json(c, { ...(await viewOf(a)), typedData: td, calls: a.file.calls, wallet: a.file.wallet, chainId: a.file.chainId, primaryType: typedDataOf(a.file).primaryType });
   });
   app.get("/api/owner-actions/:digest/safe", (c) => {

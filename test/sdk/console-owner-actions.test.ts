@@ -99,7 +99,7 @@ describe("console owner actions", () => {
 
     const r2 = await post(`/${d}/signatures`, { signer: alice.address, signature: await sign(alice, rival) });
     expect(r2.status).toBe(422);
-    expect(await errorOf(r2)).toContain(`claims to be by ${alice.address}`);
+    expect(await errorOf(r2)).toContain(`was not made by ${alice.address} over this action`);
 
     const good = await sign(alice, action);
     const r3 = await post(`/${d}/signatures`, { signer: alice.address, signature: good });
