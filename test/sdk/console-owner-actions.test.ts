@@ -63,6 +63,13 @@ const errorOf = async (r: Response) => ((await r.json()) as { error: string }).e
 const sign = (who: typeof alice, f: OwnerActionFile) => who.signTypedData(typedDataOf(f) as never);
 
 describe("console owner actions", () => {
+  it("refuses to start with an actions directory that does not exist, naming it", async () => {
+    const missing = path.join(dir, "no-such-dir");
+    await expect(startConsole({ store, publicClient: c.publicClient, wallet, actionsDir: missing })).rejects.toThrow(
+      `actions directory ${missing} does not exist or is not a directory`,
+    );
+  });
+
   it("loads a prepared file with its summary and changes; refuses a changed one, another wallet's or chain's", async () => {
     const changed = JSON.parse(writeActionFile(action));
     changed.typedData.message.deadline = String(BigInt(changed.typedData.message.deadline) + 1n);
