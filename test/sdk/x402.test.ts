@@ -6,6 +6,7 @@
  */
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { PGlite } from "@electric-sql/pglite";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { erc20Abi, getAddress, toHex, type Address, type Hex } from "viem";
@@ -13,6 +14,7 @@ import { wrapFetchWithPayment, x402Client, decodePaymentResponseHeader } from "@
 import { ExactEvmScheme } from "@x402/evm/exact/client";
 import { mockEip3009TokenAbi } from "../../src/abi/MockEIP3009Token";
 import { tierGuardWalletAbi } from "../../src/abi/TierGuardWallet";
+import { openStore, syncOnce, verify } from "../../src/indexer";
 import { createOwnerClient, encodeWalletCall } from "../../src/client/owner";
 import { createX402Fetch, releaseX402Authorization, submitX402Authorization, type X402Fetch } from "../../src/x402";
 import { account, clients, type Clients } from "./helpers/chain";
@@ -215,6 +217,22 @@ describe("x402 through the tiers (tierguard/x402)", () => {
     await c.testClient.mine({ blocks: 1 });
     expect(await releaseX402Authorization(ctx, s.intentId, auth)).toBe(usdc("0.02"));
     expect(await autonomousBudgetSpent()).toBe(spent);
+  });
+  it("audit verify reconciles the token balance: settled authorizations are payments, unsettled or released ones are not", async () => {
+    const db = new PGlite();
+    try {
+      const store = await openStore(db);
+      const end = await c.publicClient.getBlockNumber();
+      await syncOnce({ publicClient: c.publicClient, wallet: w.wallet, store, fromBlock: w.fromBlock, toBlock: end });
+      const r = await verify({ publicClient: c.publicClient, wallet: w.wallet, store, blockNumber: end });
+      expect(r.differences).toEqual([]);
+      // autonomous, collaborative and supervised settled; the released one (and nothing prohibited) did not
+      const x402 = r.checks.find((x) => x.name === "x402 authorizations");
+      expect(x402?.count).toBe(4);
+      expect(x402?.detail).toMatch(/^3 settled/);
+    } finally {
+      await db.close();
+    }
   });
 });
 

@@ -7,6 +7,8 @@
  * - balances: for every token (and ETH), the balance at the block must equal deposits - payments - withdrawals,
  *   where ERC-20 deposits are the token's own `Transfer` logs to the wallet (read from the chain), ETH deposits
  *   the stored `Deposited` events, payments the stored executed intents and withdrawals the stored `Withdrawn`;
+ *   an x402 intent pays by its EIP-3009 authorization, so it is a payment once the token's `AuthorizationUsed`
+ *   log shows the authorization settled (its own status says only that the wallet allowed it);
  * - sampled blocks: stored block hashes match the chain, and the logs stored for those blocks are exactly the
  *   logs the chain has for them.
  *
@@ -43,6 +45,7 @@ interface ReconcileInput {
 }
 
 const TRANSFER = parseAbiItem("event Transfer(address indexed from, address indexed to, uint256 value)");
+const AUTHORIZATION_USED = parseAbiItem("event AuthorizationUsed(address indexed authorizer, bytes32 indexed nonce)");
 const ERC20_BALANCE = [
   {
     type: "function",
@@ -57,19 +60,37 @@ const TIER_SHIFT = (2n ** 144n).toString();
 const NONCE_MASK = (1n << 40n) - 1n;
 const hex32 = (x: bigint): Hex => `0x${x.toString(16).padStart(64, "0")}`;
 
-/** Reads the token's Transfer logs to the wallet up to the block, halving the range when the node refuses it. */
-async function depositsOf(pc: PublicClient, token: Address, wallet: Address, to: bigint): Promise<bigint> {
-  const read = async (from: bigint, end: bigint): Promise<bigint> => {
+/** Reads logs from block 0 up to `to`, halving the range when the node refuses it. */
+async function readLogs<L>(get: (from: bigint, to: bigint) => Promise<L[]>, to: bigint): Promise<L[]> {
+  const read = async (from: bigint, end: bigint): Promise<L[]> => {
     try {
-      const logs = await pc.getLogs({ address: token, event: TRANSFER, args: { to: wallet }, fromBlock: from, toBlock: end });
-      return logs.reduce((s, l) => s + (l.args.value ?? 0n), 0n);
+      return await get(from, end);
     } catch (e) {
       if (end <= from) throw e;
       const mid = (from + end) / 2n;
-      return (await read(from, mid)) + (await read(mid + 1n, end));
+      return [...(await read(from, mid)), ...(await read(mid + 1n, end))];
     }
   };
   return read(0n, to);
+}
+
+/** The sum of the token's Transfer logs to the wallet up to the block. */
+async function depositsOf(pc: PublicClient, token: Address, wallet: Address, to: bigint): Promise<bigint> {
+  const logs = await readLogs(
+    (fromBlock, toBlock) => pc.getLogs({ address: token, event: TRANSFER, args: { to: wallet }, fromBlock, toBlock }),
+    to,
+  );
+  return logs.reduce((s, l) => s + (l.args.value ?? 0n), 0n);
+}
+
+/** The EIP-3009 nonces of the wallet's authorizations the token has used (settled) up to the block. */
+async function usedAuthorizations(pc: PublicClient, token: Address, wallet: Address, to: bigint): Promise<Set<string>> {
+  const logs = await readLogs(
+    (fromBlock, toBlock) =>
+      pc.getLogs({ address: token, event: AUTHORIZATION_USED, args: { authorizer: wallet }, fromBlock, toBlock }),
+    to,
+  );
+  return new Set(logs.map((l) => String(l.args.nonce).toLowerCase()));
 }
 
 export async function reconcile(input: ReconcileInput): Promise<{ checks: VerifyCheck[]; findings: Finding[] }> {
@@ -161,7 +182,10 @@ export async function reconcile(input: ReconcileInput): Promise<{ checks: Verify
      executed AS (
        SELECT DISTINCT intent_id FROM logs WHERE address = $1 AND event = 'IntentExecuted' AND block_number <= $2)
      SELECT token, sum(amount) AS total FROM sub
-      WHERE tier = 0 OR intent_id IN (SELECT intent_id FROM executed) GROUP BY token`,
+      WHERE (tier = 0 OR intent_id IN (SELECT intent_id FROM executed))
+        AND intent_id NOT IN (SELECT intent_id FROM logs
+                               WHERE address = $1 AND event = 'X402AuthorizationRecorded' AND block_number <= $2)
+      GROUP BY token`,
     [w, at, TIER_SHIFT],
   );
   const { rows: withdrawn } = await db.query<{ token: string; total: unknown }>(
@@ -179,7 +203,25 @@ export async function reconcile(input: ReconcileInput): Promise<{ checks: Verify
       WHERE address = $1 AND event IN ('TokenConfigured', 'TokenRemoved', 'Withdrawn') AND block_number <= $2`,
     [w, at],
   );
+  // x402 payments move money only when a facilitator settles the EIP-3009 authorization the wallet recorded:
+  // a recorded authorization is a payment once the token says its nonce was used, whatever the intent's status.
+  const { rows: x402Rows } = await db.query<{ token: string; amount: unknown; nonce: string }>(
+    `SELECT lower(s.args->>'token') AS token, (s.args->>'amount')::numeric AS amount, lower(x.args->>'nonce') AS nonce
+       FROM logs x JOIN logs s ON s.address = x.address AND s.intent_id = x.intent_id AND s.event = 'IntentSubmitted'
+      WHERE x.address = $1 AND x.event = 'X402AuthorizationRecorded' AND x.block_number <= $2`,
+    [w, at],
+  );
   const num = (x: unknown) => BigInt(String(x ?? 0).split(".")[0]);
+  const settled = new Map<string, bigint>();
+  let settledCount = 0;
+  for (const t of new Set(x402Rows.map((r) => r.token))) {
+    const used = await usedAuthorizations(pc, getAddress(t), wallet, blockNumber);
+    for (const r of x402Rows) {
+      if (r.token !== t || !used.has(r.nonce)) continue;
+      settled.set(t, (settled.get(t) ?? 0n) + num(r.amount));
+      settledCount++;
+    }
+  }
   const tokens = new Set<string>([zeroAddress, ...tokenRows.map((r) => r.token), ...paid.map((r) => r.token)]);
   for (const t of await read<readonly Address[]>("tokens")) tokens.add(t.toLowerCase());
   const sumFor = (rows: { token: string; total: unknown }[], t: string) => num(rows.find((r) => r.token === t)?.total);
@@ -195,7 +237,7 @@ export async function reconcile(input: ReconcileInput): Promise<{ checks: Verify
     return { t, actual, deposits };
   });
   for (const b of balances) {
-    const payments = sumFor(paid, b.t);
+    const payments = sumFor(paid, b.t) + (settled.get(b.t) ?? 0n);
     const withdrawals = sumFor(withdrawn, b.t);
     const expected = b.deposits - payments - withdrawals;
     if (expected !== b.actual) {
@@ -214,6 +256,13 @@ export async function reconcile(input: ReconcileInput): Promise<{ checks: Verify
     count: balances.length,
     detail: "ETH and every token: balance = deposits - payments - withdrawals (ERC-20 deposits from the token's Transfer logs)",
   });
+  if (x402Rows.length > 0) {
+    checks.push({
+      name: "x402 authorizations",
+      count: x402Rows.length,
+      detail: `${settledCount} settled (the token's AuthorizationUsed logs), counted as payments; the others moved no money`,
+    });
+  }
 
   // --- sampled blocks ---------------------------------------------------------------------------------------
   const { rows: sample } = await db.query<{ number: unknown; hash: string }>(
