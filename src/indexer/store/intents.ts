@@ -9,7 +9,7 @@
  */
 import { getAddress, type Address, type Hex } from "viem";
 import { REASON_NAMES, TIER_NAMES, decodeDetails, expiryKind } from "../../client/intents";
-import { big, lower, num, toJson } from "./sql";
+import { big, lower, num, toJson, walletWhere } from "./sql";
 import type { IntentQuery, IntentRow, SqlClient, StoredLog } from "./types";
 
 /** The lifecycle events the table is derived from. */
@@ -390,24 +390,14 @@ export async function rebuildIntents(
 
 /** WHERE clause and parameters for an intent query (after `address = $1`). */
 function where(wallet: Address, q: IntentQuery): { sql: string; params: unknown[] } {
-  const parts = ["address = $1"];
-  const params: unknown[] = [lower(wallet)];
-  const add = (sql: string, v: unknown) => {
-    params.push(v);
-    parts.push(sql.replace("?", `$${params.length}`));
-  };
-  if (q.agentId) add("agent_id = ?", lower(q.agentId));
-  if (q.tier) add("tier = ?", q.tier);
-  if (q.status) add("status = ?", q.status);
-  if (q.fromBlock !== undefined) add("block_number >= ?", q.fromBlock.toString());
-  if (q.toBlock !== undefined) add("block_number <= ?", q.toBlock.toString());
-  if (q.fromTime !== undefined) add("timestamp >= ?", q.fromTime);
-  if (q.toTime !== undefined) add("timestamp <= ?", q.toTime);
-  if (q.after) {
-    params.push(q.after.blockNumber.toString(), q.after.logIndex);
-    parts.push(`(block_number, log_index) > ($${params.length - 1}::bigint, $${params.length}::integer)`);
-  }
-  return { sql: parts.join(" AND "), params };
+  const w = walletWhere(wallet);
+  if (q.agentId) w.add("agent_id = ?", lower(q.agentId));
+  if (q.tier) w.add("tier = ?", q.tier);
+  if (q.status) w.add("status = ?", q.status);
+  if (q.fromTime !== undefined) w.add("timestamp >= ?", q.fromTime);
+  if (q.toTime !== undefined) w.add("timestamp <= ?", q.toTime);
+  w.range(q);
+  return { sql: w.sql(), params: w.params };
 }
 
 /** One page of intents in chain order (keyset: pass the last row's position as `after` for the next page). */

@@ -17,7 +17,7 @@ import type { Address, Hex } from "viem";
 import { IndexerStoreError } from "../errors";
 import { openDatabase } from "./database";
 import { migrate } from "./migrations";
-import { big, inTransaction, lower, num, toJson } from "./sql";
+import { big, inTransaction, lower, num, toJson, walletWhere } from "./sql";
 import { countIntents, countIntentsByStatus, intentPage, iterateIntents, materialiseIntents, rebuildIntents, rewindIntents } from "./intents";
 import type {
   LogQuery,
@@ -87,27 +87,17 @@ export async function openStore(target: SqlDatabase | OpenStoreOptions = {}): Pr
 
 /** The wallet's logs in chain order (after `q.after` when given), at most `limit`. */
 async function selectLogs(db: SqlClient, wallet: Address, q: LogQuery, limit?: number): Promise<StoredLog[]> {
-  const where = ["address = $1"];
-  const params: unknown[] = [lower(wallet)];
-  const add = (sql: string, v: unknown) => {
-    params.push(v);
-    where.push(sql.replace("?", `$${params.length}`));
-  };
-  if (q.intentId) add("intent_id = ?", lower(q.intentId));
-  if (q.intentIds) add("intent_id = ANY(?::text[])", q.intentIds.map(lower));
-  if (q.withoutIntent) where.push("intent_id IS NULL");
-  if (q.events && q.events.length > 0) add("event = ANY(?::text[])", [...q.events]);
-  if (q.fromBlock !== undefined) add("block_number >= ?", q.fromBlock.toString());
-  if (q.toBlock !== undefined) add("block_number <= ?", q.toBlock.toString());
-  if (q.after) {
-    params.push(q.after.blockNumber.toString(), q.after.logIndex);
-    where.push(`(block_number, log_index) > ($${params.length - 1}::bigint, $${params.length}::integer)`);
-  }
+  const w = walletWhere(wallet);
+  if (q.intentId) w.add("intent_id = ?", lower(q.intentId));
+  if (q.intentIds) w.add("intent_id = ANY(?::text[])", q.intentIds.map(lower));
+  if (q.withoutIntent) w.raw("intent_id IS NULL");
+  if (q.events && q.events.length > 0) w.add("event = ANY(?::text[])", [...q.events]);
+  w.range(q);
   const { rows } = await db.query(
-    `SELECT ${LOG_COLUMNS} FROM logs WHERE ${where.join(" AND ")} ORDER BY block_number, log_index${
+    `SELECT ${LOG_COLUMNS} FROM logs WHERE ${w.sql()} ORDER BY block_number, log_index${
       limit === undefined ? "" : ` LIMIT ${Math.floor(limit)}`
     }`,
-    params,
+    w.params,
   );
   return rows.map(logFromRow);
 }
