@@ -70,6 +70,15 @@ describe("verify reconciles the store with the chain", () => {
     }
   });
 
+  it("finds an intents table out of step with the stored submissions", async () => {
+    const store = await synced();
+    await store.db.query("DELETE FROM intents WHERE intent_id = $1", [s.extraIds[0].toLowerCase()]);
+    const r = await run(store);
+    const d = r.differences.find((x) => x.what === "intents");
+    expect(d?.expected).toBe((d?.actual as number) + 1);
+    expect(d?.message).toMatch(/IntentSubmitted logs \(the table is out of date/);
+  });
+
   it("finds an IntentExecuted stored as IntentVetoed (the payment is missing from the balance)", async () => {
     const store = await synced();
     const { rows } = await store.db.query(

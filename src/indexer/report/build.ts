@@ -16,6 +16,7 @@ import { createHash } from "node:crypto";
 import { formatUnits, type Address, type Hex } from "viem";
 import { TIER_NAMES, auditIdFor, type TierName } from "../../client/intents";
 import type { IntentTrail, TrailStep } from "../model/trail";
+import type { AutonomousGroup } from "../store/report-reads";
 import type { StoredLog } from "../store/types";
 import { formatReferenceUnits, isoUtc, parseReferenceUnits, toUnixSeconds, utcDay, type ReportTime } from "./format";
 import { buildGovernance } from "./governance";
@@ -100,16 +101,6 @@ export function contentHashOf(report: AuditReport): string {
   return `sha256:${createHash("sha256").update(text).digest("hex")}`;
 }
 
-/** An autonomous intent, paid in its submission transaction: all the report needs of it (a row of `intents`). */
-export interface AutonomousPayment {
-  agentId: Hex;
-  blockNumber: bigint;
-  logIndex: number;
-  timestamp: number;
-  category: number;
-  value: bigint;
-}
-
 /**
  * The report built record by record, so that a store can stream its intents through it (`loadReport`): memory
  * holds the per-record tables (supervised, collaborative, blocked) and the daily aggregates, never the history.
@@ -128,7 +119,12 @@ export function reportBuilder(input: Omit<ReportInput, "trails"> & { firstRecord
   const inPeriod = (ts: number) => ts >= from && ts < to;
   const categoryAt = (id: number, block: bigint, logIndex: number) =>
     input.configLogs ? history.categoryName(id, block, logIndex) : (lookup(input.categories, id) ?? `#${id}`);
-  const categoryNow = new Map<number, string>();
+  /** per category, its first record in chain order: the charts and per-day tables show the name it had there */
+  const categoryFirst = new Map<number, { blockNumber: bigint; logIndex: number }>();
+  const noteCategory = (id: number, blockNumber: bigint, logIndex: number) => {
+    const x = categoryFirst.get(id);
+    if (!x || blockNumber < x.blockNumber || (blockNumber === x.blockNumber && logIndex < x.logIndex)) categoryFirst.set(id, { blockNumber, logIndex });
+  };
 
   const totals = new Map<TierName, TierTotals & { sv: bigint; ev: bigint; bv: bigint }>(
     TIER_NAMES.map((tier) => [
@@ -155,9 +151,9 @@ export function reportBuilder(input: Omit<ReportInput, "trails"> & { firstRecord
     ]),
   );
   type Sum = { count: number; total: bigint };
-  const add = <K>(m: Map<K, Sum>, k: K, v: bigint) => {
+  const add = <K>(m: Map<K, Sum>, k: K, v: bigint, n = 1) => {
     const x = m.get(k) ?? { count: 0, total: 0n };
-    x.count++;
+    x.count += n;
     x.total += v;
     m.set(k, x);
   };
@@ -171,14 +167,14 @@ export function reportBuilder(input: Omit<ReportInput, "trails"> & { firstRecord
     if (!x) actors.set(k, (x = { address: a, label: labels.address(a), approvals: 0, vetoes: 0, rejections: 0, executions: 0 }));
     return x;
   };
-  const addSpend = (tier: "autonomous" | "supervised" | "collaborative", ts: number, categoryId: number, value: bigint) => {
+  const addSpend = (tier: "autonomous" | "supervised" | "collaborative", day: string, categoryId: number, value: bigint, n = 1) => {
     const t = totals.get(tier)!;
-    t.executed++;
+    t.executed += n;
     t.ev += value;
-    add(spendCat, categoryId, value);
-    const d = spendDay.get(utcDay(ts)) ?? { autonomous: 0n, supervised: 0n, collaborative: 0n };
+    add(spendCat, categoryId, value, n);
+    const d = spendDay.get(day) ?? { autonomous: 0n, supervised: 0n, collaborative: 0n };
     d[tier] += value;
-    spendDay.set(utcDay(ts), d);
+    spendDay.set(day, d);
   };
 
   const supervised: SupervisedRecord[] = [];
@@ -192,15 +188,15 @@ export function reportBuilder(input: Omit<ReportInput, "trails"> & { firstRecord
     if (maxBlock === undefined || b > maxBlock) maxBlock = b;
   };
 
-  const payAutonomous = (ts: number, categoryId: number, value: bigint, agentId: Hex) => {
-    addSpend("autonomous", ts, categoryId, value);
-    const day = utcDay(ts);
+  /** `n` autonomous payments of one day, category and agent, worth `value` together */
+  const payAutonomous = (day: string, categoryId: number, value: bigint, agentId: Hex, n = 1) => {
+    addSpend("autonomous", day, categoryId, value, n);
     let d = days.get(day);
     if (!d) days.set(day, (d = { count: 0, total: 0n, cat: new Map(), agent: new Map() }));
-    d.count++;
+    d.count += n;
     d.total += value;
-    add(d.cat, categoryId, value);
-    add(d.agent, agentId, value);
+    add(d.cat, categoryId, value, n);
+    add(d.agent, agentId, value, n);
   };
 
   /** Adds an intent's trail (in any order: the tables are sorted by `finish`). */
@@ -226,7 +222,7 @@ export function reportBuilder(input: Omit<ReportInput, "trails"> & { firstRecord
       }
       const snapshot = history.at(s.blockNumber, s.logIndex);
       const category = categoryAt(s.category, s.blockNumber, s.logIndex);
-      categoryNow.set(s.category, categoryNow.get(s.category) ?? category);
+      noteCategory(s.category, s.blockNumber, s.logIndex);
       const token = labels.token(s.token, snapshot.state);
       const identity = (): IntentIdentity => ({
         auditId: auditIdFor(t.intentId, s.timestamp),
@@ -266,7 +262,7 @@ export function reportBuilder(input: Omit<ReportInput, "trails"> & { firstRecord
       switch (s.tier) {
         case "autonomous": {
           // paid in the submission transaction
-          if (submittedIn) payAutonomous(s.timestamp, s.category, s.value, t.agentId);
+          if (submittedIn) payAutonomous(utcDay(s.timestamp), s.category, s.value, t.agentId);
           break;
         }
         case "prohibited": {
@@ -294,7 +290,7 @@ export function reportBuilder(input: Omit<ReportInput, "trails"> & { firstRecord
           const by = decision ? stepActor(decision) : null;
           if (decidedIn && decision) {
             if (decision.kind === "executed") {
-              addSpend(s.tier, decision.timestamp, s.category, s.value);
+              addSpend(s.tier, utcDay(decision.timestamp), s.category, s.value);
               if (decision.by) actor(decision.by).executions++;
             } else if (decision.kind === "vetoed") {
               tt.vetoed++;
@@ -347,15 +343,18 @@ export function reportBuilder(input: Omit<ReportInput, "trails"> & { firstRecord
       }
   };
 
-  /** Adds an autonomous payment known from its intents row, without its logs. */
-  const addAutonomous = (p: AutonomousPayment): void => {
-    if (!inPeriod(p.timestamp)) return;
-    seenBlock(p.blockNumber);
+  /**
+   * Adds autonomous payments known from the intents table without their logs, summed per UTC day, category and
+   * agent (`autonomousGroups`: submitted in the period).
+   */
+  const addAutonomousGroup = (g: AutonomousGroup): void => {
+    seenBlock(g.first.blockNumber);
+    seenBlock(g.lastBlock);
+    noteCategory(g.category, g.first.blockNumber, g.first.logIndex);
     const tt = totals.get("autonomous")!;
-    tt.submitted++;
-    tt.sv += p.value;
-    if (!categoryNow.has(p.category)) categoryNow.set(p.category, categoryAt(p.category, p.blockNumber, p.logIndex));
-    payAutonomous(p.timestamp, p.category, p.value, p.agentId);
+    tt.submitted += g.count;
+    tt.sv += g.total;
+    payAutonomous(utcDay(g.day * 86_400), g.category, g.total, g.agentId, g.count);
   };
 
   /** The report of everything added. */
@@ -369,7 +368,10 @@ export function reportBuilder(input: Omit<ReportInput, "trails"> & { firstRecord
     collaborative.sort(chainOrder);
     blocked.sort(chainOrder);
 
-    const catLabel = (id: number) => categoryNow.get(id) ?? `#${id}`;
+    const catLabel = (id: number) => {
+      const first = categoryFirst.get(id);
+      return first ? categoryAt(id, first.blockNumber, first.logIndex) : `#${id}`;
+    };
     const autonomousDaily: AutonomousDay[] = [...days.entries()]
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([day, d]) => ({
@@ -431,7 +433,7 @@ export function reportBuilder(input: Omit<ReportInput, "trails"> & { firstRecord
     return report;
   };
 
-  return { addTrail, addAutonomous, finish };
+  return { period: { from, to }, addTrail, addAutonomousGroup, finish };
 }
 
 /** Builds the audit report of `[from, to)` from trails in memory. */

@@ -12,12 +12,15 @@
  * - sampled blocks: stored block hashes match the chain, and the logs stored for those blocks are exactly the
  *   logs the chain has for them.
  *
- * Everything is aggregated in SQL over the logs table, so memory does not grow with the number of intents.
+ * The submissions are counted and summed in SQL over the materialised intents table (written in the same
+ * transaction as the logs; checked to hold one row per stored IntentSubmitted), the decisions read from the
+ * logs (IntentExecuted, IntentVetoed, ...: few), the configuration and fund logs through the index of logs
+ * without an intent id: memory and time do not grow with the logs' decoded arguments.
  */
 import { getAddress, parseAbiItem, zeroAddress, type Address, type Hex, type PublicClient } from "viem";
 import { tierGuardWalletAbi } from "../../abi/TierGuardWallet";
 import { mapLimit } from "../sync/rpc";
-import type { Store } from "../store/types";
+import type { Store, StoredLog } from "../store/types";
 
 /** One kind of record checked, and how many were compared. */
 export interface VerifyCheck {
@@ -42,6 +45,8 @@ interface ReconcileInput {
   concurrency: number;
   /** how many stored blocks to re-read from the chain (default 64) */
   sampleBlocks?: number;
+  /** the stored IntentExecuted, IntentVetoed, ..., X402AuthorizationRecorded logs up to the block */
+  decisions: readonly StoredLog[];
 }
 
 const TRANSFER = parseAbiItem("event Transfer(address indexed from, address indexed to, uint256 value)");
@@ -106,15 +111,31 @@ export async function reconcile(input: ReconcileInput): Promise<{ checks: Verify
     pc.readContract({ address: wallet, abi: tierGuardWalletAbi, functionName, args, blockNumber } as never) as Promise<T>;
 
   // --- intent sequences -------------------------------------------------------------------------------------
+  // The submissions are counted in the materialised intents table (one row per stored IntentSubmitted, written
+  // in the same transaction), after checking that it holds exactly one row per stored submission.
+  const { rows: tableRows } = await db.query<{ logs: unknown; rows: unknown }>(
+    `SELECT (SELECT count(*) FROM logs WHERE address = $1 AND event = 'IntentSubmitted' AND block_number <= $2) AS logs,
+            (SELECT count(*) FROM intents WHERE address = $1 AND complete AND block_number <= $2) AS rows`,
+    [w, at],
+  );
+  const submittedLogs = Number(tableRows[0].logs);
+  const submittedRows = Number(tableRows[0].rows);
+  if (submittedLogs !== submittedRows) {
+    find(
+      "intents",
+      submittedLogs,
+      submittedRows,
+      `intents table: ${submittedRows} submitted intents, but the store holds ${submittedLogs} IntentSubmitted logs (the table is out of date: sync the wallet into a new store)`,
+    );
+  }
   const { rows: seqRows } = await db.query<{ agent: string; n: unknown; max_nonce: unknown }>(
-    `SELECT substr(intent_id, 1, 56) AS agent, count(*) AS n,
-            max(('x' || substr(intent_id, 57))::bit(40)::bigint) AS max_nonce
-       FROM logs WHERE address = $1 AND event = 'IntentSubmitted' AND block_number <= $2 GROUP BY 1`,
+    `SELECT substr(intent_id, 1, 56) AS agent, count(*) AS n, max(nonce) AS max_nonce
+       FROM intents WHERE address = $1 AND complete AND block_number <= $2 GROUP BY 1`,
     [w, at],
   );
   const { rows: grantRows } = await db.query<{ agent: string }>(
     `SELECT DISTINCT lower(args->>'agentId') AS agent FROM logs
-      WHERE address = $1 AND event = 'SessionKeyGranted' AND block_number <= $2`,
+      WHERE address = $1 AND intent_id IS NULL AND event = 'SessionKeyGranted' AND block_number <= $2`,
     [w, at],
   );
   const agents = new Map<string, { n: bigint; max: bigint }>();
@@ -133,8 +154,7 @@ export async function reconcile(input: ReconcileInput): Promise<{ checks: Verify
     const agentId = `${agent}${"0".repeat(10)}` as Hex;
     if (stored.n === onChain && stored.max === onChain - 1n) continue;
     const { rows: have } = await db.query<{ nonce: unknown }>(
-      `SELECT ('x' || substr(intent_id, 57))::bit(40)::bigint AS nonce FROM logs
-        WHERE address = $1 AND event = 'IntentSubmitted' AND block_number <= $2 AND substr(intent_id, 1, 56) = $3`,
+      `SELECT nonce FROM intents WHERE address = $1 AND complete AND block_number <= $2 AND substr(intent_id, 1, 56) = $3`,
       [w, at, agent],
     );
     const present = new Set(have.map((h) => BigInt(String(h.nonce))));
@@ -155,12 +175,13 @@ export async function reconcile(input: ReconcileInput): Promise<{ checks: Verify
   checks.push({
     name: "intent sequences",
     count: Number(submissions),
-    detail: `${agentList.length} agent(s): stored submissions are exactly nonces 0..agentState(agent).nonce-1`,
+    detail: `${agentList.length} agent(s): stored submissions are exactly nonces 0..agentState(agent).nonce-1 (and the intents table has a row for each)`,
   });
 
   // --- owner actions ----------------------------------------------------------------------------------------
   const { rows: actionRows } = await db.query<{ nonce: string }>(
-    `SELECT args->>'nonce' AS nonce FROM logs WHERE address = $1 AND event = 'OwnerActionExecuted' AND block_number <= $2`,
+    `SELECT args->>'nonce' AS nonce FROM logs
+      WHERE address = $1 AND intent_id IS NULL AND event = 'OwnerActionExecuted' AND block_number <= $2`,
     [w, at],
   );
   const ownerNonce = BigInt(await read<bigint>("ownerNonce"));
@@ -174,43 +195,45 @@ export async function reconcile(input: ReconcileInput): Promise<{ checks: Verify
   checks.push({ name: "owner actions", count: Number(ownerNonce), detail: "stored OwnerActionExecuted nonces are exactly 0..ownerNonce()-1" });
 
   // --- balances ---------------------------------------------------------------------------------------------
+  // Payments: the autonomous submissions (paid in their transaction) and the queued ones with a stored
+  // IntentExecuted, summed in SQL over the intents table; x402 intents apart (below).
+  const lowerIds = (event: string) => [...new Set(input.decisions.filter((l) => l.event === event).map((l) => String(l.intentId).toLowerCase()))];
+  const executedIds = lowerIds("IntentExecuted");
+  const recorded = input.decisions.filter((l) => l.event === "X402AuthorizationRecorded");
+  const x402Ids = lowerIds("X402AuthorizationRecorded");
   const { rows: paid } = await db.query<{ token: string; total: unknown }>(
-    `WITH sub AS (
-       SELECT intent_id, lower(args->>'token') AS token, (args->>'amount')::numeric AS amount,
-              mod(floor((args->>'details')::numeric / $3::numeric), 256) AS tier
-         FROM logs WHERE address = $1 AND event = 'IntentSubmitted' AND block_number <= $2),
-     executed AS (
-       SELECT DISTINCT intent_id FROM logs WHERE address = $1 AND event = 'IntentExecuted' AND block_number <= $2)
-     SELECT token, sum(amount) AS total FROM sub
-      WHERE (tier = 0 OR intent_id IN (SELECT intent_id FROM executed))
-        AND intent_id NOT IN (SELECT intent_id FROM logs
-                               WHERE address = $1 AND event = 'X402AuthorizationRecorded' AND block_number <= $2)
+    `SELECT token, sum(amount) AS total FROM intents
+      WHERE address = $1 AND complete AND block_number <= $2
+        AND (tier = 'autonomous' OR intent_id = ANY($3::text[])) AND NOT (intent_id = ANY($4::text[]))
       GROUP BY token`,
-    [w, at, TIER_SHIFT],
+    [w, at, executedIds, x402Ids],
   );
   const { rows: withdrawn } = await db.query<{ token: string; total: unknown }>(
     `SELECT lower(args->>'token') AS token, sum((args->>'amount')::numeric) AS total FROM logs
-      WHERE address = $1 AND event = 'Withdrawn' AND block_number <= $2 GROUP BY 1`,
+      WHERE address = $1 AND intent_id IS NULL AND event = 'Withdrawn' AND block_number <= $2 GROUP BY 1`,
     [w, at],
   );
   const { rows: deposited } = await db.query<{ total: unknown }>(
     `SELECT coalesce(sum((args->>'amount')::numeric), 0) AS total FROM logs
-      WHERE address = $1 AND event = 'Deposited' AND block_number <= $2`,
+      WHERE address = $1 AND intent_id IS NULL AND event = 'Deposited' AND block_number <= $2`,
     [w, at],
   );
   const { rows: tokenRows } = await db.query<{ token: string }>(
     `SELECT DISTINCT lower(args->>'token') AS token FROM logs
-      WHERE address = $1 AND event IN ('TokenConfigured', 'TokenRemoved', 'Withdrawn') AND block_number <= $2`,
+      WHERE address = $1 AND intent_id IS NULL AND event IN ('TokenConfigured', 'TokenRemoved', 'Withdrawn') AND block_number <= $2`,
     [w, at],
   );
   // x402 payments move money only when a facilitator settles the EIP-3009 authorization the wallet recorded:
   // a recorded authorization is a payment once the token says its nonce was used, whatever the intent's status.
-  const { rows: x402Rows } = await db.query<{ token: string; amount: unknown; nonce: string }>(
-    `SELECT lower(s.args->>'token') AS token, (s.args->>'amount')::numeric AS amount, lower(x.args->>'nonce') AS nonce
-       FROM logs x JOIN logs s ON s.address = x.address AND s.intent_id = x.intent_id AND s.event = 'IntentSubmitted'
-      WHERE x.address = $1 AND x.event = 'X402AuthorizationRecorded' AND x.block_number <= $2`,
-    [w, at],
+  const { rows: x402Submissions } = await db.query<{ intent_id: string; token: string; amount: unknown }>(
+    "SELECT intent_id, token, amount FROM intents WHERE address = $1 AND complete AND intent_id = ANY($2::text[])",
+    [w, x402Ids],
   );
+  const submissionOf = new Map(x402Submissions.map((r) => [r.intent_id.toLowerCase(), r]));
+  const x402Rows = recorded.flatMap((l) => {
+    const sub = submissionOf.get(String(l.intentId).toLowerCase());
+    return sub ? [{ token: sub.token, amount: sub.amount, nonce: String(l.args.nonce).toLowerCase() }] : [];
+  });
   const num = (x: unknown) => BigInt(String(x ?? 0).split(".")[0]);
   const settled = new Map<string, bigint>();
   let settledCount = 0;
@@ -269,13 +292,26 @@ export async function reconcile(input: ReconcileInput): Promise<{ checks: Verify
     `SELECT number, hash FROM blocks WHERE number <= $1 ORDER BY md5(number::text) LIMIT $2`,
     [at, input.sampleBlocks ?? 64],
   );
+  // The stored logs of the sampled blocks, in one query and only the columns compared (not the decoded args).
+  const { rows: sampledRows } = await db.query<{ block_number: unknown; tx_hash: Hex; log_index: unknown; event: string; topics: string; data: Hex }>(
+    `SELECT block_number, tx_hash, log_index, event, topics::text AS topics, data FROM logs
+      WHERE address = $1 AND block_number = ANY($2::bigint[]) ORDER BY block_number, log_index`,
+    [w, sample.map((r) => String(r.number))],
+  );
+  const storedIn = new Map<bigint, { txHash: Hex; logIndex: number; event: string; topics: Hex[]; data: Hex }[]>();
+  for (const r of sampledRows) {
+    const n = BigInt(String(r.block_number));
+    const list = storedIn.get(n) ?? [];
+    list.push({ txHash: r.tx_hash, logIndex: Number(r.log_index), event: r.event, topics: JSON.parse(r.topics) as Hex[], data: r.data });
+    storedIn.set(n, list);
+  }
   let sampledLogs = 0;
   await mapLimit(sample, input.concurrency, async (r) => {
     const n = BigInt(String(r.number));
-    const [block, chainLogs, stored] = await Promise.all([
+    const stored = storedIn.get(n) ?? [];
+    const [block, chainLogs] = await Promise.all([
       pc.getBlock({ blockNumber: n }),
       pc.getLogs({ address: wallet, fromBlock: n, toBlock: n }),
-      store.logs(wallet, { fromBlock: n, toBlock: n }),
     ]);
     sampledLogs += chainLogs.length;
     if ((block.hash ?? "").toLowerCase() !== r.hash.toLowerCase()) {

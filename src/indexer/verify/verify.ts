@@ -12,10 +12,10 @@
 import { type Address, type Hex, type PublicClient } from "viem";
 import { tierGuardWalletAbi } from "../../abi/TierGuardWallet";
 import { IndexerStoreError } from "../errors";
-import type { Store } from "../store/types";
+import type { Store, StoredLog } from "../store/types";
 import { mapLimit } from "../sync/rpc";
 import { reconcile, type VerifyCheck } from "./reconcile";
-import { CONFIG_EVENTS, INTENT_EVENTS, buildState, type WalletState } from "../model/state";
+import { CONFIG_EVENTS, buildState, type WalletState } from "../model/state";
 
 export interface VerifyOptions {
   publicClient: PublicClient;
@@ -56,19 +56,30 @@ const show = (v: unknown): string =>
 const lower = (a: string) => a.toLowerCase();
 const sortedLower = (xs: readonly string[]) => xs.map(lower).sort();
 
-/** Intents submitted as supervised or collaborative at or before the block and not closed by then. */
-async function openIntentIds(store: Store, wallet: Address, blockNumber: bigint): Promise<Hex[]> {
+/** The lifecycle events that decide an intent, move money or annotate a payment: few, whatever the history's size. */
+const DECISION_EVENTS = [
+  "IntentExecuted",
+  "IntentVetoed",
+  "IntentRejected",
+  "IntentExpired",
+  "IntentRefused",
+  "X402AuthorizationRecorded",
+] as const;
+const closes = (l: StoredLog) => l.event !== "X402AuthorizationRecorded" && (l.event !== "IntentRefused" || l.args.closed === true || l.args.closed === "true");
+
+/**
+ * Intents submitted as supervised or collaborative at or before the block (rows of the materialised intents
+ * table) and not closed by then (by the stored decision logs).
+ */
+async function openIntentIds(store: Store, wallet: Address, blockNumber: bigint, decisions: readonly StoredLog[]): Promise<Hex[]> {
   const { rows } = await store.db.query<{ intent_id: Hex }>(
-    `SELECT s.intent_id FROM logs s
-      WHERE s.address = $1 AND s.event = 'IntentSubmitted' AND s.block_number <= $2
-        AND mod(floor((s.args->>'details')::numeric / $3::numeric), 256) IN (1, 2)
-        AND NOT EXISTS (
-          SELECT 1 FROM logs c WHERE c.address = $1 AND c.intent_id = s.intent_id AND c.block_number <= $2
-             AND (c.event IN ('IntentExecuted', 'IntentVetoed', 'IntentRejected', 'IntentExpired')
-                  OR (c.event = 'IntentRefused' AND (c.args->>'closed')::boolean)))`,
-    [wallet.toLowerCase(), blockNumber.toString(), (2n ** 144n).toString()],
+    `SELECT intent_id FROM intents
+      WHERE address = $1 AND complete AND tier IN ('supervised', 'collaborative') AND block_number <= $2
+      ORDER BY block_number, log_index`,
+    [wallet.toLowerCase(), blockNumber.toString()],
   );
-  return rows.map((r) => r.intent_id);
+  const closed = new Set(decisions.filter(closes).map((l) => String(l.intentId).toLowerCase()));
+  return rows.map((r) => r.intent_id).filter((id) => !closed.has(id.toLowerCase()));
 }
 
 /** Compares the state rebuilt from the store's logs at `blockNumber` with the contract's views at that block. */
@@ -110,13 +121,13 @@ export async function verify(opts: VerifyOptions): Promise<VerifyResult> {
   // Rebuilt from what the store holds up to the block (all of it when the store is behind: the checkpoint
   // difference above says why the rest differs): the configuration, and the intents still open at the block
   // (closed ones are reconciled in SQL by `reconcile`, so memory does not grow with the history).
-  const open = await openIntentIds(store, wallet, blockNumber);
-  const [config, openLogs] = await Promise.all([
-    store.logs(wallet, { toBlock: blockNumber, events: [...CONFIG_EVENTS, "IntentVetoed"] }),
-    open.length > 0 ? store.logs(wallet, { toBlock: blockNumber, intentIds: open }) : Promise.resolve([]),
-  ]);
+  // The configuration logs come from the index of logs without an intent id; the decisions (few) from one pass.
+  const config = await store.logs(wallet, { toBlock: blockNumber, withoutIntent: true, events: CONFIG_EVENTS });
+  const decisions = await store.logs(wallet, { toBlock: blockNumber, events: DECISION_EVENTS });
+  const open = await openIntentIds(store, wallet, blockNumber, decisions);
+  const openLogs = open.length > 0 ? await store.logs(wallet, { toBlock: blockNumber, intentIds: open }) : [];
   const seen = new Set<string>();
-  const logs = [...config, ...openLogs]
+  const logs = [...config, ...decisions.filter((l) => l.event === "IntentVetoed"), ...openLogs]
     .filter((l) => {
       const k = `${l.txHash}:${l.logIndex}`;
       if (seen.has(k)) return false;
@@ -296,7 +307,7 @@ export async function verify(opts: VerifyOptions): Promise<VerifyResult> {
     },
     { name: "open intents", count: known.length, detail: "intentStatus(id) and approvals(id) of every intent open at the block" },
   ];
-  const r = await reconcile({ publicClient, wallet, store, blockNumber, concurrency: limit });
+  const r = await reconcile({ publicClient, wallet, store, blockNumber, concurrency: limit, decisions });
   checks.push(...r.checks);
   for (const c of r.checks) checked += c.count;
   differences.push(...r.findings);
