@@ -19,7 +19,9 @@
  * - verifySeconds: `verify()`;
  * - reportSeconds / reportPeakRssMb: the report (JSON, CSV, Markdown, HTML) in a child process, at N and at N/4
  *   intents (a store synced up to the block where the first quarter ended: reportPeakRssMbQuarter);
- * - serveIntentsPageP50Ms / P99Ms: `GET /intents?limit=100` at random keyset positions, 200 requests.
+ * - serveIntentsPageP50Ms / P99Ms: `GET /intents?limit=100` at random keyset positions, 1,000 requests one after
+ *   another on a kept-alive connection (fetch's default, as a real client keeps it), from the moment `startApi`
+ *   resolves: no warm-up request, the first (cold) pages are among the samples; serveFirstPageMs is the first one.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -53,6 +55,8 @@ const INTENTS = Number(arg("--intents") ?? 100_000);
 const json = process.argv.includes("--json");
 const PG_URL = process.env.TIERGUARD_TEST_PG_URL;
 const PER_TX = 250;
+/** `/intents` pages measured (p99 of 1,000 is the 10th slowest, steadier than of 200) */
+const SERVE_REQUESTS = 1000;
 /** blocks per eth_getLogs of the ceiling's warm-up pass (one batch transaction of 250 intents per block) */
 const WARM_RANGE = 20n;
 /**
@@ -272,7 +276,7 @@ async function main() {
       // serve: random keyset positions
       const api = await startApi({ store, wallet, port: 0, host: "127.0.0.1" });
       const { rows: positions } = await store.db.query<{ b: string; i: number }>(
-        "SELECT block_number::text AS b, log_index AS i FROM intents ORDER BY md5(intent_id) LIMIT 200",
+        `SELECT block_number::text AS b, log_index AS i FROM intents ORDER BY md5(intent_id) LIMIT ${SERVE_REQUESTS}`,
       );
       const times: number[] = [];
       for (const p of positions) {
@@ -283,6 +287,7 @@ async function main() {
       }
       await api.close();
       await store.close();
+      const firstPage = times[0];
       times.sort((a, b) => a - b);
       const pct = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
 
@@ -317,6 +322,7 @@ async function main() {
         reportPeakRssMbQuarter: Math.round(q.peakRssMb),
         serveIntentsPageP50Ms: +pct(0.5).toFixed(1),
         serveIntentsPageP99Ms: +pct(0.99).toFixed(1),
+        serveFirstPageMs: +firstPage.toFixed(1),
       };
     };
 

@@ -290,6 +290,72 @@ describe("query API", () => {
     expect((await get(`/approvals?intent=0x${"cd".repeat(32)}`)).status).toBe(404);
   });
 
+  it("computes totals per checkpoint: a page, its total and /health move with a commit, and back after a rewind", async () => {
+    const rows = await store.intents(s.wallet, {}, 10);
+    const hireBlock = rows.find((r) => r.intentId === s.ids.hire.toLowerCase())!.blockNumber;
+    const partial = await newStore();
+    await syncOnce({ publicClient: s.c.publicClient, wallet: s.wallet, store: partial, fromBlock: s.fromBlock, toBlock: hireBlock - 1n });
+    const logsBefore = await partial.countLogs(s.wallet);
+    // `pushed` is told of commits (as `audit serve` does); `checking` reads the checkpoint on each request
+    const pushed = await startApi({ store: partial, port: 0, refreshedByWriter: true });
+    const checking = await startApi({ store: partial, port: 0 });
+    const json = async (a: ApiServer, path: string) => (await (await fetch(`${a.url}${path}`)).json()) as any;
+    const view = async (a: ApiServer) => {
+      const [page, health] = await Promise.all([json(a, "/intents"), json(a, "/health")]);
+      return { total: page.total, listed: page.intents.length, block: health.checkpoint?.blockNumber, logs: health.logs };
+    };
+    try {
+      const before = { total: 3, listed: 3, block: (hireBlock - 1n).toString(), logs: logsBefore };
+      expect(await view(pushed)).toEqual(before);
+
+      await syncOnce({ publicClient: s.c.publicClient, wallet: s.wallet, store: partial, fromBlock: s.fromBlock, toBlock: s.endBlock });
+      const after = { total: 5, listed: 5, block: s.endBlock.toString(), logs: await store.countLogs(s.wallet) };
+      expect(await view(checking)).toEqual(after);
+      // until told, the pushed API serves the previous checkpoint whole: its rows, total and log count
+      expect(await view(pushed)).toEqual(before);
+      await pushed.refresh();
+      expect(await view(pushed)).toEqual(after);
+
+      await partial.rewind(s.wallet, await partial.getBlock(hireBlock - 1n));
+      await pushed.refresh();
+      expect(await view(pushed)).toEqual(before);
+      expect(await view(checking)).toEqual(before);
+    } finally {
+      await Promise.all([pushed.close(), checking.close()]);
+    }
+  });
+
+  it("/health answers from memory while a commit holds the database (refreshedByWriter)", async () => {
+    const pushed = await startApi({ store, port: 0, refreshedByWriter: true });
+    const checking = await startApi({ store, port: 0 });
+    try {
+      const health = (a: ApiServer, ms: number) => fetch(`${a.url}/health`, { signal: AbortSignal.timeout(ms) }).then((r) => r.json() as any);
+      const during = await store.db.transaction!(async (tx) => {
+        await tx.query("SELECT 1 FROM checkpoint FOR UPDATE");
+        // an API that reads the checkpoint per request waits for the commit; the pushed one answers
+        await expect(health(checking, 300)).rejects.toThrow();
+        return health(pushed, 5000);
+      });
+      expect(during).toMatchObject({ ok: true, checkpoint: { blockNumber: s.endBlock.toString() }, logs: await store.countLogs(s.wallet) });
+    } finally {
+      await Promise.all([pushed.close(), checking.close()]);
+    }
+  });
+
+  it("a page keeps any justification (separators, line breaks, empty) and the NULL fields of an incomplete intent", async () => {
+    const w = "0x00000000000000000000000000000000000000aa"; // rows of another wallet, written directly
+    const odd = "pay\u001f0x12\u001e\nnext line\t\\ \u00e9\u{1F600}";
+    const row = (id: number, justification: string | null, complete: boolean) =>
+      `('${w}', '0x${id.toString(16).padStart(64, "0")}', '0x${"0".repeat(64)}', ${id}, ${complete ? "'supervised'" : "NULL"}, NULL,
+        false, ${complete}, ${complete ? `'${w}'` : "NULL"}, NULL, ${complete ? "123456789012345678901234567890" : "NULL"}, NULL, NULL,
+        ${complete ? 2 : "NULL"}, $${id}, NULL, NULL, 10, ${id}, '0x${"1".repeat(64)}', 1700000000, 0, NULL, NULL, NULL, NULL, 10)`;
+    await store.db.query(`INSERT INTO intents VALUES ${row(1, odd, true)}, ${row(2, "", true)}, ${row(3, null, false)}`, [odd, "", null]);
+    const page = await store.intents(w, {}, 10);
+    expect(page.map((r) => r.justification)).toEqual([odd, "", null]);
+    expect(page[0]).toMatchObject({ tier: "supervised", status: null, decided: false, complete: true, amount: 123456789012345678901234567890n, category: 2, logIndex: 1, timestamp: 1700000000 });
+    expect(page[2]).toMatchObject({ tier: null, key: null, amount: null, category: null, reason: null, decisionKind: null, decisionBlock: null });
+  });
+
   it("is read-only: other methods get 405, unknown paths 404", async () => {
     const post = await fetch(`${api.url}/intents`, { method: "POST", body: "{}" });
     expect(post.status).toBe(405);

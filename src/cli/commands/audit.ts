@@ -297,13 +297,23 @@ export async function auditServe(args: CommandArgs<"audit serve">, ctx: Context)
   return withStore(ctx, args.db, async ({ store }) => {
     const { signal } = untilInterrupted();
     const state: { running: boolean; lastError?: string } = { running: true };
-    const api = await startApi({ store, wallet, port: args.port, host: "127.0.0.1", publicClient: c.publicClient, follower: () => state });
+    // this process is the store's one writer: the API's views move with each commit, not on each request
+    const api = await startApi({
+      store, wallet, port: args.port, host: "127.0.0.1", publicClient: c.publicClient, follower: () => state, refreshedByWriter: true,
+    });
+    // a failed refresh leaves the previous checkpoint's views in place; the next commit tries again
+    const refresh = () => api.refresh().catch((e: unknown) => stderr(`serve: ${(e as Error).message}\n`));
     stderr(`serving the audit API for ${wallet} at ${api.url} (read-only), following the head; Ctrl-C stops\n`);
     process.stdout.write(`${api.url}\n`);
     try {
       const r = await followStore(ctx, {
         publicClient: c.publicClient, wallet, store, confirmations: args.confirmations, signal,
-        onSync: () => void (state.lastError = undefined),
+        onProgress: () => refresh(),
+        onReorg: () => void refresh(),
+        onSync: () => {
+          state.lastError = undefined;
+          void refresh();
+        },
         onSyncError: (e) => void (state.lastError = e.shortMessage),
       });
       return { text: ["stopped"], json: { url: api.url, stopped: true, checkpoint: r.checkpoint ?? null, events: r.events } };

@@ -13,8 +13,9 @@
  *                           is given, the head and the lag in blocks and seconds (head time - indexed block time)
  *
  * Intents carry the category name and policy version in force at their submission block, not today's names.
- * Per checkpoint (the store changes only when a sync commits), the API keeps the policy history and the list
- * totals, so a page costs one keyset query however large the store.
+ * Per checkpoint (the store changes only when a sync commits), the API keeps the policy history, the list totals
+ * and the stored log count (`views.ts`), computed when it starts and when the checkpoint moves, so a page costs one
+ * keyset query however large the store. Lists, totals and /health describe the same checkpoint.
  *
  * Every request may name the wallet with `?wallet=`; the default is `wallet` from the options, else the only
  * wallet the store has a checkpoint for. Bigints are serialised as decimal strings. Nothing is written.
@@ -22,12 +23,12 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { isAddress, type Address, type Hex, type PublicClient } from "viem";
-import { CONFIG_EVENTS } from "../model/state";
 import { TIER_NAMES } from "../../client/intents";
 import { TRAIL_STATUSES, loadTrail, loadTrails, type IntentTrail } from "../model/trail";
-import { PolicyHistory } from "../report/history";
+import type { PolicyHistory } from "../report/history";
 import { toJson } from "../store/sql";
 import type { IntentQuery, IntentRow, LogPosition, Store } from "../store/types";
+import { CheckpointViews } from "./views";
 
 export interface ApiOptions {
   store: Store;
@@ -41,6 +42,13 @@ export interface ApiOptions {
   publicClient?: PublicClient;
   /** the state of the process that keeps the store up to date, if this one runs it (e.g. `audit serve`) */
   follower?: () => { running: boolean; lastError?: string };
+  /**
+   * Set when this process is the store's writer and calls `refresh()` after each commit (`audit serve` runs its
+   * follower in-process): requests then answer from the views of the last commit without reading the checkpoint,
+   * so /health answers from memory even while a commit holds the database. Default: every request checks the
+   * stored checkpoint first (another process may write the store).
+   */
+  refreshedByWriter?: boolean;
 }
 
 export interface ApiServer {
@@ -49,6 +57,8 @@ export interface ApiServer {
   port: number;
   host: string;
   server: http.Server;
+  /** Re-reads the checkpoints and recomputes what moved (call after a commit; see `refreshedByWriter`). */
+  refresh(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -91,14 +101,28 @@ function parseCursor(v: string | null): LogPosition | undefined {
   return { blockNumber: BigInt(m[1]), logIndex: Number(m[2]) };
 }
 
-/** The list view of an intent (the full trail is at /intents/:id), labelled as of its submission block. */
+/**
+ * The list view of an intent (the full trail is at /intents/:id), labelled as of its submission block. Bigints are
+ * already decimal strings, so a page serialises on JSON.stringify's fast path (no replacer).
+ */
 function summary(r: IntentRow, history: PolicyHistory) {
-  const { decisionKind, decisionTx, decisionBlock, decisionTimestamp, ...row } = r;
-  return {
-    ...row,
-    categoryName: r.category === null ? null : history.categoryName(r.category, r.blockNumber, r.logIndex),
-    decision: decisionKind ? { kind: decisionKind, txHash: decisionTx, blockNumber: decisionBlock, timestamp: decisionTimestamp } : null,
-  };
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r)) if (!k.startsWith("decision")) out[k] = typeof v === "bigint" ? v.toString() : v;
+  out.categoryName = r.category === null ? null : history.categoryName(r.category, r.blockNumber, r.logIndex);
+  out.decision = r.decisionKind
+    ? { kind: r.decisionKind, txHash: r.decisionTx, blockNumber: r.decisionBlock?.toString() ?? null, timestamp: r.decisionTimestamp }
+    : null;
+  return out;
+}
+
+/** JSON with bigints as decimal strings; bodies without bigints (list pages) skip the replacer, which costs the most. */
+function serialise(body: unknown): string {
+  try {
+    return JSON.stringify(body);
+  } catch (e) {
+    if (e instanceof TypeError) return toJson(body);
+    throw e;
+  }
 }
 
 /** Starts the API; resolves once it listens. */
@@ -111,71 +135,44 @@ export async function startApi(opts: ApiOptions): Promise<ApiServer> {
   // fresh planner statistics: keyset pages must walk the intents index, not sort the table
   await store.analyze?.().catch(() => undefined);
 
-  const walletFor = async (q: URLSearchParams): Promise<Address> => {
+  // What only changes when a sync commits: computed now and when the checkpoint moves, not inside a request.
+  const views = new CheckpointViews(store);
+  await views.refresh();
+  await views.refresh(opts.wallet ? [opts.wallet] : (views.wallets() as Address[]));
+
+  const walletFor = (q: URLSearchParams): Address => {
     const w = q.get("wallet");
     if (w) {
       if (!isAddress(w, { strict: false })) throw new HttpError(400, `wallet must be an address, got "${w}"`);
       return w as Address;
     }
     if (opts.wallet) return opts.wallet;
-    const { rows } = await store.db.query<{ address: string }>("SELECT address FROM checkpoint ORDER BY address LIMIT 2");
-    if (rows.length === 1) return rows[0].address as Address;
+    const wallets = views.wallets();
+    if (wallets.length === 1) return wallets[0] as Address;
     throw new HttpError(
       400,
-      rows.length === 0 ? "the store has no synced wallet yet" : "the store holds several wallets: pass ?wallet=",
+      wallets.length === 0 ? "the store has no synced wallet yet" : "the store holds several wallets: pass ?wallet=",
     );
   };
 
-  // What only changes when a sync commits, kept per checkpoint: the policy history, the totals of list queries and
-  // the stored log count (a count(*) per request would cost more than the page it describes).
-  let cache: { key: string; history?: PolicyHistory; counts: Map<string, number> } | undefined;
-  const cached = async (wallet: Address) => {
-    const cp = await store.getCheckpoint(wallet);
-    const key = `${wallet.toLowerCase()}:${cp?.blockNumber ?? ""}:${cp?.blockHash ?? ""}`;
-    if (cache?.key !== key) cache = { key, counts: new Map() };
-    return cache;
-  };
-  const historyOf = async (wallet: Address) => {
-    const c = await cached(wallet);
-    c.history ??= PolicyHistory.fromLogs(await store.logs(wallet, { events: [...CONFIG_EVENTS] }), wallet);
-    return c.history;
-  };
-  const countOf = async (wallet: Address, what: string, count: () => Promise<number>) => {
-    const c = await cached(wallet);
-    let n = c.counts.get(what);
-    if (n === undefined) c.counts.set(what, (n = await count()));
-    return n;
-  };
-
   const routes = async (path: string, q: URLSearchParams): Promise<unknown> => {
+    if (!opts.refreshedByWriter) await views.refresh();
     if (path === "/health") {
-      const { rows } = await store.db.query<{ address: string; block_number: unknown; block_hash: string; updated_at: unknown }>(
-        "SELECT address, block_number, block_hash, updated_at FROM checkpoint ORDER BY address",
-      );
       let wallet: Address | undefined;
       try {
-        wallet = await walletFor(q);
+        wallet = walletFor(q);
       } catch {
         wallet = undefined;
       }
-      const row = wallet ? rows.find((r) => r.address.toLowerCase() === wallet!.toLowerCase()) : undefined;
-      const indexed = row ? await store.getBlock(BigInt(String(row.block_number))) : undefined;
-      const checkpoint = row
-        ? {
-            blockNumber: BigInt(String(row.block_number)),
-            blockHash: row.block_hash,
-            /** the indexed block's time (unix seconds) */
-            timestamp: indexed?.timestamp ?? null,
-            updatedAt: new Date(row.updated_at as string | Date).toISOString(),
-          }
-        : null;
+      const view = wallet ? await views.view(wallet) : undefined;
+      const checkpoint = view?.checkpoint ?? null;
       const follower = opts.follower?.();
       const out: Record<string, unknown> = {
         ok: follower ? follower.running && !follower.lastError : true,
         wallet: wallet ?? null,
         checkpoint,
-        logs: wallet ? await countOf(wallet, "logs", () => store.countLogs(wallet!)) : null,
-        wallets: rows.map((r) => r.address),
+        logs: view ? view.logs : null,
+        wallets: views.wallets(),
         following: follower ? follower.running : false,
         ...(follower?.lastError ? { followerError: follower.lastError } : {}),
       };
@@ -196,7 +193,7 @@ export async function startApi(opts: ApiOptions): Promise<ApiServer> {
     }
 
     if (path === "/intents") {
-      const wallet = await walletFor(q);
+      const wallet = walletFor(q);
       const agent = q.get("agent");
       if (agent && !BYTES32.test(agent)) throw new HttpError(400, `agent must be a bytes32 agent id, got "${agent}"`);
       const tier = q.get("tier");
@@ -218,16 +215,19 @@ export async function startApi(opts: ApiOptions): Promise<ApiServer> {
       };
       // Keyset pagination from the materialised table: `after` (the `next` of the previous page) costs the same
       // on page 1 and page 1,000; `offset` is kept for small stores.
-      const [rows, total, history] = await Promise.all([
+      // Lists stop at the view's checkpoint, so the page and its total describe the same block.
+      const view = await views.view(wallet);
+      const bounded = CheckpointViews.bounded(view, query);
+      const filter = toJson(query);
+      const [rows, total] = await Promise.all([
         offset > 0 && !after
-          ? store.intents(wallet, query, offset + limit).then((r) => r.slice(offset))
-          : store.intents(wallet, { ...query, after }, limit),
-        countOf(wallet, `intents:${toJson(query)}`, () => store.countIntents(wallet, query)),
-        historyOf(wallet),
+          ? store.intents(wallet, bounded, offset + limit).then((r) => r.slice(offset))
+          : store.intents(wallet, { ...bounded, after }, limit),
+        filter === "{}" ? view.intents : views.count(view, filter, () => store.countIntents(wallet, bounded)),
       ]);
       const last = rows[rows.length - 1];
       const next = rows.length === limit && last ? `${last.blockNumber}-${last.logIndex}` : null;
-      const intents = rows.map((r) => summary(r, history));
+      const intents = rows.map((r) => summary(r, view.history));
       return { wallet, total, limit, offset, after: q.get("after") ?? null, next, intents };
     }
 
@@ -235,8 +235,8 @@ export async function startApi(opts: ApiOptions): Promise<ApiServer> {
     if (one) {
       const id = decodeURIComponent(one[1]);
       if (!BYTES32.test(id)) throw new HttpError(400, `an intent id is 32 bytes of hex, got "${id}"`);
-      const wallet = await walletFor(q);
-      const [trail, history] = await Promise.all([loadTrail(store, wallet, id as Hex), historyOf(wallet)]);
+      const wallet = walletFor(q);
+      const [trail, { history }] = await Promise.all([loadTrail(store, wallet, id as Hex), views.view(wallet)]);
       if (!trail) throw new HttpError(404, `no stored log of intent ${id}`);
       const s = trail.submitted;
       // the policy in force at the submission block: later renames or removals do not relabel it
@@ -245,7 +245,7 @@ export async function startApi(opts: ApiOptions): Promise<ApiServer> {
     }
 
     if (path === "/approvals") {
-      const wallet = await walletFor(q);
+      const wallet = walletFor(q);
       const intent = q.get("intent");
       if (intent && !BYTES32.test(intent)) throw new HttpError(400, `intent must be 32 bytes of hex, got "${intent}"`);
       const trails = intent
@@ -261,7 +261,7 @@ export async function startApi(opts: ApiOptions): Promise<ApiServer> {
 
   const server = http.createServer((req, res) => {
     const send = (status: number, body: unknown) => {
-      const text = toJson(body);
+      const text = serialise(body);
       res.writeHead(status, {
         "content-type": "application/json; charset=utf-8",
         "content-length": Buffer.byteLength(text),
@@ -305,6 +305,7 @@ export async function startApi(opts: ApiOptions): Promise<ApiServer> {
     port: addr.port,
     host: addr.address,
     server,
+    refresh: () => views.refresh(),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((e) => (e ? reject(e) : resolve()));

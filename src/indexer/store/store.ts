@@ -291,10 +291,10 @@ async function openStoreOn(db: SqlDatabase): Promise<Store> {
       );
     },
 
-    async countLogs(wallet) {
-      const { rows } = await db.query<{ n: unknown }>("SELECT count(*) AS n FROM logs WHERE address = $1", [
-        lower(wallet),
-      ]);
+    async countLogs(wallet, q = {}) {
+      const w = walletWhere(wallet);
+      w.range({ fromBlock: q.fromBlock, toBlock: q.toBlock });
+      const { rows } = await db.query<{ n: unknown }>(`SELECT count(*) AS n FROM logs WHERE ${w.sql()}`, w.params);
       return num(rows[0]?.n ?? 0);
     },
 

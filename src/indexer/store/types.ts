@@ -173,7 +173,8 @@ export interface Store {
   rewind(wallet: Address, ancestor: StoredBlock | undefined): Promise<{ logsDeleted: number }>;
   /** The wallet's logs in chain order (block, then log index). */
   logs(wallet: Address, q?: LogQuery): Promise<StoredLog[]>;
-  countLogs(wallet: Address): Promise<number>;
+  /** The wallet's stored logs, optionally only those in an inclusive block range. */
+  countLogs(wallet: Address, q?: { fromBlock?: bigint; toBlock?: bigint }): Promise<number>;
   /**
    * The wallet's logs in chain order, read in keyset pages of `batch` (default 2000): memory stays flat however
    * many there are. Reports and exports stream from this.
