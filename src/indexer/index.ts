@@ -85,12 +85,25 @@ export { buildGovernance, type Governance, type GovernanceAction, type FundMovem
 export { createLabels, type Labels, type LabelSource } from "./report/labels";
 export { formatReferenceUnits, parseReferenceUnits, agentLabel, isoUtc, type ReportTime } from "./report/format";
 export { reportTables, type Column, type ColumnKind, type Table } from "./report/columns";
-export { renderReportJson, renderReportCsv, renderReportMarkdown, parseCsv, csvField, mdCell } from "./report/render-text";
-export { renderReportHtml, type HtmlOptions } from "./report/render-html";
+export {
+  renderReportJson,
+  renderReportCsv,
+  renderReportMarkdown,
+  reportJsonChunks,
+  reportCsvFiles,
+  reportMarkdownChunks,
+  parseCsv,
+  csvField,
+  mdCell,
+} from "./report/render-text";
+export { renderReportHtml, reportHtmlChunks, type HtmlOptions } from "./report/render-html";
+export { writeReportFiles, streamReport, REPORT_FORMATS, type ReportFormat, type StreamedReport } from "./report/write";
 export type { VerifyCheck } from "./verify/reconcile";
 export {
   AUDIT_DEPTH,
   type AuditReport,
+  type ReportView,
+  type RecordList,
   type ReportMeta,
   type CategoryNames,
   type AutonomousDay,

@@ -26,6 +26,7 @@ import { createAgentClient, createOwnerClient, type OwnerClient } from "../../sr
 import { loadTrails, openStore, syncOnce, type IntentTrail, type Store, type StoredLog } from "../../src/indexer";
 import { buildReport } from "../../src/indexer/report/build";
 import { loadReport } from "../../src/indexer/report/load";
+import { streamReport } from "../../src/indexer/report/write";
 import { PolicyHistory } from "../../src/indexer/report/history";
 import type { AuditReport } from "../../src/indexer/report/model";
 import { csvField, mdCell, parseCsv, renderReportCsv, renderReportJson, renderReportMarkdown } from "../../src/indexer/report/render-text";
@@ -334,6 +335,27 @@ describe("the report object", () => {
     // the period's default start is the first record, whether streamed or not
     const loaded = await loadReport({ store, wallet, to: periodTo, generatedAt: null, pageSize: 3 });
     expect(loaded.meta.contentHash).toBe(buildReport({ trails, to: periodTo, configLogs, wallet, generatedAt: null }).meta.contentHash);
+  });
+
+  it("written as streams (streamReport), its files are the renderers' output byte for byte", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "tierguard-stream-"));
+    try {
+      const formats = ["html", "json", "csv", "md"];
+      // pages of 2 intents: the supervised, collaborative and blocked records go through their files in several writes
+      const streamed = await streamReport({ store, wallet, from: periodFrom, to: new Date(periodTo * 1000), title: report.meta.title, generatedAt: null, pageSize: 2, dir, formats });
+      const expected: Record<string, string> = {
+        "report.html": renderReportHtml(report),
+        "report.json": renderReportJson(report),
+        "report.md": renderReportMarkdown(report),
+        ...renderReportCsv(report),
+      };
+      expect(streamed.files.map((f) => path.basename(f)).sort()).toEqual(Object.keys(expected).sort());
+      for (const [name, text] of Object.entries(expected)) expect(readFileSync(path.join(dir, name), "utf8"), name).toBe(text);
+      expect(streamed.meta.contentHash).toBe(report.meta.contentHash);
+      expect(streamed.records).toEqual({ supervised: report.supervised.length, collaborative: report.collaborative.length, blocked: report.blocked.length });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("builds from 150,000 trails without spreading them into one call (no stack overflow)", () => {

@@ -2,7 +2,7 @@
  * `tierguard audit ...`: the indexer behind the CLI. sync (backfill with progress on stderr), report (files on
  * disk), verify (events vs. contract views), follow (alerts as they are indexed) and serve (read-only JSON API).
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Address, PublicClient } from "viem";
 import { TierGuardError } from "../../errors";
@@ -16,17 +16,15 @@ import {
   openAlertOutbox,
   openStore,
   redactUrl,
-  renderReportCsv,
-  renderReportHtml,
-  renderReportJson,
-  renderReportMarkdown,
   startApi,
+  streamReport,
   stdoutChannel,
   syncOnce,
   verify,
   webhookChannel,
   type AlertChannel,
   type AuditReport,
+  type LoadReportOptions,
   type OwnedStore,
   type Store,
   type SyncProgress,
@@ -92,22 +90,6 @@ export async function syncStore(opts: {
   return { ...r, elapsedMs: Date.now() - started };
 }
 
-/** Report files for the formats asked for, written to `dir`; returns their absolute paths. */
-export function writeReportFiles(report: AuditReport, dir: string, formats: readonly string[]): string[] {
-  mkdirSync(dir, { recursive: true });
-  const files: string[] = [];
-  const put = (name: string, text: string) => {
-    const f = path.join(dir, name);
-    writeFileSync(f, text);
-    files.push(f);
-  };
-  if (formats.includes("html")) put("report.html", renderReportHtml(report));
-  if (formats.includes("json")) put("report.json", renderReportJson(report));
-  if (formats.includes("csv")) for (const [name, text] of Object.entries(renderReportCsv(report))) put(name, text);
-  if (formats.includes("md")) put("report.md", renderReportMarkdown(report));
-  return files;
-}
-
 async function withStore<T>(ctx: Context, db: string | undefined, fn: (s: { store: OwnedStore; where: string }) => Promise<T>): Promise<T> {
   const opened = await openAuditStore(ctx, db);
   try {
@@ -154,10 +136,10 @@ export async function auditSync(args: CommandArgs<"audit sync">, ctx: Context): 
 }
 
 /**
- * Builds the report from the store for [from, to) (defaults: from the first record to just after the latest
+ * The report's options for the store's [from, to) (defaults: from the first record to just after the latest
  * block), labelled with the policy's names for recipients and tokens when a policy is given.
  */
-export async function reportFromStore(opts: {
+async function reportOptions(opts: {
   publicClient: PublicClient;
   store: Store;
   wallet: Address;
@@ -165,10 +147,10 @@ export async function reportFromStore(opts: {
   to?: number;
   title?: string;
   policy?: Policy;
-}): Promise<AuditReport> {
+}): Promise<LoadReportOptions> {
   const [head, chainId] = await Promise.all([opts.publicClient.getBlock({ blockTag: "latest" }), opts.publicClient.getChainId()]);
   const to = opts.to ?? Number(head.timestamp) + 1;
-  return loadReport({
+  return {
     store: opts.store,
     wallet: opts.wallet,
     from: opts.from,
@@ -177,7 +159,12 @@ export async function reportFromStore(opts: {
     chainId,
     labels: createLabels({ policy: opts.policy }),
     toolVersion: VERSION,
-  });
+  };
+}
+
+/** Builds the report (in memory) from the store, as `audit report` does. */
+export async function reportFromStore(opts: Parameters<typeof reportOptions>[0]): Promise<AuditReport> {
+  return loadReport(await reportOptions(opts));
 }
 
 export async function auditReport(args: CommandArgs<"audit report">, ctx: Context): Promise<Output> {
@@ -188,14 +175,15 @@ export async function auditReport(args: CommandArgs<"audit report">, ctx: Contex
   return withStore(ctx, args.db, async ({ store }) => {
     if (!args.noSync) await syncStore({ publicClient: c.publicClient, wallet, store, fromBlock: ctx.settings.fromBlock });
     const policy = args.policy ? await loadPolicy(ctx, args.policy, args.var) : undefined;
-    const report = await reportFromStore({ publicClient: c.publicClient, store, wallet, from: args.from, to: args.to, policy });
-    const dir = ctx.resolvePath(args.out);
-    const files = writeReportFiles(report, dir, args.format);
+    const options = await reportOptions({ publicClient: c.publicClient, store, wallet, from: args.from, to: args.to, policy });
+    // Streamed: the per-record tables go through temporary files, the outputs are written chunk by chunk.
+    const report = await streamReport({ ...options, dir: ctx.resolvePath(args.out), formats: args.format });
+    const { files } = report;
     const t = (name: string) => report.totals.find((x) => x.tier === name);
     return {
       text: [
         `audit report for ${wallet}, ${report.meta.period.fromUtc} to ${report.meta.period.toUtc}:`,
-        `  ${report.totals.reduce((n, x) => n + x.submitted, 0)} intents; executed: ${["autonomous", "supervised", "collaborative"].map((n) => `${n} ${t(n)?.executed ?? 0}`).join(", ")}; vetoed ${t("supervised")?.vetoed ?? 0}; expired ${t("collaborative")?.expired ?? 0}; blocked ${report.blocked.length}`,
+        `  ${report.totals.reduce((n, x) => n + x.submitted, 0)} intents; executed: ${["autonomous", "supervised", "collaborative"].map((n) => `${n} ${t(n)?.executed ?? 0}`).join(", ")}; vetoed ${t("supervised")?.vetoed ?? 0}; expired ${t("collaborative")?.expired ?? 0}; blocked ${report.records.blocked}`,
         "files:",
         ...files.map((f) => `  ${f}`),
       ],

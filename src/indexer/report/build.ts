@@ -22,6 +22,8 @@ import { formatReferenceUnits, isoUtc, parseReferenceUnits, toUnixSeconds, utcDa
 import { buildGovernance } from "./governance";
 import { PolicyHistory } from "./history";
 import { createLabels, type Labels } from "./labels";
+import { memoryRecords, type RecordSink } from "./records";
+import { reportJsonChunks } from "./render-text";
 import {
   AUDIT_DEPTH,
   type ActorTotals,
@@ -33,6 +35,7 @@ import {
   type CollaborativeRecord,
   type IntentIdentity,
   type IntentRecord,
+  type ReportView,
   type SupervisedOutcome,
   type SupervisedRecord,
   type TierTotals,
@@ -95,18 +98,27 @@ const addressOrder = (a: { address: string }, b: { address: string }) =>
   a.address.toLowerCase() < b.address.toLowerCase() ? -1 : a.address.toLowerCase() > b.address.toLowerCase() ? 1 : 0;
 
 /** The JSON the content hash covers: everything but the generation time and the hash itself. */
-export function contentHashOf(report: AuditReport): string {
+export function contentHashOf(report: ReportView): string {
   const { generatedAt: _g, contentHash: _h, ...meta } = report.meta;
-  const text = JSON.stringify({ ...report, meta }, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
-  return `sha256:${createHash("sha256").update(text).digest("hex")}`;
+  const hash = createHash("sha256");
+  for (const chunk of reportJsonChunks({ ...report, meta: meta as ReportView["meta"] }, 0)) hash.update(chunk);
+  return `sha256:${hash.digest("hex")}`;
+}
+
+/** Where the per-record tables are kept while the report is built (default: in memory). */
+export interface RecordSinks {
+  supervised: RecordSink<SupervisedRecord>;
+  collaborative: RecordSink<CollaborativeRecord>;
+  blocked: RecordSink<BlockedRecord>;
 }
 
 /**
  * The report built record by record, so that a store can stream its intents through it (`loadReport`): memory
- * holds the per-record tables (supervised, collaborative, blocked) and the daily aggregates, never the history.
- * `firstRecord` is the earliest record's time (the period's default start).
+ * holds the daily aggregates, never the history; the per-record tables (supervised, collaborative, blocked) go
+ * to `records` (default: in memory; `streamReport` writes them to files). `firstRecord` is the earliest record's
+ * time (the period's default start).
  */
-export function reportBuilder(input: Omit<ReportInput, "trails"> & { firstRecord?: number }) {
+export function reportBuilder(input: Omit<ReportInput, "trails"> & { firstRecord?: number; records?: RecordSinks }) {
   const labels = input.labels ?? createLabels();
   const history = PolicyHistory.fromLogs(input.configLogs ?? [], input.wallet ?? "0x0000000000000000000000000000000000000000");
   let firstRecord = input.firstRecord ?? Number.POSITIVE_INFINITY;
@@ -177,9 +189,11 @@ export function reportBuilder(input: Omit<ReportInput, "trails"> & { firstRecord
     spendDay.set(day, d);
   };
 
-  const supervised: SupervisedRecord[] = [];
-  const collaborative: CollaborativeRecord[] = [];
-  const blocked: BlockedRecord[] = [];
+  const { supervised, collaborative, blocked } = input.records ?? {
+    supervised: memoryRecords<SupervisedRecord>(),
+    collaborative: memoryRecords<CollaborativeRecord>(),
+    blocked: memoryRecords<BlockedRecord>(),
+  };
   const incomplete: Hex[] = [];
   let minBlock: bigint | undefined;
   let maxBlock: bigint | undefined;
@@ -358,15 +372,7 @@ export function reportBuilder(input: Omit<ReportInput, "trails"> & { firstRecord
   };
 
   /** The report of everything added. */
-  const finish = (): AuditReport => {
-    const chainOrder = <T extends { submitBlock?: bigint; blockNumber?: bigint; intentId: Hex }>(a: T, b: T) => {
-      const x = a.submitBlock ?? a.blockNumber ?? 0n;
-      const y = b.submitBlock ?? b.blockNumber ?? 0n;
-      return x < y ? -1 : x > y ? 1 : a.intentId < b.intentId ? -1 : a.intentId > b.intentId ? 1 : 0;
-    };
-    supervised.sort(chainOrder);
-    collaborative.sort(chainOrder);
-    blocked.sort(chainOrder);
+  const finish = (): ReportView => {
 
     const catLabel = (id: number) => {
       const first = categoryFirst.get(id);
@@ -390,7 +396,7 @@ export function reportBuilder(input: Omit<ReportInput, "trails"> & { firstRecord
     for (const a of governance.actions) seenBlock(a.blockNumber);
     for (const f of governance.funds) seenBlock(f.blockNumber);
     const generatedAt = input.generatedAt === null ? null : isoUtc(toUnixSeconds(input.generatedAt ?? new Date()));
-    const report: AuditReport = {
+    const report: ReportView = {
       meta: {
         title: input.title ?? "TierGuard audit report",
         wallet: input.wallet ?? null,
@@ -411,9 +417,9 @@ export function reportBuilder(input: Omit<ReportInput, "trails"> & { firstRecord
       })),
       governance,
       autonomousDaily,
-      supervised,
-      collaborative,
-      blocked,
+      supervised: supervised.finish(),
+      collaborative: collaborative.finish(),
+      blocked: blocked.finish(),
       actors: [...actors.values()].sort(addressOrder),
       spendByCategory: [...spendCat.entries()]
         .sort(([a, x], [b, y]) => (x.total === y.total ? a - b : x.total > y.total ? -1 : 1))
@@ -445,5 +451,5 @@ export function buildReport(input: ReportInput): AuditReport {
   }
   const b = reportBuilder({ ...input, firstRecord });
   for (const t of input.trails) b.addTrail(t);
-  return b.finish();
+  return b.finish() as AuditReport; // records kept in memory: arrays
 }

@@ -5,11 +5,12 @@
 import type { GovernanceAction, FundMovement, Governance } from "./governance";
 import type {
   ActorTotals,
-  AuditReport,
   BlockedRecord,
   CollaborativeRecord,
   IntentIdentity,
   IntentRecord,
+  RecordList,
+  ReportView,
   SupervisedRecord,
   TierTotals,
 } from "./model";
@@ -39,7 +40,7 @@ export interface Table<R> {
   id: string;
   title: string;
   columns: readonly Column<R>[];
-  rows(report: AuditReport): readonly R[];
+  rows(report: ReportView): RecordList<R>;
 }
 
 const col = <R>(key: string, header: string, kind: ColumnKind, value: Column<R>["value"], label?: Column<R>["label"]): Column<R> =>
@@ -66,7 +67,7 @@ const classification = <R extends IntentRecord | BlockedRecord>(): Column<R>[] =
   col("justification", "Justification", "text", (r) => r.justification),
 ];
 
-export function reportTables(report: AuditReport) {
+export function reportTables(report: ReportView) {
   const cur = report.meta.currency;
   const totals: Table<TierTotals> = {
     id: "totals",
@@ -232,7 +233,7 @@ export type ReportTables = ReturnType<typeof reportTables>;
 export type AnyTable = ReportTables[keyof ReportTables];
 
 /** The tables in the order the renderers write them. */
-export const tableList = (report: AuditReport): Table<unknown>[] => Object.values(reportTables(report)) as Table<unknown>[];
+export const tableList = (report: ReportView): Table<unknown>[] => Object.values(reportTables(report)) as Table<unknown>[];
 
 /** A cell as plain text (CSV, and the base of the other renderers). */
 export const plain = (v: Cell | readonly string[], sep = " "): string =>

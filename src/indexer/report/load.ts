@@ -11,9 +11,9 @@ import { CONFIG_EVENTS } from "../model/state";
 import { buildTrails } from "../model/trail";
 import { autonomousGroups, firstIntentTime, trailIntentPage } from "../store/report-reads";
 import type { LogPosition, Store, StoredLog } from "../store/types";
-import { reportBuilder, type ReportInput } from "./build";
+import { reportBuilder, type RecordSinks, type ReportInput } from "./build";
 import { GOVERNANCE_FUND_EVENTS } from "./governance";
-import type { AuditReport } from "./model";
+import type { AuditReport, ReportView } from "./model";
 
 export interface LoadReportOptions extends Omit<ReportInput, "trails" | "configLogs" | "categories" | "wallet"> {
   store: Store;
@@ -27,13 +27,18 @@ const inOrder = (a: StoredLog, b: StoredLog) =>
 
 /** Builds the report of `[from, to)` from what the store holds for `wallet`. */
 export async function loadReport(opts: LoadReportOptions): Promise<AuditReport> {
+  return (await loadReportView(opts)) as AuditReport; // records kept in memory: arrays
+}
+
+/** The report of a store, its per-record tables kept in `records` (default: in memory). */
+export async function loadReportView(opts: LoadReportOptions, records?: RecordSinks): Promise<ReportView> {
   const { store, wallet, pageSize = 2000, ...rest } = opts;
   const db = store.db;
   const configLogs = await store.logs(wallet, { withoutIntent: true, events: [...CONFIG_EVENTS, ...GOVERNANCE_FUND_EVENTS] });
   const firstRecord = await firstIntentTime(db, wallet);
   // An owner removal voids the approvals of the intents open at that moment: each page's trails need them.
   const removals = configLogs.filter((l) => l.event === "OwnerRemoved");
-  const builder = reportBuilder({ ...rest, configLogs, wallet, firstRecord });
+  const builder = reportBuilder({ ...rest, configLogs, wallet, firstRecord, records });
   const { from, to } = builder.period;
 
   for (const g of await autonomousGroups(db, wallet, from, to)) builder.addAutonomousGroup(g);

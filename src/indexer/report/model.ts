@@ -222,3 +222,16 @@ export interface AuditReport {
   /** intents whose submission is not stored (the sync started after it): not classified, listed here */
   incomplete: Hex[];
 }
+
+/** A table's records: an array, or a list read back from a file (iterable again and again, with its length). */
+export type RecordList<T> = Iterable<T> & { readonly length: number };
+
+/**
+ * The report as the renderers read it: an `AuditReport`, or one streamed from a store (`writeReportFiles` of
+ * `streamReport`) whose per-record tables are read back from files instead of held in memory.
+ */
+export type ReportView = Omit<AuditReport, "supervised" | "collaborative" | "blocked"> & {
+  supervised: RecordList<SupervisedRecord>;
+  collaborative: RecordList<CollaborativeRecord>;
+  blocked: RecordList<BlockedRecord>;
+};

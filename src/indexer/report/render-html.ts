@@ -8,7 +8,7 @@
 import { TIER_COLORS, escapeHtml, horizontalBarChart, stackedColumnChart } from "./charts";
 import { plain, tableList, type Cell, type Column, type Table } from "./columns";
 import { parseReferenceUnits } from "./format";
-import type { AuditReport, CollaborativeRecord } from "./model";
+import type { CollaborativeRecord, RecordList, ReportView } from "./model";
 import { metaRows } from "./render-text";
 
 export interface HtmlOptions {
@@ -35,25 +35,44 @@ function cell<R>(c: Column<R>, r: R): string {
   return `<td${cls}>${html}</td>`;
 }
 
-function pagedTable<R>(t: Table<R>, rows: readonly R[], o: Required<HtmlOptions>): string {
-  if (rows.length === 0) return `<p class="none" id="${escapeHtml(t.id)}-table">None in the period.</p>`;
+/** Up to `n` items of `xs`. */
+function* take<T>(xs: Iterable<T>, n: number): Generator<T> {
+  if (n <= 0) return;
+  let i = 0;
+  for (const x of xs) {
+    yield x;
+    if (++i >= n) return;
+  }
+}
+
+function* pagedTable<R>(t: Table<R>, rows: RecordList<R>, o: Required<HtmlOptions>): Generator<string> {
+  if (rows.length === 0) {
+    yield `<p class="none" id="${escapeHtml(t.id)}-table">None in the period.</p>`;
+    return;
+  }
   const head = `<thead><tr>${t.columns.map((c) => `<th>${escapeHtml(c.header)}</th>`).join("")}</tr></thead>`;
-  const shown = rows.slice(0, o.maxRows);
-  const pages: string[] = [];
-  for (let i = 0; i < shown.length; i += o.pageSize) {
-    const page = shown.slice(i, i + o.pageSize);
+  const shown = Math.min(rows.length, o.maxRows);
+  let page: R[] = [];
+  let i = 0;
+  const flush = () => {
     const body = page.map((r) => `<tr>${t.columns.map((c) => cell(c, r)).join("")}</tr>`).join("");
     const table = `<table id="${escapeHtml(t.id)}-table${i === 0 ? "" : `-${i / o.pageSize + 1}`}">${head}<tbody>${body}</tbody></table>`;
-    pages.push(
-      shown.length <= o.pageSize
+    const out =
+      shown <= o.pageSize
         ? table
-        : `<details class="page"${i === 0 ? " open" : ""}><summary>rows ${i + 1}–${i + page.length} of ${rows.length}</summary>${table}</details>`,
-    );
+        : `<details class="page"${i === 0 ? " open" : ""}><summary>rows ${i + 1}–${i + page.length} of ${rows.length}</summary>${table}</details>`;
+    i += page.length;
+    page = [];
+    return out;
+  };
+  for (const r of take(rows, shown)) {
+    page.push(r);
+    if (page.length === o.pageSize) yield flush();
   }
-  if (rows.length > shown.length) {
-    pages.push(`<p class="more">${rows.length - shown.length} more rows are in ${escapeHtml(t.id)}.csv and report.json.</p>`);
+  if (page.length > 0) yield flush();
+  if (rows.length > shown) {
+    yield `<p class="more">${rows.length - shown} more rows are in ${escapeHtml(t.id)}.csv and report.json.</p>`;
   }
-  return pages.join("");
 }
 
 function lifecycle(r: CollaborativeRecord): string {
@@ -66,12 +85,12 @@ function lifecycle(r: CollaborativeRecord): string {
   return `<details><summary>${escapeHtml(r.auditId)}: full chain (${r.chain.length} steps)</summary><table id="chain-${escapeHtml(r.intentId)}"><thead><tr><th>Step</th><th>Time (UTC)</th><th>Actor</th><th>Detail</th><th>Transaction</th><th>Block</th></tr></thead><tbody>${rows}</tbody></table></details>`;
 }
 
-function charts(report: AuditReport): string {
+function charts(report: ReportView): string {
   const cur = report.meta.currency;
   const paying = report.totals.filter((t) => t.tier !== "prohibited");
-  const blockedByCategory = [
-    ...report.blocked.reduce((acc, b) => acc.set(b.category, (acc.get(b.category) ?? 0) + 1), new Map<string, number>()),
-  ].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1));
+  const perCategory = new Map<string, number>();
+  for (const b of report.blocked) perCategory.set(b.category, (perCategory.get(b.category) ?? 0) + 1);
+  const blockedByCategory = [...perCategory].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1));
   const list = [
     {
       caption: `Paid per tier (${cur}; blocked attempts are never paid and are shown apart)`,
@@ -165,8 +184,8 @@ details{margin:4px 0 10px}summary{cursor:pointer;color:var(--muted)}
 @media print{body{padding:0}figure{break-inside:avoid}}
 `;
 
-/** The report as one self-contained HTML document (UTF-8). */
-export function renderReportHtml(report: AuditReport, options: HtmlOptions = {}): string {
+/** The report as one self-contained HTML document (UTF-8), in text chunks. */
+export function* reportHtmlChunks(report: ReportView, options: HtmlOptions = {}): Generator<string> {
   const o: Required<HtmlOptions> = { pageSize: options.pageSize ?? 100, maxRows: options.maxRows ?? 2000 };
   const m = report.meta;
   const g = report.governance;
@@ -179,7 +198,8 @@ export function renderReportHtml(report: AuditReport, options: HtmlOptions = {})
     )
     .join("");
   const who = (a: { address: string; label: string | null }) => `${a.label ? `${escapeHtml(a.label)} ` : ""}${mono(a.address)}`;
-  const s: string[] = [
+  // Lines of the document: each chunk but the first starts a new line.
+  yield [
     "<!DOCTYPE html>",
     '<html lang="en"><head><meta charset="utf-8">',
     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`,
@@ -196,20 +216,26 @@ export function renderReportHtml(report: AuditReport, options: HtmlOptions = {})
       g.guardians.map(who).join(", ") || "none"
     }. Policy version ${g.policyVersion}; ${g.paused ? "<strong>paused</strong>" : "not paused"} at the end of the period.</p></section>`,
     `<section id="charts"><h2>Charts</h2><div class="charts">${charts(report)}</div></section>`,
-  ];
+  ].join("\n");
   for (const t of tableList(report)) {
     const rows = t.rows(report);
-    s.push(`<section id="${escapeHtml(t.id)}"><h2>${escapeHtml(t.title)} (${rows.length})</h2>`, pagedTable(t, rows, o));
-    if (t.id === "collaborative") s.push(report.collaborative.slice(0, o.pageSize).map(lifecycle).join(""));
-    s.push("</section>");
+    yield `\n<section id="${escapeHtml(t.id)}"><h2>${escapeHtml(t.title)} (${rows.length})</h2>\n`;
+    yield* pagedTable(t, rows, o);
+    if (t.id === "collaborative") {
+      yield "\n";
+      for (const r of take(report.collaborative, o.pageSize)) yield lifecycle(r);
+    }
+    yield "\n</section>";
   }
   if (report.incomplete.length > 0) {
-    s.push(
-      `<section id="incomplete"><h2>Incomplete trails</h2><p>Submission not indexed (the sync started after it):</p><ul>${report.incomplete
-        .map((id) => `<li class="mono">${escapeHtml(id)}</li>`)
-        .join("")}</ul></section>`,
-    );
+    yield `\n<section id="incomplete"><h2>Incomplete trails</h2><p>Submission not indexed (the sync started after it):</p><ul>${report.incomplete
+      .map((id) => `<li class="mono">${escapeHtml(id)}</li>`)
+      .join("")}</ul></section>`;
   }
-  s.push("</body></html>", "");
-  return s.join("\n");
+  yield "\n</body></html>\n";
+}
+
+/** The report as one self-contained HTML document (UTF-8). */
+export function renderReportHtml(report: ReportView, options: HtmlOptions = {}): string {
+  return [...reportHtmlChunks(report, options)].join("");
 }

@@ -1,15 +1,45 @@
 /**
  * The report's text renderers over the one table model (`columns.ts`): JSON, CSV (one file per table, plus
- * `meta.csv`) and Markdown.
+ * `meta.csv`) and Markdown. Each is a generator of text chunks, so that a report streamed from a store is
+ * written to its files without the whole text (or every record) in memory; `renderReport*` join the chunks.
  */
 import { plain, tableList, type Cell, type Column, type Table } from "./columns";
-import type { AuditReport } from "./model";
+import type { ReportView } from "./model";
+
+const bigintsAsText = (_k: string, v: unknown) => (typeof v === "bigint" ? v.toString() : v);
+/** The per-record tables, written item by item. */
+const LISTS = new Set(["supervised", "collaborative", "blocked"]);
 
 // --- JSON ---------------------------------------------------------------------------------------------------
 
+/**
+ * The report as JSON text chunks, exactly `JSON.stringify(report, bigints as strings, space)` (space 0: compact,
+ * as the content hash reads it), with the per-record tables written one record at a time.
+ */
+export function* reportJsonChunks(report: ReportView, space: 0 | 2): Generator<string> {
+  const nl = space ? "\n" : "";
+  const pad = (depth: number) => " ".repeat(depth * space);
+  const text = (v: unknown, depth: number) => {
+    const t = JSON.stringify(v, bigintsAsText, space || undefined);
+    return space ? t.replace(/\n/g, `\n${pad(depth)}`) : t;
+  };
+  let first = true;
+  for (const [k, v] of Object.entries(report)) {
+    if (v === undefined) continue;
+    yield `${first ? "{" : ","}${nl}${pad(1)}${JSON.stringify(k)}:${space ? " " : ""}`;
+    first = false;
+    if (LISTS.has(k)) {
+      let n = 0;
+      for (const item of v as Iterable<unknown>) yield `${n++ === 0 ? "[" : ","}${nl}${pad(2)}${text(item, 2)}`;
+      yield n === 0 ? "[]" : `${nl}${pad(1)}]`;
+    } else yield text(v, 1);
+  }
+  yield first ? "{}" : `${nl}}`;
+}
+
 /** The report as JSON: bigints as decimal strings, 2-space indentation, keys in a fixed order, final newline. */
-export function renderReportJson(report: AuditReport): string {
-  return `${JSON.stringify(report, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2)}\n`;
+export function renderReportJson(report: ReportView): string {
+  return `${[...reportJsonChunks(report, 2)].join("")}\n`;
 }
 
 // --- CSV ----------------------------------------------------------------------------------------------------
@@ -27,8 +57,13 @@ export function csvField(v: Cell): string {
 }
 
 /** A CSV text: header row + rows, CRLF line ends, final CRLF. */
-export function toCsv(header: readonly string[], rows: readonly (readonly Cell[])[]): string {
-  return [header, ...rows].map((r) => r.map(csvField).join(",")).join("\r\n") + "\r\n";
+export function toCsv(header: readonly string[], rows: Iterable<readonly Cell[]>): string {
+  return [...csvLines(header, rows)].join("");
+}
+
+function* csvLines(header: readonly string[], rows: Iterable<readonly Cell[]>): Generator<string> {
+  yield `${header.map(csvField).join(",")}\r\n`;
+  for (const r of rows) yield `${r.map(csvField).join(",")}\r\n`;
 }
 
 const csvCells = <R>(t: Table<R>, r: R): Cell[] =>
@@ -37,11 +72,23 @@ const csvCells = <R>(t: Table<R>, r: R): Cell[] =>
     return Array.isArray(v) ? v.join(c.key === "approvers" || c.key === "changes" ? "; " : " ") : (v as Cell);
   });
 
+function* mapped<T, U>(xs: Iterable<T>, f: (x: T) => U): Generator<U> {
+  for (const x of xs) yield f(x);
+}
+
+/** The CSV files (`meta.csv`, then one per table: `totals.csv`, `supervised.csv`, ...) as name and text chunks. */
+export function reportCsvFiles(report: ReportView): [string, () => Iterable<string>][] {
+  return [
+    ["meta.csv", () => csvLines(["field", "value"], metaRows(report))],
+    ...tableList(report).map(
+      (t): [string, () => Iterable<string>] => [`${t.id}.csv`, () => csvLines(t.columns.map((c) => c.key), mapped(t.rows(report), (r) => csvCells(t, r)))],
+    ),
+  ];
+}
+
 /** One CSV per table (`totals.csv`, `supervised.csv`, `governance.csv`, ...) and `meta.csv` (the report's metadata). */
-export function renderReportCsv(report: AuditReport): Record<string, string> {
-  const out: Record<string, string> = { "meta.csv": toCsv(["field", "value"], metaRows(report)) };
-  for (const t of tableList(report)) out[`${t.id}.csv`] = toCsv(t.columns.map((c) => c.key), t.rows(report).map((r) => csvCells(t, r)));
-  return out;
+export function renderReportCsv(report: ReportView): Record<string, string> {
+  return Object.fromEntries(reportCsvFiles(report).map(([name, chunks]) => [name, [...chunks()].join("")]));
 }
 
 /** Parses CSV text written by `toCsv` (RFC 4180 quoting) into rows of fields. */
@@ -79,7 +126,7 @@ export function parseCsv(text: string): string[][] {
 }
 
 /** The metadata as field/value pairs, shared by every renderer. */
-export function metaRows(report: AuditReport): [string, string][] {
+export function metaRows(report: ReportView): [string, string][] {
   const m = report.meta;
   return [
     ["title", m.title],
@@ -121,40 +168,68 @@ function mdValue<R>(c: Column<R>, r: R): string {
 }
 
 export function mdTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  if (rows.length === 0) return "_none_\n";
-  const line = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
-  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n") + "\n";
+  return [...mdTableChunks(header, rows)].join("");
 }
 
-/** The report as Markdown: the metadata, the governance summary, then one table per section. */
-export function renderReportMarkdown(report: AuditReport): string {
+function* mdTableChunks(header: readonly string[], rows: RecordListOf<readonly string[]>): Generator<string> {
+  if (rows.length === 0) {
+    yield "_none_\n";
+    return;
+  }
+  const line = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
+  yield `${line(header)}\n${line(header.map(() => "---"))}`;
+  for (const r of rows) yield `\n${line(r)}`;
+  yield "\n";
+}
+
+type RecordListOf<T> = Iterable<T> & { readonly length: number };
+/** `xs` mapped lazily, keeping its length. */
+const lazyRows = <T, U>(xs: RecordListOf<T>, f: (x: T) => U): RecordListOf<U> => ({ length: xs.length, [Symbol.iterator]: () => mapped(xs, f) });
+
+/** The report as Markdown chunks: the metadata, the governance summary, then one table per section. */
+export function* reportMarkdownChunks(report: ReportView): Generator<string> {
   const m = report.meta;
   const g = report.governance;
-  const out: string[] = [`# ${mdCell(m.title)}`, ""];
-  for (const [k, v] of metaRows(report)) if (v) out.push(`- ${k[0].toUpperCase()}${k.slice(1)}: ${k === "wallet" || k === "content hash" ? code(v) : mdCell(v)}`);
-  out.push(
-    "",
+  // Parts are separated by a line break (as the lines of a document joined with "\n").
+  let first = true;
+  const part = function* (chunks: string | Iterable<string>): Generator<string> {
+    if (!first) yield "\n";
+    first = false;
+    if (typeof chunks === "string") yield chunks;
+    else yield* chunks;
+  };
+  yield* part(`# ${mdCell(m.title)}`);
+  yield* part("");
+  for (const [k, v] of metaRows(report)) if (v) yield* part(`- ${k[0].toUpperCase()}${k.slice(1)}: ${k === "wallet" || k === "content hash" ? code(v) : mdCell(v)}`);
+  yield* part("");
+  yield* part(
     `Owners (${g.threshold}-of-${g.owners.length}): ${g.owners.map((o) => `${o.label ? `${mdCell(o.label)} ` : ""}${code(o.address)}`).join(", ")}; ` +
       `guardians: ${g.guardians.map((x) => code(x.address)).join(", ") || "none"}; policy version ${g.policyVersion}; ${g.paused ? "**paused**" : "not paused"} at the end of the period.`,
-    "",
   );
+  yield* part("");
   for (const t of tableList(report)) {
-    out.push(`## ${mdCell(t.title)}`, "");
-    out.push(mdTable(t.columns.map((c) => c.header), t.rows(report).map((r) => t.columns.map((c) => mdValue(c, r)))));
+    yield* part(`## ${mdCell(t.title)}`);
+    yield* part("");
+    yield* part(mdTableChunks(t.columns.map((c) => c.header), lazyRows(t.rows(report), (r) => t.columns.map((c) => mdValue(c, r)))));
   }
   for (const r of report.collaborative) {
-    out.push(`### ${mdCell(r.auditId)}: lifecycle`, "");
-    out.push(
-      mdTable(
+    yield* part(`### ${mdCell(r.auditId)}: lifecycle`);
+    yield* part("");
+    yield* part(
+      mdTableChunks(
         ["Step", "Time", "Actor", "Detail", "Transaction", "Block", "Log index"],
         r.chain.map((s) => [mdCell(s.kind), mdCell(s.atUtc), code(s.actor), mdCell(s.detail), code(s.txHash), mdCell(s.blockNumber), mdCell(s.logIndex)]),
       ),
     );
   }
   if (report.incomplete.length > 0) {
-    out.push("## Incomplete trails", "", "Submission not indexed (the sync started after it):", "");
-    for (const id of report.incomplete) out.push(`- ${code(id)}`);
-    out.push("");
+    for (const line of ["## Incomplete trails", "", "Submission not indexed (the sync started after it):", ""]) yield* part(line);
+    for (const id of report.incomplete) yield* part(`- ${code(id)}`);
+    yield* part("");
   }
-  return out.join("\n");
+}
+
+/** The report as Markdown: the metadata, the governance summary, then one table per section. */
+export function renderReportMarkdown(report: ReportView): string {
+  return [...reportMarkdownChunks(report)].join("");
 }
