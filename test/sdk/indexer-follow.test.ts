@@ -307,6 +307,8 @@ describe("query API", () => {
     try {
       const before = { total: 3, listed: 3, block: (hireBlock - 1n).toString(), logs: logsBefore };
       expect(await view(pushed)).toEqual(before);
+      // a wallet the store never synced: no checkpoint, nothing counted
+      expect(await json(pushed, `/health?wallet=${embeddings}`)).toMatchObject({ checkpoint: null, logs: 0 });
 
       await syncOnce({ publicClient: s.c.publicClient, wallet: s.wallet, store: partial, fromBlock: s.fromBlock, toBlock: s.endBlock });
       const after = { total: 5, listed: 5, block: s.endBlock.toString(), logs: await store.countLogs(s.wallet) };

@@ -157,7 +157,9 @@ export class CheckpointViews {
       ]);
       view = { wallet, checkpoint, history: PolicyHistory.fromLogs(config, wallet), intents, logs, counts: new Map() };
     }
-    this.views.set(key(wallet), view);
+    // kept only for wallets with a checkpoint: asking about arbitrary addresses must not grow the map
+    if (checkpoint) this.views.set(key(wallet), view);
+    else this.views.delete(key(wallet));
     return view;
   }
 }
