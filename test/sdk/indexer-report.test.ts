@@ -27,8 +27,9 @@ import { loadTrails, openStore, syncOnce, type IntentTrail, type Store, type Sto
 import { buildReport } from "../../src/indexer/report/build";
 import { loadReport } from "../../src/indexer/report/load";
 import { streamReport } from "../../src/indexer/report/write";
+import { fileRecords } from "../../src/indexer/report/records";
 import { PolicyHistory } from "../../src/indexer/report/history";
-import type { AuditReport } from "../../src/indexer/report/model";
+import type { AuditReport, BlockedRecord } from "../../src/indexer/report/model";
 import { csvField, mdCell, parseCsv, renderReportCsv, renderReportJson, renderReportMarkdown } from "../../src/indexer/report/render-text";
 import { renderReportHtml } from "../../src/indexer/report/render-html";
 import { escapeHtml } from "../../src/indexer/report/charts";
@@ -353,6 +354,33 @@ describe("the report object", () => {
       for (const [name, text] of Object.entries(expected)) expect(readFileSync(path.join(dir, name), "utf8"), name).toBe(text);
       expect(streamed.meta.contentHash).toBe(report.meta.contentHash);
       expect(streamed.records).toEqual({ supervised: report.supervised.length, collaborative: report.collaborative.length, blocked: report.blocked.length });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("reads streamed records back as written, whatever characters straddle its 64 KiB reads", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "tierguard-records-"));
+    try {
+      const sink = fileRecords<BlockedRecord>(path.join(dir, "blocked.jsonl"));
+      const written = Array.from({ length: 3000 }, (_, i) => ({
+        ...report.blocked[0],
+        intentId: `0x${i.toString(16).padStart(64, "0")}` as Hex,
+        blockNumber: 10n + BigInt(Math.floor(i / 7)),
+        // mostly 2-, 3- and 4-byte characters: many of the 64 KiB chunk boundaries fall inside one
+        justification: `${"é€😀".repeat(150 + (i % 13))} #${i}`,
+      }));
+      for (const r of written) sink.push(r);
+      const list = sink.finish();
+      expect(list.length).toBe(3000);
+      expect([...list]).toEqual(written);
+      expect([...list]).toEqual(written); // read again
+      // records come in chain order (a block's own records in any order): an earlier block after a later one is a bug
+      const late = fileRecords<BlockedRecord>(path.join(dir, "late.jsonl"));
+      late.push(written[200]);
+      late.push(written[199]);
+      expect(() => late.push(written[0])).toThrow(/out of chain order/);
+      late.finish();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -5,6 +5,7 @@
  * are held at a time). Either way the renderers get a `RecordList`: iterable (again and again) with a length.
  */
 import { closeSync, openSync, readSync, writeSync } from "node:fs";
+import { StringDecoder } from "node:string_decoder";
 import type { Hex } from "viem";
 import type { RecordList } from "./model";
 
@@ -43,11 +44,13 @@ function* readLines(file: string): Generator<string> {
   const fd = openSync(file, "r");
   try {
     const buf = Buffer.alloc(1 << 16);
+    // a character's bytes may straddle two chunks: the decoder keeps the first part until the rest comes
+    const utf8 = new StringDecoder("utf8");
     let rest = "";
     for (;;) {
       const n = readSync(fd, buf, 0, buf.length, null);
       if (n === 0) break;
-      const lines = (rest + buf.toString("utf8", 0, n)).split("\n");
+      const lines = (rest + utf8.write(buf.subarray(0, n))).split("\n");
       rest = lines.pop()!;
       yield* lines;
     }
