@@ -16,7 +16,8 @@ import {
   type Hex,
   type PublicClient,
 } from "viem";
-import { rpcFault } from "../../src/indexer/errors";
+import { rpcFault, type RangeTooLargeError } from "../../src/indexer/errors";
+import { RangeSizer } from "../../src/indexer/sync/range";
 import { account, clients, deployToken, deployWallet, type Clients } from "./helpers/chain";
 import { AGENT_ID, CATEGORIES, CATEGORY_IDS, RULES, Tier, Trust, call, mask, usd } from "./helpers/article";
 import { tierGuardWalletAbi } from "../../src/abi/TierGuardWallet";
@@ -396,6 +397,20 @@ describe("resume, adaptive ranges, faults", () => {
     expect(rpcFault(new Error("eth_getLogs block range too large, max 500"), true)).toMatchObject({ suggestedSpan: 500n, limit: "span" });
     expect(rpcFault(new Error("Log response size exceeded. Try with this block range [0x10, 0x4f]"), true)).toMatchObject({ suggestedSpan: 64n });
     expect(rpcFault(new ResponseBodyTooLargeError({ maxSize: 100, size: 400 }), true)).toMatchObject({ sizeRatio: 0.25, limit: "logs" });
+  });
+
+  it("cuts the range to a quarter when the client stopped reading an answer at its size cap (size unknown)", () => {
+    const cap = 10_485_760;
+    const refusal = (size: number) =>
+      rpcFault(new HttpRequestError({ url: "http://node", cause: new ResponseBodyTooLargeError({ maxSize: cap, size }) }), true) as RangeTooLargeError;
+    // the client read up to its cap and one more chunk: the answer may be many times the cap
+    const stopped = new RangeSizer({ initial: 100n, min: 1n, max: 10_000n });
+    expect(stopped.refused(100n, refusal(cap + 65_536))).toBe(true);
+    expect(stopped.size).toBe(25n);
+    // an answer whose size the node announced: the span scales by it (with headroom)
+    const announced = new RangeSizer({ initial: 100n, min: 1n, max: 10_000n });
+    expect(announced.refused(100n, refusal(cap * 2))).toBe(true);
+    expect(announced.size).toBe(37n);
   });
 
   it("gives up after bounded retries with an IndexerRpcError", async () => {

@@ -9,7 +9,7 @@
  */
 import { getAddress, type Address, type Hex } from "viem";
 import { REASON_NAMES, TIER_NAMES, decodeDetails, expiryKind } from "../../client/intents";
-import { big, lower, num, toJson, walletWhere } from "./sql";
+import { big, lower, num, walletWhere } from "./sql";
 import type { IntentQuery, IntentRow, SqlClient, StoredLog } from "./types";
 
 /** The lifecycle events the table is derived from. */
@@ -268,11 +268,11 @@ async function upsert(tx: SqlClient, wallet: Address, rows: Iterable<Row>): Prom
   if (list.length === 0) return;
   await tx.query(
     `INSERT INTO intents (${NAMES})
-     SELECT ${NAMES} FROM jsonb_to_recordset($1::jsonb) AS x(${COLUMNS.map(([n, t]) => `${n} ${t}`).join(", ")})
+     SELECT ${NAMES} FROM json_to_recordset($1::json) AS x(${COLUMNS.map(([n, t]) => `${n} ${t}`).join(", ")})
      ON CONFLICT (address, intent_id) DO UPDATE SET ${COLUMNS.slice(2)
        .map(([n]) => `${n} = EXCLUDED.${n}`)
        .join(", ")}`,
-    [toJson(list)],
+    [JSON.stringify(list)], // strings, numbers and booleans only: no replacer needed
   );
 }
 

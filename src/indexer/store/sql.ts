@@ -31,6 +31,21 @@ export function walletWhere(wallet: string) {
 export const toJson = (v: unknown): string =>
   JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x));
 
+/**
+ * A copy of a decoded value with its bigints as decimal strings, so that `JSON.stringify` needs no replacer (a
+ * replacer function is called for every key of every row: the most costly part of a range's JSON).
+ */
+export function jsonSafe(v: unknown): unknown {
+  if (typeof v === "bigint") return v.toString();
+  if (Array.isArray(v)) return v.map(jsonSafe);
+  if (v !== null && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) out[k] = jsonSafe((v as Record<string, unknown>)[k]);
+    return out;
+  }
+  return v;
+}
+
 export async function inTransaction<T>(db: SqlDatabase, fn: (tx: SqlClient) => Promise<T>): Promise<T> {
   if (typeof db.transaction === "function") return db.transaction(fn);
   if (typeof db.connect === "function") {

@@ -113,9 +113,11 @@ async function readRange(
   checkpoint: Checkpoint | undefined,
 ): Promise<{ blocks: StoredBlock[]; logs: StoredLog[]; end: ChainBlock; empty: boolean }> {
   const { publicClient, wallet } = ctx.opts;
-  const endBefore = await chainBlock(ctx, to);
+  // the range's two ends, read together: both are read again (or checked) after the logs
+  const [endBefore, first] = await Promise.all([chainBlock(ctx, to), from === to ? undefined : chainBlock(ctx, from)]).then(
+    ([e, f]) => [e, from === to ? e : f] as const,
+  );
   if (!endBefore) throw new RangeUnstable(`block ${to} not found`);
-  const first = from === to ? endBefore : await chainBlock(ctx, from);
   if (!first) throw new RangeUnstable(`block ${from} not found`);
   if (checkpoint && checkpoint.blockNumber === from - 1n && !eqHash(first.parentHash, checkpoint.blockHash)) {
     throw new CheckpointOrphaned(`block ${from} does not extend the checkpoint`);
@@ -156,8 +158,12 @@ async function readRange(
     }
   });
   // Headers only of the blocks that hold logs (their time), read concurrently: one per block, never one per log.
+  // The end block is read again with them: a range whose end changed while it was read is read again.
   const numbers = [...new Set(logs.map((l) => l.blockNumber!))].filter((n) => n !== to && n !== from);
-  const headers = await mapLimit(numbers, ctx.opts.concurrency ?? 8, (n) => chainBlock(ctx, n));
+  const [headers, endAfter] = await Promise.all([
+    mapLimit(numbers, ctx.opts.concurrency ?? 8, (n) => chainBlock(ctx, n)),
+    chainBlock(ctx, to),
+  ]);
   const byNumber = new Map<bigint, ChainBlock>([
     [to, endBefore],
     [from, first],
@@ -188,7 +194,6 @@ async function readRange(
       timestamp: block.timestamp,
     };
   });
-  const endAfter = await chainBlock(ctx, to);
   if (!endAfter || !eqHash(endAfter.hash, endBefore.hash)) throw new RangeUnstable(`block ${to} changed`);
   const keep = new Set<bigint>([to, ...out.map((l) => l.blockNumber)]);
   const blocks = [...byNumber.values()].filter((b) => keep.has(b.number));

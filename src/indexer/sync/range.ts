@@ -27,6 +27,8 @@ export interface RangeSizerOptions {
 
 /** Share of a learned limit a range aims at, so that density changes within a range rarely hit the limit. */
 const HEADROOM = 0.75;
+/** A size ratio above this says only that the answer was over the cap (the client stopped reading there). */
+const SIZE_UNKNOWN = 0.99;
 
 export class RangeSizer {
   size: bigint;
@@ -78,14 +80,17 @@ export class RangeSizer {
       this.size = this.clamp(e.suggestedSpan);
       return true;
     }
+    const unknownSize = e.sizeRatio !== undefined && e.sizeRatio > SIZE_UNKNOWN;
+    /** share of the refused answer the node could serve (a guess of a half when the size is unknown) */
+    const ratio = e.sizeRatio !== undefined && !unknownSize ? e.sizeRatio : 0.5;
     if (e.maxLogs !== undefined) {
       this.maxLogs = this.maxLogs === undefined ? e.maxLogs : Math.min(this.maxLogs, e.maxLogs);
     } else if (e.limit === "logs" && this.density > 0) {
       // the range held about density * span logs; the node could serve `ratio` of them
-      const logs = this.density * Number(span) * (e.sizeRatio ?? 0.5);
+      const logs = this.density * Number(span) * ratio;
       this.maxLogs = Math.max(1, Math.floor(this.maxLogs === undefined ? logs : Math.min(this.maxLogs, logs)));
     } else if (e.limit === "logs") {
-      this.pending = { span, ratio: e.sizeRatio ?? 0.5 };
+      this.pending = { span, ratio };
     } else if (e.limit === "span") {
       // a span limit it did not name: below this span
       const half = span / 2n;
@@ -93,7 +98,15 @@ export class RangeSizer {
     } else {
       this.changed = false; // a timeout or an unnamed refusal: read less now, learn nothing
     }
-    const byRatio = e.sizeRatio !== undefined ? BigInt(Math.floor(Number(span) * e.sizeRatio * HEADROOM)) : span / 2n;
+    // A client that stops reading at its cap reports the bytes read so far, not the answer's size: the answer may be
+    // many times the cap. Each refusal costs the node a full answer, so such a refusal cuts the span to a quarter
+    // (an undershoot only costs a few short ranges until the density is known).
+    const byRatio =
+      e.sizeRatio !== undefined && !unknownSize
+        ? BigInt(Math.floor(Number(span) * e.sizeRatio * HEADROOM))
+        : unknownSize
+          ? span / 4n
+          : span / 2n;
     const byLogs = this.spanForLogs();
     const next = byLogs !== undefined && byLogs < byRatio ? byLogs : byRatio;
     this.size = this.clamp(next < span ? next : span / 2n);
