@@ -5,7 +5,7 @@
  * each step with its transaction, block, log index and time. Logs are re-decoded from their stored topics and
  * data with the wallet's ABI, so the trail's values have their exact types (bigints, numbers).
  */
-import { decodeEventLog, type Address, type Hex } from "viem";
+import { decodeEventLog, toEventSelector, type AbiEvent, type Address, type Hex } from "viem";
 import { tierGuardWalletAbi } from "../../abi/TierGuardWallet";
 import {
   REASON_NAMES,
@@ -116,10 +116,18 @@ const LIFECYCLE = new Set([
 const NONCE_MASK = (1n << 40n) - 1n;
 const agentOf = (intentId: Hex): Hex => `0x${(BigInt(intentId) & ~NONCE_MASK).toString(16).padStart(64, "0")}`;
 
-function decode(l: StoredLog) {
+/** The stored log fields a trail is built from (the decoded `args` are not needed: the log is decoded again). */
+export type TrailLog = Pick<StoredLog, "event" | "txHash" | "blockNumber" | "logIndex" | "timestamp" | "topics" | "data">;
+
+/** Each event's ABI item by its topic: decoding then hashes one event signature, not every one of the ABI's. */
+const EVENT_BY_TOPIC = new Map<string, readonly [AbiEvent]>(
+  tierGuardWalletAbi.filter((x): x is AbiEvent & (typeof tierGuardWalletAbi)[number] => x.type === "event").map((e) => [toEventSelector(e), [e]]),
+);
+
+function decode(l: TrailLog) {
   try {
     return decodeEventLog({
-      abi: tierGuardWalletAbi,
+      abi: (EVENT_BY_TOPIC.get(String(l.topics[0]).toLowerCase()) ?? tierGuardWalletAbi) as typeof tierGuardWalletAbi,
       data: l.data,
       topics: l.topics as [Hex, ...Hex[]],
       strict: true,
@@ -133,7 +141,7 @@ function decode(l: StoredLog) {
  * Builds trails from logs in chain order (the wallet's logs as `Store.logs` returns them). `OwnerRemoved` logs,
  * when present, void the approvals of intents open at that moment.
  */
-export function buildTrails(logs: readonly StoredLog[]): IntentTrail[] {
+export function buildTrails(logs: readonly TrailLog[]): IntentTrail[] {
   const trails = new Map<string, IntentTrail>();
   const get = (intentId: Hex) => {
     const k = intentId.toLowerCase();

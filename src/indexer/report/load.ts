@@ -8,9 +8,9 @@
  */
 import type { Address } from "viem";
 import { CONFIG_EVENTS } from "../model/state";
-import { buildTrails } from "../model/trail";
-import { autonomousGroups, firstIntentTime, trailIntentPage } from "../store/report-reads";
-import type { LogPosition, Store, StoredLog } from "../store/types";
+import { buildTrails, type TrailLog } from "../model/trail";
+import { autonomousGroups, bareIntentLogs, firstIntentTime, trailIntentPage } from "../store/report-reads";
+import type { LogPosition, Store } from "../store/types";
 import { reportBuilder, type RecordSinks, type ReportInput } from "./build";
 import { GOVERNANCE_FUND_EVENTS } from "./governance";
 import type { AuditReport, ReportView } from "./model";
@@ -22,7 +22,7 @@ export interface LoadReportOptions extends Omit<ReportInput, "trails" | "configL
   pageSize?: number;
 }
 
-const inOrder = (a: StoredLog, b: StoredLog) =>
+const inOrder = (a: TrailLog, b: TrailLog) =>
   a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1;
 
 /** Builds the report of `[from, to)` from what the store holds for `wallet`. */
@@ -47,7 +47,7 @@ export async function loadReportView(opts: LoadReportOptions, records?: RecordSi
   for (;;) {
     const page = await trailIntentPage(db, wallet, after, pageSize);
     if (page.length > 0) {
-      const logs = await store.logs(wallet, { intentIds: page.map((p) => p.intentId) });
+      const logs = await bareIntentLogs(db, wallet, page.map((p) => p.intentId));
       for (const t of buildTrails([...logs, ...removals].sort(inOrder))) builder.addTrail(t);
     }
     if (page.length < pageSize) break;

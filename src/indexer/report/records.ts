@@ -34,10 +34,14 @@ export function memoryRecords<T extends Ordered>(): RecordSink<T> {
   return { push: (r) => void list.push(r), finish: () => list.sort(chainOrder) };
 }
 
-/** The record fields that are bigints (written as decimal strings). */
-const BIGINT_FIELDS = new Set(["amount", "submitBlock", "blockNumber"]);
 const toText = (_k: string, v: unknown) => (typeof v === "bigint" ? v.toString() : v);
-const fromText = (k: string, v: unknown) => (BIGINT_FIELDS.has(k) && typeof v === "string" ? BigInt(v) : v);
+/** A record read back: its bigint fields (written as decimal strings) made bigints again. */
+function fromText(line: string): unknown {
+  const r = JSON.parse(line) as Record<string, unknown> & { chain?: Record<string, unknown>[] };
+  for (const k of ["amount", "submitBlock", "blockNumber"]) if (typeof r[k] === "string") r[k] = BigInt(r[k] as string);
+  for (const step of r.chain ?? []) step.blockNumber = BigInt(step.blockNumber as string);
+  return r;
+}
 
 /** Reads a file of JSON lines in 64 KiB chunks. */
 function* readLines(file: string): Generator<string> {
@@ -94,7 +98,7 @@ export function fileRecords<T extends Ordered>(file: string): RecordSink<T> {
         length,
         *[Symbol.iterator]() {
           if (length === 0) return;
-          for (const line of readLines(file)) yield JSON.parse(line, fromText) as T;
+          for (const line of readLines(file)) yield fromText(line) as T;
         },
       };
     },

@@ -26,23 +26,24 @@ export interface AutonomousGroup {
 
 /** The autonomous payments submitted in `[from, to)` (unix seconds), summed per UTC day, category and agent. */
 export async function autonomousGroups(db: SqlClient, wallet: Address, from: number, to: number): Promise<AutonomousGroup[]> {
+  // The first position as one bigint: block * 2^20 + log index (a block holds far fewer than 2^20 logs).
   const { rows } = await db.query<Record<string, unknown>>(
     `SELECT timestamp / 86400 AS day, category, agent_id, count(*) AS n, sum(value) AS total,
-            min(ARRAY[block_number, log_index]) AS first, max(block_number) AS last_block
+            min(block_number * 1048576 + log_index) AS first, max(block_number) AS last_block
        FROM intents
       WHERE address = $1 AND ${PAID_AT_SUBMISSION} AND timestamp >= $2 AND timestamp < $3
       GROUP BY 1, 2, 3`,
     [lower(wallet), from, to],
   );
   return rows.map((r) => {
-    const [blockNumber, logIndex] = r.first as unknown[];
+    const first = big(r.first);
     return {
       day: num(r.day),
       category: num(r.category),
       agentId: r.agent_id as Hex,
       count: num(r.n),
       total: big(r.total),
-      first: { blockNumber: big(blockNumber), logIndex: num(logIndex) },
+      first: { blockNumber: first >> 20n, logIndex: Number(first & 0xfffffn) },
       lastBlock: big(r.last_block),
     };
   });
@@ -80,4 +81,34 @@ export async function trailIntentPage(
     params,
   );
   return rows.map((r) => ({ intentId: r.intent_id as Hex, position: { blockNumber: big(r.block_number), logIndex: num(r.log_index) } }));
+}
+
+/** A stored log without its decoded arguments (a trail decodes the log again from its topics and data). */
+export interface BareLog {
+  event: string;
+  txHash: Hex;
+  blockNumber: bigint;
+  logIndex: number;
+  timestamp: number;
+  topics: Hex[];
+  data: Hex;
+}
+
+/** The logs of these intents in chain order, without the decoded arguments (`args`, the costliest column to read). */
+export async function bareIntentLogs(db: SqlClient, wallet: Address, intentIds: readonly Hex[]): Promise<BareLog[]> {
+  if (intentIds.length === 0) return [];
+  const { rows } = await db.query<Record<string, unknown>>(
+    `SELECT event, tx_hash, block_number, log_index, timestamp, topics::text AS topics, data FROM logs
+      WHERE address = $1 AND intent_id = ANY($2::text[]) ORDER BY block_number, log_index`,
+    [lower(wallet), intentIds.map(lower)],
+  );
+  return rows.map((r) => ({
+    event: r.event as string,
+    txHash: r.tx_hash as Hex,
+    blockNumber: big(r.block_number),
+    logIndex: num(r.log_index),
+    timestamp: num(r.timestamp),
+    topics: JSON.parse(r.topics as string) as Hex[],
+    data: r.data as Hex,
+  }));
 }
