@@ -16,12 +16,17 @@ let end: bigint;
 const dbs: PGlite[] = [];
 const WITHDRAWN = 250_000n * 10n ** 6n;
 
+let base: PGlite | undefined;
+/** A store synced up to `end`: synced once, then a copy per test (each test tampers with its own). */
 async function synced(): Promise<Store> {
-  const db = new PGlite();
+  if (!base) {
+    base = new PGlite();
+    dbs.push(base);
+    await syncOnce({ publicClient: s.c.publicClient, wallet: s.wallet, store: await openStore(base), fromBlock: s.fromBlock, toBlock: end });
+  }
+  const db = (await base.clone()) as PGlite;
   dbs.push(db);
-  const store = await openStore(db);
-  await syncOnce({ publicClient: s.c.publicClient, wallet: s.wallet, store, fromBlock: s.fromBlock, toBlock: end });
-  return store;
+  return openStore(db);
 }
 const run = (store: Store) => verify({ publicClient: s.c.publicClient, wallet: s.wallet, store, blockNumber: end });
 const usdcDifference = (r: { differences: { what: string; expected: unknown; actual: unknown; message: string }[] }) =>
@@ -77,6 +82,22 @@ describe("verify reconciles the store with the chain", () => {
     const d = r.differences.find((x) => x.what === "intents");
     expect(d?.expected).toBe((d?.actual as number) + 1);
     expect(d?.message).toMatch(/IntentSubmitted logs \(the table is out of date/);
+  });
+
+  it("finds a stored log that differs from the chain's in a sampled block", async () => {
+    const store = await synced();
+    const { rows: blocks } = await store.db.query<{ n: unknown }>("SELECT count(*) AS n FROM blocks");
+    expect(Number(blocks[0].n)).toBeLessThanOrEqual(64); // every stored block is sampled
+    const { rows } = await store.db.query<{ tx_hash: string; log_index: number }>(
+      "UPDATE logs SET data = '0x' WHERE ctid IN (SELECT ctid FROM logs WHERE event = 'IntentSubmitted' LIMIT 1) RETURNING tx_hash, log_index",
+    );
+    expect(rows).toHaveLength(1);
+    const r = await run(store);
+    const what = `log(${rows[0].tx_hash}:${rows[0].log_index})`.toLowerCase();
+    expect(r.differences.filter((d) => d.what.toLowerCase() === what).map((d) => d.message)).toEqual([
+      expect.stringMatching(/: on the chain, missing or different in the store$/),
+      expect.stringMatching(/\(IntentSubmitted\) in block \d+: in the store, not on the chain$/),
+    ]);
   });
 
   it("finds an IntentExecuted stored as IntentVetoed (the payment is missing from the balance)", async () => {

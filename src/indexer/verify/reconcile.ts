@@ -113,13 +113,17 @@ export async function reconcile(input: ReconcileInput): Promise<{ checks: Verify
   // --- intent sequences -------------------------------------------------------------------------------------
   // The submissions are counted in the materialised intents table (one row per stored IntentSubmitted, written
   // in the same transaction), after checking that it holds exactly one row per stored submission.
-  const { rows: tableRows } = await db.query<{ logs: unknown; rows: unknown }>(
-    `SELECT (SELECT count(*) FROM logs WHERE address = $1 AND event = 'IntentSubmitted' AND block_number <= $2) AS logs,
-            (SELECT count(*) FROM intents WHERE address = $1 AND complete AND block_number <= $2) AS rows`,
+  const { rows: seqRows } = await db.query<{ agent: string; n: unknown; max_nonce: unknown }>(
+    `SELECT substr(intent_id, 1, 56) AS agent, count(*) AS n, max(nonce) AS max_nonce
+       FROM intents WHERE address = $1 AND complete AND block_number <= $2 GROUP BY 1`,
     [w, at],
   );
-  const submittedLogs = Number(tableRows[0].logs);
-  const submittedRows = Number(tableRows[0].rows);
+  const { rows: logCount } = await db.query<{ n: unknown }>(
+    "SELECT count(*) AS n FROM logs WHERE address = $1 AND event = 'IntentSubmitted' AND block_number <= $2",
+    [w, at],
+  );
+  const submittedLogs = Number(logCount[0].n);
+  const submittedRows = seqRows.reduce((n, r) => n + Number(r.n), 0);
   if (submittedLogs !== submittedRows) {
     find(
       "intents",
@@ -128,11 +132,6 @@ export async function reconcile(input: ReconcileInput): Promise<{ checks: Verify
       `intents table: ${submittedRows} submitted intents, but the store holds ${submittedLogs} IntentSubmitted logs (the table is out of date: sync the wallet into a new store)`,
     );
   }
-  const { rows: seqRows } = await db.query<{ agent: string; n: unknown; max_nonce: unknown }>(
-    `SELECT substr(intent_id, 1, 56) AS agent, count(*) AS n, max(nonce) AS max_nonce
-       FROM intents WHERE address = $1 AND complete AND block_number <= $2 GROUP BY 1`,
-    [w, at],
-  );
   const { rows: grantRows } = await db.query<{ agent: string }>(
     `SELECT DISTINCT lower(args->>'agentId') AS agent FROM logs
       WHERE address = $1 AND intent_id IS NULL AND event = 'SessionKeyGranted' AND block_number <= $2`,
@@ -318,15 +317,21 @@ export async function reconcile(input: ReconcileInput): Promise<{ checks: Verify
       find(`block(${n}).hash`, r.hash, block.hash, `block ${n}: stored hash ${r.hash}, the chain has ${block.hash}`);
       return;
     }
-    const key = (l: { logIndex: number | null; topics: readonly Hex[]; data: Hex }) =>
-      `${l.logIndex}:${l.topics.join(",").toLowerCase()}:${l.data.toLowerCase()}`;
-    const have = new Set(stored.map(key));
-    const want = new Set(chainLogs.map(key));
+    // A log matches when the other side has one at the same index with the same topics and data (hex in any case).
+    const same = (a: string, b: string) => a === b || a.toLowerCase() === b.toLowerCase();
+    const storedAt = new Map(stored.map((l) => [l.logIndex, l]));
+    const matched = new Set<number>();
     for (const l of chainLogs) {
-      if (!have.has(key(l))) find(`log(${l.transactionHash}:${l.logIndex})`, null, "on chain", `log ${l.transactionHash}:${l.logIndex} in block ${n}: on the chain, missing or different in the store`);
+      const s = storedAt.get(l.logIndex);
+      if (s && same(s.data, l.data) && s.topics.length === l.topics.length && s.topics.every((t, i) => same(t, l.topics[i]))) {
+        matched.add(l.logIndex);
+      }
+    }
+    for (const l of chainLogs) {
+      if (!matched.has(l.logIndex)) find(`log(${l.transactionHash}:${l.logIndex})`, null, "on chain", `log ${l.transactionHash}:${l.logIndex} in block ${n}: on the chain, missing or different in the store`);
     }
     for (const l of stored) {
-      if (!want.has(key(l))) find(`log(${l.txHash}:${l.logIndex})`, l.event, null, `log ${l.txHash}:${l.logIndex} (${l.event}) in block ${n}: in the store, not on the chain`);
+      if (!matched.has(l.logIndex)) find(`log(${l.txHash}:${l.logIndex})`, l.event, null, `log ${l.txHash}:${l.logIndex} (${l.event}) in block ${n}: in the store, not on the chain`);
     }
   });
   checks.push({
