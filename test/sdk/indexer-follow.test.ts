@@ -207,7 +207,11 @@ describe("query API", () => {
       amount: "89000000",
       justification: "hire the analysis agent for the Q3 report",
       approvals: 2,
+      decision: { kind: "executed" },
     });
+    // the decision is one object, its block a decimal string; the flat decision fields are not repeated
+    expect(typeof hire.decision.blockNumber).toBe("string");
+    expect(Object.keys(hire).filter((k) => k.startsWith("decision"))).toEqual(["decision"]);
 
     expect(ids((await get("/intents?tier=supervised")).body)).toEqual(sorted(s.ids.gpu, s.ids.gpu2));
     expect(ids((await get("/intents?status=vetoed")).body)).toEqual(sorted(s.ids.gpu2));

@@ -3,10 +3,11 @@
  * policy history that labels intents, the number of stored intents and logs, and the totals of filtered lists.
  *
  * The store changes only when a sync commits, so all of this is computed when the server starts and again when
- * the checkpoint moves, never inside a request's critical path: a list page then costs one keyset query however
- * large the store. When the checkpoint moved forward on the same chain (the block the previous view stood on is
- * still stored with the same hash), the counts are carried forward by counting only the blocks in between, and the
- * policy history is kept unless a configuration log arrived; after a rewind, everything is recounted.
+ * the checkpoint moves, not per request: a list page then costs one keyset query however large the store. When the
+ * checkpoint moved forward on the same chain (the block the previous view stood on is still stored with the same
+ * hash), the counts are carried forward by counting only the blocks in between, and the policy history is kept
+ * unless a configuration log arrived; after a rewind, everything is recounted. The writer refreshes the views after
+ * each commit (`refresh()`); otherwise the first request that finds the checkpoint moved does that small update.
  *
  * Lists are read up to the view's checkpoint, so a page, its total and /health describe the same block even
  * while a commit lands.
