@@ -25,6 +25,7 @@ import {
   type SyncOptions,
 } from "../../src/indexer";
 import { CATEGORIES, mask, usd, Tier, Trust, RULES } from "./helpers/article";
+import { inTransaction } from "../../src/indexer/store/sql";
 
 const PG_URL = process.env.TIERGUARD_TEST_PG_URL;
 const IN_CI = /^(1|true|yes)$/i.test(process.env.CI ?? "");
@@ -325,5 +326,33 @@ describe("store backends", () => {
     await s.close();
     await expect(openStore({ url: "mysql://x@localhost/db" })).rejects.toMatchObject({ name: "IndexerStoreError" });
     await expect(openStore({ schema: "bad-name; DROP" })).rejects.toMatchObject({ name: "IndexerStoreError" });
+  });
+
+  it("runs PGlite on a worker thread: a long query leaves the event loop free; errors and rollbacks as PGlite gives them", async () => {
+    const s = await openStore();
+    try {
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 5);
+      const t0 = Date.now();
+      await s.db.query("SELECT count(*) FROM generate_series(1, 2000000)");
+      clearInterval(timer);
+      // on the main thread the query would hold the event loop for its whole run: no tick at all
+      expect(ticks).toBeGreaterThanOrEqual(Math.min(3, Math.floor((Date.now() - t0) / 20)));
+      expect(ticks).toBeGreaterThan(0);
+      await expect(s.db.query("SELECT * FROM no_such_table")).rejects.toMatchObject({ code: "42P01" });
+      // a failed transaction leaves nothing behind, and the session stays usable
+      await expect(
+        inTransaction(s.db, async (tx) => {
+          await tx.query("INSERT INTO sync_hints (address, range_size) VALUES ('0xabc', 5)");
+          throw new Error("stop");
+        }),
+      ).rejects.toThrow("stop");
+      expect((await s.db.query("SELECT count(*)::int AS n FROM sync_hints")).rows).toEqual([{ n: 0 }]);
+      // a long parameter (sent as bytes) arrives intact
+      const long = "é".repeat(100_000);
+      expect((await s.db.query<{ n: number }>("SELECT length($1::text)::int AS n", [long])).rows[0].n).toBe(100_000);
+    } finally {
+      await s.close();
+    }
   });
 });
