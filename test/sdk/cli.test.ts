@@ -4,7 +4,8 @@
  * `hardhat node`: deploy with mocks, validate, apply, plan, grant a key, the article's $89 agent hire signed by
  * two owners, and the bad-input cases.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, inject, it } from "vitest";
@@ -146,6 +147,24 @@ describe("runner", () => {
     const loud = await runIn(["policy", "show", "--rpc", "http://127.0.0.1:9", "--wallet", ADDR, "--verbose"]);
     expect(loud.stderr).toMatch(/caused by[\s\S]*\n\s+at /);
   });
+});
+
+describe("launcher", () => {
+  it("runs every command from a source checkout that was never built (no dist/), from any working directory", () => {
+    // a checkout without dist/: the launcher, the sources and the dependencies only
+    const co = mkdtempSync(path.join(os.tmpdir(), "tierguard-unbuilt-"));
+    mkdirSync(path.join(co, "bin"));
+    copyFileSync(path.join(ROOT, "bin/tierguard.js"), path.join(co, "bin/tierguard.js"));
+    for (const d of ["src", "node_modules"]) symlinkSync(path.join(ROOT, d), path.join(co, d));
+    copyFileSync(path.join(ROOT, "package.json"), path.join(co, "package.json"));
+    // `audit verify` loads its command module with a dynamic import(): it must get as far as the RPC endpoint
+    const r = spawnSync(process.execPath, [path.join(co, "bin/tierguard.js"), "audit", "verify", "--rpc", "http://127.0.0.1:9", "--wallet", ADDR], {
+      cwd: os.tmpdir(),
+      encoding: "utf8",
+    });
+    expect(r.stderr).toMatch(/^error: cannot reach the RPC endpoint http:\/\/127\.0\.0\.1:9/);
+    expect(r.status).toBe(1);
+  }, 30_000);
 });
 
 /*//////////////////////////////////////////////////////////////
