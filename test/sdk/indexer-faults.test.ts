@@ -104,6 +104,25 @@ describe("through a flaky RPC proxy", () => {
   }
 });
 
+describe("block headers", () => {
+  it("are read in JSON-RPC batches, and one per request from a node that refuses batches, with the same records", async () => {
+    const target = inject("rpcUrl");
+    const quiet = { target, seed: 3, p500: 0, p429: 0, maxDelayMs: 0 };
+    // one range over the whole scenario: its log blocks' headers are read together
+    const batched = await syncThroughProxy(quiet, 10_000n);
+    const single = await syncThroughProxy({ ...quiet, refuseBatches: true }, 10_000n);
+    const logBlocks = (await dumpBlocks(direct)).length;
+    expect(logBlocks).toBeGreaterThan(10);
+    expect(batched.stats.batches).toBeGreaterThan(0);
+    expect(batched.stats.blockRequests).toBeLessThan(10);
+    // refused once, then every header alone
+    expect(single.stats.batches).toBe(1);
+    expect(single.stats.blockRequests).toBeGreaterThanOrEqual(logBlocks - 2);
+    expect(await dumpBlocks(batched.store)).toEqual(await dumpBlocks(direct));
+    expect(await dumpBlocks(single.store)).toEqual(await dumpBlocks(direct));
+  });
+});
+
 describe("a node that answers eth_getLogs with [] it should not", () => {
   it("loses no log: an empty answer is checked against the blocks' log blooms and read again", async () => {
     const target = inject("rpcUrl");

@@ -6,7 +6,7 @@
  * chance) is settled by its receipts, which list every log of the block.
  */
 import { keccak256, type Address, type Hex } from "viem";
-import { chainBlock, mapLimit, rpc, type ChainBlock, type Ctx } from "./rpc";
+import { chainBlocks, mapLimit, rpc, type ChainBlock, type Ctx } from "./rpc";
 
 /** True when the bloom may contain `address` (false: it certainly does not). */
 export function bloomMayContain(bloom: Hex, address: Address): boolean {
@@ -60,7 +60,10 @@ export async function confirmEmpty(
 ): Promise<void> {
   const numbers: bigint[] = [];
   for (let n = from; n <= to; n++) numbers.push(n);
-  const headers = await mapLimit(numbers, ctx.opts.concurrency ?? 8, async (n) => known.get(n) ?? chainBlock(ctx, n));
+  const missing = numbers.filter((n) => !known.has(n));
+  const read = await chainBlocks(ctx, missing);
+  const got = new Map(missing.map((n, i) => [n, read[i]]));
+  const headers = numbers.map((n) => known.get(n) ?? got.get(n));
   const suspects = headers.filter(
     (h): h is ChainBlock => h !== undefined && (h.logsBloom === null || bloomMayContain(h.logsBloom, wallet)),
   );

@@ -20,7 +20,7 @@ import { tierGuardWalletAbi } from "../../abi/TierGuardWallet";
 import { IndexerDecodeError, IndexerRpcError, RangeTooLargeError, RetryableError } from "../errors";
 import { UntrustedEmptyAnswer, confirmEmpty } from "./completeness";
 import { RangeSizer } from "./range";
-import { chainBlock, eqHash, mapLimit, rpc, sleep, withDb, type ChainBlock, type Ctx as RpcCtx, type SyncFault } from "./rpc";
+import { chainBlock, chainBlocks, eqHash, rpc, sleep, withDb, type ChainBlock, type Ctx as RpcCtx, type SyncFault } from "./rpc";
 
 export type { SyncFault } from "./rpc";
 import type { Checkpoint, Store, StoredBlock, StoredLog } from "../store/types";
@@ -78,7 +78,7 @@ export interface SyncOptions {
   backoffMs?: number;
   /** backoff cap (default 10 s) */
   maxBackoffMs?: number;
-  /** parallel block header reads (default 8) */
+  /** parallel block header reads when the node takes no JSON-RPC batches (default 8) */
   concurrency?: number;
   onProgress?: (p: SyncProgress) => void | Promise<void>;
   onError?: (f: SyncFault) => void;
@@ -157,11 +157,11 @@ async function readRange(
       throw new IndexerDecodeError(l, e);
     }
   });
-  // Headers only of the blocks that hold logs (their time), read concurrently: one per block, never one per log.
+  // Headers only of the blocks that hold logs (their time), in JSON-RPC batches: one per block, never one per log.
   // The end block is read again with them: a range whose end changed while it was read is read again.
   const numbers = [...new Set(logs.map((l) => l.blockNumber!))].filter((n) => n !== to && n !== from);
   const [headers, endAfter] = await Promise.all([
-    mapLimit(numbers, ctx.opts.concurrency ?? 8, (n) => chainBlock(ctx, n)),
+    chainBlocks(ctx, numbers),
     chainBlock(ctx, to),
   ]);
   const byNumber = new Map<bigint, ChainBlock>([

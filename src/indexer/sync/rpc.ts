@@ -1,5 +1,6 @@
 /** Retrying JSON-RPC reads for the sync: bounded exponential backoff, faults typed once (`rpcFault`). */
-import { BlockNotFoundError, type Hex, type PublicClient } from "viem";
+import { BlockNotFoundError, hexToNumber, numberToHex, type Hex, type PublicClient } from "viem";
+import { getHttpRpcClient } from "viem/utils";
 import { TierGuardError } from "../../errors";
 import { DbConnectionError, IndexerRpcError, RangeTooLargeError, RetryableError, dbFault, rpcFault } from "../errors";
 
@@ -36,6 +37,8 @@ export interface Ctx<O extends RpcOptions = RpcOptions> {
   retries: number;
   backoffMs: number;
   maxBackoffMs: number;
+  /** false once the node refused a JSON-RPC batch: headers are then read one request each for the rest of the run */
+  batchHeaders?: boolean;
 }
 
 /** Runs a read with bounded exponential backoff. `rangeRead`: a size complaint is thrown as `RangeTooLargeError`. */
@@ -73,6 +76,68 @@ export async function chainBlock(ctx: Ctx, n: bigint): Promise<ChainBlock | unde
     if (e instanceof BlockNotFoundError) return undefined;
     throw e;
   }
+}
+
+/** Blocks per JSON-RPC batch of header reads (many public endpoints cap a batch at 100 calls or fewer). */
+const HEADER_BATCH = 50;
+
+type RpcBlock = { number: Hex; hash: Hex | null; parentHash: Hex; timestamp: Hex; logsBloom: Hex | null };
+
+/** The HTTP endpoint behind a client whose transport is plain HTTP (else undefined: no batches). */
+function httpEndpoint(client: PublicClient): { url: string; fetchOptions?: RequestInit; timeout?: number } | undefined {
+  const t = client.transport as { type?: string; url?: string; fetchOptions?: RequestInit; timeout?: number };
+  return t.type === "http" && typeof t.url === "string" ? { url: t.url, fetchOptions: t.fetchOptions, timeout: t.timeout } : undefined;
+}
+
+/**
+ * One JSON-RPC batch of `eth_getBlockByNumber` calls. Returns undefined when the node does not answer the batch as
+ * a batch (no array, a missing or failed entry: batches unsupported or capped); transport faults throw.
+ */
+async function batchBlocks(
+  endpoint: NonNullable<ReturnType<typeof httpEndpoint>>,
+  numbers: readonly bigint[],
+): Promise<(ChainBlock | undefined)[] | undefined> {
+  const client = getHttpRpcClient(endpoint.url, { fetchOptions: endpoint.fetchOptions, timeout: endpoint.timeout });
+  const answer = (await client.request({
+    body: numbers.map((n, i) => ({ id: i, method: "eth_getBlockByNumber", params: [numberToHex(n), false] })),
+  })) as unknown;
+  if (!Array.isArray(answer) || answer.length !== numbers.length) return undefined;
+  const byId = new Map((answer as { id: number; result?: RpcBlock | null; error?: unknown }[]).map((r) => [Number(r.id), r]));
+  const out: (ChainBlock | undefined)[] = [];
+  for (let i = 0; i < numbers.length; i++) {
+    const r = byId.get(i);
+    if (!r || r.error !== undefined || r.result === undefined) return undefined;
+    const b = r.result;
+    out.push(
+      b === null || b.hash === null || BigInt(b.number) !== numbers[i]
+        ? undefined
+        : { number: numbers[i], hash: b.hash, parentHash: b.parentHash, timestamp: hexToNumber(b.timestamp), logsBloom: b.logsBloom },
+    );
+  }
+  return out;
+}
+
+/**
+ * The headers of many blocks (undefined where the chain has none): JSON-RPC batches of up to 50 calls when the
+ * client's transport is HTTP, so a range with logs in many blocks costs a few round trips, not one per block. A
+ * node that does not take batches is asked one block per request (`concurrency` at a time) for the rest of the run.
+ */
+export async function chainBlocks(ctx: Ctx, numbers: readonly bigint[]): Promise<(ChainBlock | undefined)[]> {
+  const endpoint = numbers.length > 1 && ctx.batchHeaders !== false ? httpEndpoint(ctx.opts.publicClient) : undefined;
+  if (endpoint) {
+    const out: (ChainBlock | undefined)[] = [];
+    for (let i = 0; i < numbers.length; i += HEADER_BATCH) {
+      const chunk = numbers.slice(i, i + HEADER_BATCH);
+      const got = await rpc(ctx, "getBlock", () => batchBlocks(endpoint, chunk));
+      if (!got) {
+        ctx.batchHeaders = false;
+        return [...out, ...(await mapLimit(numbers.slice(i), ctx.opts.concurrency ?? 8, (n) => chainBlock(ctx, n)))];
+      }
+      out.push(...got);
+    }
+    return out;
+  }
+  return mapLimit(numbers, ctx.opts.concurrency ?? 8, (n) => chainBlock(ctx, n));
 }
 
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {

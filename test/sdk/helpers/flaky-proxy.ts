@@ -5,7 +5,8 @@
  * - delays answers (0..maxDelayMs);
  * - answers some `eth_getLogs` calls with an empty result `[]` (a node that silently drops logs);
  * - refuses `eth_getLogs` over more than `maxLogRange` blocks with a JSON-RPC error
- *   `-32005 "query returned more than 10000 results"` (as hosted nodes do).
+ *   `-32005 "query returned more than 10000 results"` (as hosted nodes do);
+ * - with `refuseBatches`, answers every JSON-RPC batch with one error object (as endpoints without batch support do).
  *
  * Deterministic and bounded: the fate of a request is a function of the seed, the request (method and params)
  * and how many times that same request was seen before, never of arrival order, so concurrent reads do not change
@@ -30,6 +31,8 @@ export interface FlakyProxyOptions {
   maxLogRange?: number;
   /** the same request fails at most this many times in a row (default 2) */
   maxFaultsPerRequest?: number;
+  /** answer JSON-RPC batches with `-32600 "batch requests are not supported"` (default false) */
+  refuseBatches?: boolean;
 }
 
 export interface FlakyProxyStats {
@@ -40,6 +43,10 @@ export interface FlakyProxyStats {
   rangeRefused: number;
   emptyLogs: number;
   delayed: number;
+  /** HTTP requests carrying a JSON-RPC batch */
+  batches: number;
+  /** HTTP requests carrying eth_getBlockByNumber calls (a batch counts once) */
+  blockRequests: number;
 }
 
 export interface FlakyProxy {
@@ -84,7 +91,7 @@ export async function startFlakyProxy(opts: FlakyProxyOptions): Promise<FlakyPro
   const p429 = opts.p429 ?? 0.1;
   const maxDelayMs = opts.maxDelayMs ?? 20;
   const maxFaults = opts.maxFaultsPerRequest ?? 2;
-  const stats: FlakyProxyStats = { requests: 0, forwarded: 0, http500: 0, http429: 0, rangeRefused: 0, emptyLogs: 0, delayed: 0 };
+  const stats: FlakyProxyStats = { requests: 0, forwarded: 0, http500: 0, http429: 0, rangeRefused: 0, emptyLogs: 0, delayed: 0, batches: 0, blockRequests: 0 };
   /** request key -> times seen; consecutive faults per key */
   const seen = new Map<string, number>();
   const faultsInRow = new Map<string, number>();
@@ -113,6 +120,13 @@ export async function startFlakyProxy(opts: FlakyProxyOptions): Promise<FlakyPro
         return;
       }
       const list = Array.isArray(parsed) ? parsed : [parsed];
+      if (Array.isArray(parsed)) stats.batches++;
+      if (list.some((r) => r.method === "eth_getBlockByNumber")) stats.blockRequests++;
+      if (Array.isArray(parsed) && opts.refuseBatches) {
+        const refusal = { jsonrpc: "2.0", id: null, error: { code: -32600, message: "batch requests are not supported" } };
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(refusal));
+        return;
+      }
       // the request's identity, without its id
       const key = JSON.stringify(list.map((r) => [r.method, r.params]));
       const n = seen.get(key) ?? 0;
