@@ -126,13 +126,22 @@ describe("block headers", () => {
 describe("a node that answers eth_getLogs with [] it should not", () => {
   it("loses no log: an empty answer is checked against the blocks' log blooms and read again", async () => {
     const target = inject("rpcUrl");
-    const { store, faults, stats } = await syncThroughProxy(
-      { target, seed: 7, p500: 0, p429: 0, maxDelayMs: 0, pEmptyLogs: 0.1, maxFaultsPerRequest: 3 },
-      2n,
-    );
-    expect(stats.emptyLogs).toBeGreaterThan(0);
-    expect(faults.some((f) => /answered no log/.test(f.error.message))).toBe(true);
-    expect(await store.countIntents(s.wallet)).toBe(await direct.countIntents(s.wallet));
+    // 10% of answers emptied, as the review's node did; and 40%: which requests are emptied depends on their block
+    // numbers, so on what else ran on the node first, and over the scenario's ~24 ranges 10% alone may empty none
+    let emptied = 0;
+    const detected: SyncFault[] = [];
+    for (const pEmptyLogs of [0.1, 0.4]) {
+      const { store, faults, stats } = await syncThroughProxy(
+        { target, seed: 7, p500: 0, p429: 0, maxDelayMs: 0, pEmptyLogs, maxFaultsPerRequest: 3 },
+        2n,
+      );
+      // each run stores exactly what a direct sync stores (checked in syncThroughProxy), the intents too
+      expect(await store.countIntents(s.wallet)).toBe(await direct.countIntents(s.wallet));
+      emptied += stats.emptyLogs;
+      detected.push(...faults.filter((f) => /answered no log/.test(f.error.message)));
+    }
+    expect(emptied).toBeGreaterThan(0);
+    expect(detected.length).toBeGreaterThan(0);
   });
 });
 
