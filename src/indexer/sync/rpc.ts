@@ -123,6 +123,7 @@ async function batchBlocks(
  * node that does not take batches is asked one block per request (`concurrency` at a time) for the rest of the run.
  */
 export async function chainBlocks(ctx: Ctx, numbers: readonly bigint[]): Promise<(ChainBlock | undefined)[]> {
+  const oneByOne = (ns: readonly bigint[]) => mapLimit(ns, ctx.opts.concurrency ?? 8, (n) => chainBlock(ctx, n));
   const endpoint = numbers.length > 1 && ctx.batchHeaders !== false ? httpEndpoint(ctx.opts.publicClient) : undefined;
   if (endpoint) {
     const out: (ChainBlock | undefined)[] = [];
@@ -131,13 +132,13 @@ export async function chainBlocks(ctx: Ctx, numbers: readonly bigint[]): Promise
       const got = await rpc(ctx, "getBlock", () => batchBlocks(endpoint, chunk));
       if (!got) {
         ctx.batchHeaders = false;
-        return [...out, ...(await mapLimit(numbers.slice(i), ctx.opts.concurrency ?? 8, (n) => chainBlock(ctx, n)))];
+        return [...out, ...(await oneByOne(numbers.slice(i)))];
       }
       out.push(...got);
     }
     return out;
   }
-  return mapLimit(numbers, ctx.opts.concurrency ?? 8, (n) => chainBlock(ctx, n));
+  return oneByOne(numbers);
 }
 
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
