@@ -294,7 +294,7 @@ describe("verify against the contract's views", () => {
   const tampered = async (where: string, params: unknown[] = []) => {
     const s = await syncedStore();
     const { rows } = await s.db.query(
-      `DELETE FROM logs WHERE ctid IN (SELECT ctid FROM logs WHERE ${where} LIMIT 1) RETURNING event`,
+      `DELETE FROM other_logs WHERE ctid IN (SELECT ctid FROM other_logs WHERE ${where} LIMIT 1) RETURNING event`,
       params,
     );
     expect(rows).toHaveLength(1);

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PGlite } from "@electric-sql/pglite";
 import {
   HttpRequestError,
+  encodeEventTopics,
   ResponseBodyTooLargeError,
   keccak256,
   stringToHex,
@@ -25,6 +26,8 @@ import { mockErc20Abi } from "../../src/abi/MockERC20";
 import { createAgentClient, createOwnerClient, type AgentClient, type OwnerClient } from "../../src/client";
 import {
   MIGRATIONS,
+  migrate,
+  toJson,
   IndexerDecodeError,
   isRangeError,
   loadTrail,
@@ -267,6 +270,65 @@ describe("audit trails from the article's scenario", () => {
     expect(migrations.rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version })));
     await openStore(reference.db); // reopening applies nothing twice
     expect((await reference.db.query("SELECT version FROM schema_migrations")).rows).toHaveLength(MIGRATIONS.length);
+  });
+
+  it("stores each submission once, in its intent's row; an older store's submissions move there unchanged", async () => {
+    const submitted = (await c.publicClient.getLogs({ address: wallet, fromBlock, toBlock: scenarioEnd })).filter(
+      (l) => l.topics[0] === encodeEventTopics({ abi: tierGuardWalletAbi, eventName: "IntentSubmitted" })[0],
+    ).length;
+    const count = async (store: Store) =>
+      (
+        await store.db.query<{ other: number; rows: number }>(
+          `SELECT (SELECT count(*)::int FROM other_logs WHERE event = 'IntentSubmitted') AS other,
+                  (SELECT count(*)::int FROM intents WHERE topics IS NOT NULL) AS rows`,
+        )
+      ).rows[0];
+    expect(submitted).toBeGreaterThan(0);
+    expect(await count(reference)).toEqual({ other: 0, rows: submitted });
+    // the submission's arguments are decoded again from its topics and data, as they were stored before
+    const [s0] = await reference.logs(wallet, { events: ["IntentSubmitted"], intentId: ids.hire });
+    expect(s0.args).toMatchObject({ intentId: ids.hire, justification: expect.any(String) });
+
+    const dumpIntents = async (store: Store) => (await store.db.query("SELECT * FROM intents ORDER BY intent_id")).rows;
+    const logs = await reference.logs(wallet);
+    const { rows: blocks } = await reference.db.query("SELECT * FROM blocks");
+    const { rows: checkpoint } = await reference.db.query("SELECT address, block_number, block_hash FROM checkpoint");
+    const summary =
+      "address, intent_id, agent_id, nonce, tier, status, decided, complete, key, token, amount, value, recipient, category, justification, reason, policy_version, block_number, log_index, tx_hash, timestamp, approvals, decision_kind, decision_tx, decision_block, decision_timestamp, updated_block";
+    const { rows: intentRows } = await reference.db.query(`SELECT ${summary} FROM intents`);
+    // a store as version 2 (no intents table: it is rebuilt) and version 5 (with it) wrote it, every log in `logs`
+    for (const version of [2, 5]) {
+      const db = new PGlite();
+      dbs.push(db);
+      await migrate(db, MIGRATIONS.filter((m) => m.version <= version));
+      await db.query(
+        `INSERT INTO logs SELECT * FROM json_populate_recordset(NULL::logs, $1::json)`,
+        [
+          toJson(
+            logs.map((l) => ({
+              address: l.address.toLowerCase(), block_number: l.blockNumber, block_hash: l.blockHash, tx_hash: l.txHash,
+              tx_index: l.txIndex, log_index: l.logIndex, event: l.event, intent_id: l.intentId, args: l.args,
+              topics: l.topics, data: l.data, timestamp: l.timestamp,
+            })),
+          ),
+        ],
+      );
+      await db.query("INSERT INTO blocks SELECT * FROM json_populate_recordset(NULL::blocks, $1::json)", [toJson(blocks)]);
+      await db.query(
+        "INSERT INTO checkpoint (address, block_number, block_hash) SELECT address, block_number, block_hash FROM json_populate_recordset(NULL::checkpoint, $1::json)",
+        [toJson(checkpoint)],
+      );
+      if (version >= 3) {
+        await db.query(`INSERT INTO intents (${summary}) SELECT ${summary} FROM json_populate_recordset(NULL::intents, $1::json)`, [
+          toJson(intentRows),
+        ]);
+      }
+      const moved = await openStore(db);
+      expect(await count(moved), `from version ${version}`).toEqual({ other: 0, rows: submitted });
+      expect(await dumpLogs(moved), `from version ${version}`).toEqual(await dumpLogs(reference));
+      expect(await dumpIntents(moved), `from version ${version}`).toEqual(await dumpIntents(reference));
+      expect(await loadTrails(moved, wallet)).toEqual(await loadTrails(reference, wallet));
+    }
   });
 });
 

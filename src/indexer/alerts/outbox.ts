@@ -213,8 +213,9 @@ export async function openAlertOutbox(store: Store, wallet: Address, opts: { que
   };
   const logExists = async (c: AlertCursor) => {
     const { rows } = await db.query(
-      "SELECT 1 FROM logs WHERE tx_hash = $1 AND log_index = $2 AND block_hash = $3",
-      [lower(c.txHash), c.logIndex, lower(c.blockHash)],
+      // by position first: both tables behind the `logs` view are indexed on (address, block_number, log_index)
+      "SELECT 1 FROM logs WHERE address = $4 AND block_number = $5 AND log_index = $2 AND tx_hash = $1 AND block_hash = $3",
+      [lower(c.txHash), c.logIndex, lower(c.blockHash), w, c.blockNumber],
     );
     return rows.length > 0;
   };
@@ -260,7 +261,8 @@ export async function openAlertOutbox(store: Store, wallet: Address, opts: { que
         const { rows } = await db.query<{ id: unknown; payload: unknown }>(
           `SELECT a.id, a.payload FROM alerts a
             WHERE a.wallet = $1 AND a.retracted_by IS NULL AND a.kind <> 'retracted'
-              AND NOT EXISTS (SELECT 1 FROM logs l WHERE l.tx_hash = a.tx_hash AND l.log_index = a.log_index
+              AND NOT EXISTS (SELECT 1 FROM logs l WHERE l.address = a.wallet AND l.block_number = a.block_number
+                                                      AND l.log_index = a.log_index AND l.tx_hash = a.tx_hash
                                                       AND l.block_hash = a.block_hash)
             ORDER BY a.id`,
           [w],

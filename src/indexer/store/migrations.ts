@@ -4,7 +4,7 @@
  */
 import type { Migration, SqlDatabase } from "./types";
 import { inTransaction } from "./sql";
-import { INTENTS_TABLE } from "./intents";
+import { INTENTS_TABLE, SUBMISSIONS_IN_INTENTS } from "./intents";
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -82,6 +82,13 @@ export const MIGRATIONS: readonly Migration[] = [
     statements: [
       `CREATE INDEX IF NOT EXISTS logs_config ON logs (address, block_number, log_index) WHERE intent_id IS NULL`,
     ],
+  },
+  {
+    version: 6,
+    name: "submissions kept in their intents' rows",
+    // `logs` becomes a view: a submission is one row (and three index entries) instead of two (and six). The logs of
+    // an existing store are moved when it is opened (`moveSubmissions`).
+    statements: [...SUBMISSIONS_IN_INTENTS],
   },
 ];
 

@@ -5,8 +5,10 @@
  *
  * - `blocks(number, hash, parent_hash, timestamp)`: the blocks the indexer has seen (blocks holding logs and the
  *   last block of every synced range), used to detect reorgs and to find the common ancestor after one;
- * - `logs(...)`: every decoded wallet log, unique on `(tx_hash, log_index)`; the few without an intent id
- *   (configuration, pauses, owner actions) also in a partial index of their own;
+ * - `logs(...)`: a view of every wallet log, unique on `(tx_hash, log_index)`: the `IntentSubmitted` logs are stored
+ *   once, in their intents' rows (`intents.ts`), without decoded arguments (read back from topics and data); every
+ *   other log is in `other_logs`, with its decoded `args`, and the few without an intent id (configuration, pauses,
+ *   owner actions) also in a partial index of their own;
  * - `checkpoint(address, block_number, block_hash)`: the last block fully synced, per wallet;
  * - `intents(...)`: one summary row per intent, derived from the logs in the same transaction (`intents.ts`).
  *
@@ -17,8 +19,18 @@ import type { Address, Hex } from "viem";
 import { IndexerStoreError } from "../errors";
 import { openDatabase } from "./database";
 import { migrate } from "./migrations";
+import { decodeStoredArgs } from "./decode";
 import { big, inTransaction, jsonSafe, lower, num, walletWhere } from "./sql";
-import { countIntents, countIntentsByStatus, intentPage, iterateIntents, materialiseIntents, rebuildIntents, rewindIntents } from "./intents";
+import {
+  countIntents,
+  countIntentsByStatus,
+  intentPage,
+  iterateIntents,
+  materialiseIntents,
+  moveSubmissions,
+  rebuildIntents,
+  rewindIntents,
+} from "./intents";
 import type {
   LogQuery,
   OpenStoreOptions,
@@ -35,7 +47,8 @@ const LOG_COLUMNS =
 
 function logFromRow(r: Record<string, unknown>): StoredLog {
   const parse = (x: unknown) => (typeof x === "string" ? JSON.parse(x) : x);
-  return {
+  const topics = parse(r.topics) as Hex[];
+  const log: StoredLog = {
     address: r.address as Address,
     blockNumber: big(r.block_number),
     blockHash: r.block_hash as Hex,
@@ -44,11 +57,22 @@ function logFromRow(r: Record<string, unknown>): StoredLog {
     logIndex: num(r.log_index),
     event: r.event as string,
     intentId: (r.intent_id as Hex | null) ?? null,
-    args: parse(r.args) as Record<string, unknown>,
-    topics: parse(r.topics) as Hex[],
+    args: r.args === null ? {} : (parse(r.args) as Record<string, unknown>),
+    topics,
     data: r.data as Hex,
     timestamp: num(r.timestamp),
   };
+  if (r.args === null) {
+    // a submission: its arguments are decoded on first use (most readers decode the topics and data themselves)
+    let args: Record<string, unknown> | undefined;
+    Object.defineProperty(log, "args", {
+      enumerable: true,
+      configurable: true,
+      get: () => (args ??= decodeStoredArgs(topics, log.data)),
+      set: (v: Record<string, unknown>) => void (args = v),
+    });
+  }
+  return log;
 }
 
 function blockFromRow(r: Record<string, unknown>): StoredBlock {
@@ -109,6 +133,8 @@ async function openStoreOn(db: SqlDatabase): Promise<Store> {
     const { rows } = await db.query<{ address: string }>("SELECT DISTINCT address FROM checkpoint");
     for (const r of rows) await inTransaction(db, (tx) => rebuildIntents(tx, r.address as Address, {}));
   }
+  // A store written before the submissions were kept in their intents' rows: move them there.
+  if (applied.includes(6)) await inTransaction(db, (tx) => moveSubmissions(tx));
 
   const getCheckpointWith = async (q: SqlClient, wallet: Address, forUpdate = false) => {
     const { rows } = await q.query(
@@ -165,9 +191,11 @@ async function openStoreOn(db: SqlDatabase): Promise<Store> {
           );
         }
         const logs = [...new Map(range.logs.map((l) => [`${lower(l.txHash)}:${l.logIndex}`, l])).values()];
-        if (logs.length > 0) {
+        // the submissions are stored in their intents' rows (materialiseIntents, below)
+        const others = logs.filter((l) => l.event !== "IntentSubmitted");
+        if (others.length > 0) {
           await tx.query(
-            `INSERT INTO logs (${LOG_COLUMNS})
+            `INSERT INTO other_logs (${LOG_COLUMNS})
              SELECT ${LOG_COLUMNS}
                FROM json_to_recordset($1::json) AS x(address text, block_number bigint, block_hash text,
                     tx_hash text, tx_index integer, log_index integer, event text, intent_id text, args jsonb,
@@ -178,7 +206,7 @@ async function openStoreOn(db: SqlDatabase): Promise<Store> {
                topics = EXCLUDED.topics, data = EXCLUDED.data, timestamp = EXCLUDED.timestamp`,
             [
               JSON.stringify(
-                logs.map((l) => ({
+                others.map((l) => ({
                   address: lower(l.address),
                   block_number: l.blockNumber.toString(),
                   block_hash: lower(l.blockHash),
@@ -228,7 +256,7 @@ async function openStoreOn(db: SqlDatabase): Promise<Store> {
           "SELECT count(*) AS n FROM logs WHERE address = $1 AND block_number > $2",
           [lower(wallet), above],
         );
-        await tx.query("DELETE FROM logs WHERE address = $1 AND block_number > $2", [lower(wallet), above]);
+        await tx.query("DELETE FROM other_logs WHERE address = $1 AND block_number > $2", [lower(wallet), above]);
         await tx.query("DELETE FROM blocks WHERE number > $1", [above]);
         await rewindIntents(tx, wallet, BigInt(above));
         if (ancestor) {
@@ -266,7 +294,7 @@ async function openStoreOn(db: SqlDatabase): Promise<Store> {
     async analyze() {
       // only the columns queries filter and sort on: statistics of the JSON and text payloads cost the most to
       // gather and no plan uses them
-      await db.query("ANALYZE logs (address, event, intent_id, block_number, log_index)");
+      await db.query("ANALYZE other_logs (address, event, intent_id, block_number, log_index)");
       await db.query("ANALYZE intents (address, agent_id, tier, status, block_number, log_index, timestamp)");
     },
 
