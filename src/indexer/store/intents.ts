@@ -14,7 +14,7 @@
  */
 import { getAddress, type Address, type Hex } from "viem";
 import { REASON_NAMES, TIER_NAMES, decodeDetails, expiryKind } from "../../client/intents";
-import { decodeStoredArgs } from "./decode";
+import { decodeStoredArgs, decodeSubmitted, type SubmittedFields } from "./decode";
 import { big, lower, num, walletWhere } from "./sql";
 import type { IntentQuery, IntentRow, SqlClient, StoredLog } from "./types";
 
@@ -213,13 +213,34 @@ function decide(r: Row, l: StoredLog, kind: string, status: IntentRow["status"])
   r.decisionTimestamp = l.timestamp;
 }
 
+/** An intent log's id, lower case: the column the sync filled, else the decoded argument. */
+const intentIdOf = (l: StoredLog): string => lower(str(l.intentId ?? l.args.intentId));
+
+/** A submission's fields: read by position from its topics and data, else from its decoded arguments. */
+function submittedFields(l: StoredLog): SubmittedFields {
+  const fast = decodeSubmitted(l.topics, l.data);
+  if (fast) return fast;
+  const a = l.args;
+  return {
+    intentId: lower(str(a.intentId)) as Hex,
+    agentId: lower(str(a.agentId)) as Hex,
+    recipient: lower(str(a.recipient)) as Hex,
+    key: lower(str(a.key)) as Hex,
+    token: lower(str(a.token)) as Hex,
+    amount: BigInt(str(a.amount)),
+    details: BigInt(str(a.details)),
+    justification: str(a.justification ?? ""),
+  };
+}
+
 /**
  * Applies one lifecycle log to its row (creating it when `rows` has none). `keepRaw`: the submission log is stored in
  * the row (a commit); a rebuild reads it from there and leaves it.
  */
 function apply(rows: Map<string, Row>, l: StoredLog, keepRaw = false): void {
-  const a = l.args;
-  const id = lower(str(a.intentId));
+  const submitted = l.event === "IntentSubmitted" ? submittedFields(l) : undefined;
+  const a = submitted ? {} : l.args;
+  const id = submitted ? submitted.intentId : intentIdOf(l);
   let r = rows.get(id);
   if (!r) {
     r = newRow(l, id as Hex);
@@ -228,19 +249,20 @@ function apply(rows: Map<string, Row>, l: StoredLog, keepRaw = false): void {
   r.updatedBlock = l.blockNumber.toString();
   switch (l.event) {
     case "IntentSubmitted": {
-      const d = decodeDetails(BigInt(str(a.details)));
+      const f = submitted!;
+      const d = decodeDetails(f.details);
       const tier = TIER_NAMES[d.tier] ?? null;
       Object.assign(r, {
-        agentId: lower(str(a.agentId)),
+        agentId: f.agentId,
         tier,
         complete: true,
-        key: lower(str(a.key)),
-        token: lower(str(a.token)),
-        amount: str(a.amount),
+        key: f.key,
+        token: f.token,
+        amount: f.amount.toString(),
         value: d.value.toString(),
-        recipient: lower(str(a.recipient)),
+        recipient: f.recipient,
         category: d.category,
-        justification: str(a.justification ?? ""),
+        justification: f.justification,
         reason: REASON_NAMES[d.reason] ?? "Unknown",
         policyVersion: d.policyVersion,
         blockNumber: l.blockNumber.toString(),
@@ -345,15 +367,9 @@ async function upsert(tx: SqlClient, wallet: Address, rows: Iterable<Row>): Prom
 export async function materialiseIntents(tx: SqlClient, wallet: Address, logs: readonly StoredLog[]): Promise<void> {
   const relevant = logs.filter((l) => TABLE_EVENTS.has(l.event));
   if (relevant.length === 0) return;
-  const submittedHere = new Set(
-    relevant.filter((l) => l.event === "IntentSubmitted").map((l) => lower(str(l.args.intentId))),
-  );
+  const submittedHere = new Set(relevant.filter((l) => l.event === "IntentSubmitted").map(intentIdOf));
   const earlier = [
-    ...new Set(
-      relevant
-        .filter((l) => l.event !== "OwnerRemoved" && !submittedHere.has(lower(str(l.args.intentId))))
-        .map((l) => lower(str(l.args.intentId))),
-    ),
+    ...new Set(relevant.filter((l) => l.event !== "OwnerRemoved" && !submittedHere.has(intentIdOf(l))).map(intentIdOf)),
   ];
   const rows = await loadRows(tx, wallet, earlier);
   for (const l of relevant) {
@@ -406,21 +422,26 @@ export async function rebuildIntents(
       filter = ` AND (intent_id = ANY($6::text[]) OR event = 'OwnerRemoved')`;
     }
     const { rows: page } = await tx.query(
-      `SELECT block_number, log_index, tx_hash, event, args, topics, data, timestamp FROM logs
+      `SELECT block_number, log_index, tx_hash, event, intent_id, args, topics, data, timestamp FROM logs
         WHERE address = $1 AND event = ANY($2::text[]) AND (block_number, log_index) > ($3::bigint, $4::integer)${filter}
         ORDER BY block_number, log_index LIMIT $5`,
       params,
     );
     if (page.length === 0) break;
     for (const p of page) {
+      const topics = parseJson(p.topics) as Hex[];
       const l = {
         blockNumber: big(p.block_number),
         logIndex: num(p.log_index),
         txHash: p.tx_hash as Hex,
         event: p.event as string,
-        args: (p.args === null
-          ? decodeStoredArgs(parseJson(p.topics) as Hex[], p.data as Hex)
-          : parseJson(p.args)) as Record<string, unknown>,
+        intentId: (p.intent_id as Hex | null) ?? null,
+        topics,
+        data: p.data as Hex,
+        // a submission stores no arguments: its fields are read from its topics and data
+        get args() {
+          return (p.args === null ? decodeStoredArgs(topics, p.data as Hex) : parseJson(p.args)) as Record<string, unknown>;
+        },
         timestamp: num(p.timestamp),
       } as StoredLog;
       if (l.event === "OwnerRemoved") {

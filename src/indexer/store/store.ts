@@ -19,7 +19,7 @@ import type { Address, Hex } from "viem";
 import { IndexerStoreError } from "../errors";
 import { openDatabase } from "./database";
 import { migrate } from "./migrations";
-import { decodeStoredArgs } from "./decode";
+import { decodeStoredArgs, lazyArgs } from "./decode";
 import { big, inTransaction, jsonSafe, lower, num, walletWhere } from "./sql";
 import {
   countIntents,
@@ -62,16 +62,8 @@ function logFromRow(r: Record<string, unknown>): StoredLog {
     data: r.data as Hex,
     timestamp: num(r.timestamp),
   };
-  if (r.args === null) {
-    // a submission: its arguments are decoded on first use (most readers decode the topics and data themselves)
-    let args: Record<string, unknown> | undefined;
-    Object.defineProperty(log, "args", {
-      enumerable: true,
-      configurable: true,
-      get: () => (args ??= decodeStoredArgs(topics, log.data)),
-      set: (v: Record<string, unknown>) => void (args = v),
-    });
-  }
+  // a submission: its arguments are decoded on first use (most readers decode the topics and data themselves)
+  if (r.args === null) lazyArgs(log, () => decodeStoredArgs(topics, log.data));
   return log;
 }
 

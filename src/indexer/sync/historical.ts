@@ -18,6 +18,7 @@
 import { decodeEventLog, type Address, type Hex, type PublicClient } from "viem";
 import { tierGuardWalletAbi } from "../../abi/TierGuardWallet";
 import { IndexerDecodeError, IndexerRpcError, RangeTooLargeError, RetryableError } from "../errors";
+import { decodeSubmitted, lazyArgs } from "../store/decode";
 import { UntrustedEmptyAnswer, confirmEmpty } from "./completeness";
 import { RangeSizer } from "./range";
 import { chainBlock, chainBlocks, eqHash, rpc, sleep, withDb, type ChainBlock, type Ctx as RpcCtx, type SyncFault } from "./rpc";
@@ -149,13 +150,22 @@ async function readRange(
       throw e;
     }
   }
-  const decoded = logs.map((l) => {
+  const decode = (l: (typeof logs)[number]) => {
     try {
       const d = decodeEventLog({ abi: tierGuardWalletAbi, data: l.data, topics: l.topics, strict: true });
-      return { log: l, eventName: d.eventName as string, args: (d.args ?? {}) as Record<string, unknown> };
+      return { eventName: d.eventName as string, args: (d.args ?? {}) as Record<string, unknown> };
     } catch (e) {
       throw new IndexerDecodeError(l, e);
     }
+  };
+  // A submission in its canonical encoding is read by position (what the store keeps of it); its `args` are decoded
+  // by the ABI decoder only if something asks for them. Every other log is decoded here, and stops the sync if it
+  // does not decode.
+  const decoded = logs.map((l) => {
+    const submitted = decodeSubmitted(l.topics, l.data);
+    if (submitted) return { log: l, eventName: "IntentSubmitted", intentId: submitted.intentId, args: undefined };
+    const { eventName, args } = decode(l);
+    return { log: l, eventName, intentId: typeof args.intentId === "string" ? (args.intentId as Hex) : null, args };
   });
   // Headers only of the blocks that hold logs (their time), in JSON-RPC batches: one per block, never one per log.
   // The end block is read again with them: a range whose end changed while it was read is read again.
@@ -172,14 +182,13 @@ async function readRange(
     if (!h) throw new RangeUnstable(`block ${numbers[i]} not found`);
     byNumber.set(h.number, h);
   });
-  const out: StoredLog[] = decoded.map(({ log, eventName, args }) => {
+  const out: StoredLog[] = decoded.map(({ log, eventName, intentId, args }) => {
     if (log.blockNumber === null || log.blockHash === null || log.transactionHash === null || log.logIndex === null) {
       throw new RangeUnstable("pending log in a mined range");
     }
     const block = byNumber.get(log.blockNumber)!;
     if (!eqHash(block.hash, log.blockHash)) throw new RangeUnstable(`block ${log.blockNumber} changed`);
-    const intentId = typeof args.intentId === "string" ? (args.intentId as Hex) : null;
-    return {
+    const stored: StoredLog = {
       address: wallet,
       blockNumber: log.blockNumber,
       blockHash: log.blockHash,
@@ -188,11 +197,13 @@ async function readRange(
       logIndex: log.logIndex,
       event: eventName,
       intentId,
-      args,
+      args: args ?? {},
       topics: [...log.topics] as Hex[],
       data: log.data,
       timestamp: block.timestamp,
     };
+    if (!args) lazyArgs(stored, () => decode(log).args);
+    return stored;
   });
   if (!endAfter || !eqHash(endAfter.hash, endBefore.hash)) throw new RangeUnstable(`block ${to} changed`);
   const keep = new Set<bigint>([to, ...out.map((l) => l.blockNumber)]);
