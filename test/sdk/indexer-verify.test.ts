@@ -65,7 +65,7 @@ describe("verify reconciles the store with the chain", () => {
   it("names each deleted submission by its intent id", async () => {
     const store = await synced();
     const gone = [s.ids.gpu, s.extraIds[1]].map((x) => x.toLowerCase() as Hex);
-    // a submission is stored in its intent's row: deleting the row deletes the submission log with it
+    await store.db.query("DELETE FROM logs WHERE event = 'IntentSubmitted' AND intent_id = ANY($1::text[])", [gone]);
     await store.db.query("DELETE FROM intents WHERE intent_id = ANY($1::text[])", [gone]);
     const r = await run(store);
     expect(r.ok).toBe(false);
@@ -77,8 +77,8 @@ describe("verify reconciles the store with the chain", () => {
 
   it("finds an intents table out of step with the stored submissions", async () => {
     const store = await synced();
-    // a row whose submission log is gone (the summary stays)
-    const { rows } = await store.db.query("UPDATE intents SET topics = NULL WHERE intent_id = $1 RETURNING 1", [
+    // the submission log deleted, its intent's summary row left
+    const { rows } = await store.db.query("DELETE FROM logs WHERE event = 'IntentSubmitted' AND intent_id = $1 RETURNING 1", [
       s.extraIds[0].toLowerCase(),
     ]);
     expect(rows).toHaveLength(1);
@@ -93,7 +93,8 @@ describe("verify reconciles the store with the chain", () => {
     const { rows: blocks } = await store.db.query<{ n: unknown }>("SELECT count(*) AS n FROM blocks");
     expect(Number(blocks[0].n)).toBeLessThanOrEqual(64); // every stored block is sampled
     const { rows } = await store.db.query<{ tx_hash: string; log_index: number }>(
-      "UPDATE intents SET data = '0x' WHERE ctid IN (SELECT ctid FROM intents WHERE topics IS NOT NULL LIMIT 1) RETURNING tx_hash, log_index",
+      `UPDATE logs SET data = '0x' WHERE (tx_hash, log_index) IN (SELECT tx_hash, log_index FROM logs WHERE event = 'IntentSubmitted' LIMIT 1)
+       RETURNING tx_hash, log_index`,
     );
     expect(rows).toHaveLength(1);
     const r = await run(store);
@@ -107,7 +108,7 @@ describe("verify reconciles the store with the chain", () => {
   it("finds an IntentExecuted stored as IntentVetoed (the payment is missing from the balance)", async () => {
     const store = await synced();
     const { rows } = await store.db.query(
-      "UPDATE other_logs SET event = 'IntentVetoed' WHERE event = 'IntentExecuted' AND intent_id = $1 RETURNING 1",
+      "UPDATE logs SET event = 'IntentVetoed' WHERE event = 'IntentExecuted' AND intent_id = $1 RETURNING 1",
       [s.ids.gpu.toLowerCase()],
     );
     expect(rows).toHaveLength(1);
@@ -119,7 +120,7 @@ describe("verify reconciles the store with the chain", () => {
 
   it("finds a hidden 250,000 USDC owner withdrawal", async () => {
     const store = await synced();
-    await store.db.query("DELETE FROM other_logs WHERE event = 'Withdrawn'");
+    await store.db.query("DELETE FROM logs WHERE event = 'Withdrawn'");
     const r = await run(store);
     const d = usdcDifference(r);
     expect((d!.expected as bigint) - (d!.actual as bigint)).toBe(WITHDRAWN);
@@ -128,7 +129,7 @@ describe("verify reconciles the store with the chain", () => {
 
   it("finds a hidden 3 ETH deposit", async () => {
     const store = await synced();
-    await store.db.query("DELETE FROM other_logs WHERE event = 'Deposited'");
+    await store.db.query("DELETE FROM logs WHERE event = 'Deposited'");
     const r = await run(store);
     expect(whats(r)).toContain("balance(ETH)");
     const d = r.differences.find((x) => x.what === "balance(ETH)")!;

@@ -329,6 +329,18 @@ describe("audit trails from the article's scenario", () => {
       expect(await dumpIntents(moved), `from version ${version}`).toEqual(await dumpIntents(reference));
       expect(await loadTrails(moved, wallet)).toEqual(await loadTrails(reference, wallet));
     }
+    // `logs` takes DELETE and INSERT like the table it replaced: a submission deleted and written back is the same log
+    const last = dbs[dbs.length - 1];
+    const { rows: gone } = await last.query(
+      "DELETE FROM logs WHERE event = 'IntentSubmitted' AND intent_id = $1 RETURNING *",
+      [ids.hire.toLowerCase()],
+    );
+    expect(gone).toHaveLength(1);
+    const store = await openStore(last);
+    expect(await store.logs(wallet, { intentId: ids.hire, events: ["IntentSubmitted"] })).toEqual([]);
+    await last.query("INSERT INTO logs SELECT * FROM json_populate_recordset(NULL::logs, $1::json)", [toJson(gone)]);
+    expect(await dumpLogs(store)).toEqual(await dumpLogs(reference));
+    expect(await loadTrails(store, wallet)).toEqual(await loadTrails(reference, wallet));
   });
 });
 

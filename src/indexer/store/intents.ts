@@ -98,6 +98,53 @@ export const SUBMISSIONS_IN_INTENTS = [
      SELECT address, block_number, block_hash, tx_hash, tx_index, log_index, 'IntentSubmitted'::text, intent_id, NULL::jsonb,
             topics, data, timestamp
        FROM intents WHERE topics IS NOT NULL`,
+  // A log written through the view (below) may come without decoded arguments: they are decoded on read.
+  `ALTER TABLE other_logs ALTER COLUMN args DROP NOT NULL`,
+  // The view takes DELETE, UPDATE and INSERT like the table it replaces, each routed to the table holding the log.
+  // Deleting a submission takes its log out of the intent's row and leaves the summary (as deleting the log row did).
+  `CREATE FUNCTION logs_view_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     DELETE FROM other_logs WHERE tx_hash = OLD.tx_hash AND log_index = OLD.log_index;
+     IF NOT FOUND THEN
+       UPDATE intents SET tx_index = NULL, block_hash = NULL, topics = NULL, data = NULL
+        WHERE address = OLD.address AND intent_id = OLD.intent_id AND tx_hash = OLD.tx_hash AND log_index = OLD.log_index;
+     END IF;
+     RETURN OLD;
+   END $$`,
+  `CREATE FUNCTION logs_view_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     INSERT INTO other_logs (address, block_number, block_hash, tx_hash, tx_index, log_index, event, intent_id, args, topics, data, timestamp)
+     VALUES (NEW.address, NEW.block_number, NEW.block_hash, NEW.tx_hash, NEW.tx_index, NEW.log_index, NEW.event, NEW.intent_id,
+             NEW.args, NEW.topics, NEW.data, NEW.timestamp);
+     RETURN NEW;
+   END $$`,
+  `CREATE FUNCTION logs_view_update() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     UPDATE other_logs SET address = NEW.address, block_number = NEW.block_number, block_hash = NEW.block_hash,
+            tx_hash = NEW.tx_hash, tx_index = NEW.tx_index, log_index = NEW.log_index, event = NEW.event,
+            intent_id = NEW.intent_id, args = NEW.args, topics = NEW.topics, data = NEW.data, timestamp = NEW.timestamp
+      WHERE tx_hash = OLD.tx_hash AND log_index = OLD.log_index;
+     IF FOUND THEN RETURN NEW; END IF;
+     IF NEW.address IS DISTINCT FROM OLD.address OR NEW.intent_id IS DISTINCT FROM OLD.intent_id THEN
+       RAISE EXCEPTION 'a submission log is kept in its intent''s row: its address and intent id cannot change';
+     END IF;
+     IF NEW.event = 'IntentSubmitted' THEN
+       UPDATE intents SET block_number = NEW.block_number, block_hash = NEW.block_hash, tx_hash = NEW.tx_hash,
+              tx_index = NEW.tx_index, log_index = NEW.log_index, topics = NEW.topics, data = NEW.data, timestamp = NEW.timestamp
+        WHERE address = OLD.address AND intent_id = OLD.intent_id;
+     ELSE
+       -- no longer a submission: the log moves to other_logs, the summary stays
+       INSERT INTO other_logs (address, block_number, block_hash, tx_hash, tx_index, log_index, event, intent_id, args, topics, data, timestamp)
+       VALUES (NEW.address, NEW.block_number, NEW.block_hash, NEW.tx_hash, NEW.tx_index, NEW.log_index, NEW.event, NEW.intent_id,
+               NEW.args, NEW.topics, NEW.data, NEW.timestamp);
+       UPDATE intents SET tx_index = NULL, block_hash = NULL, topics = NULL, data = NULL
+        WHERE address = OLD.address AND intent_id = OLD.intent_id;
+     END IF;
+     RETURN NEW;
+   END $$`,
+  `CREATE TRIGGER logs_view_delete INSTEAD OF DELETE ON logs FOR EACH ROW EXECUTE FUNCTION logs_view_delete()`,
+  `CREATE TRIGGER logs_view_insert INSTEAD OF INSERT ON logs FOR EACH ROW EXECUTE FUNCTION logs_view_insert()`,
+  `CREATE TRIGGER logs_view_update INSTEAD OF UPDATE ON logs FOR EACH ROW EXECUTE FUNCTION logs_view_update()`,
 ];
 
 /**
