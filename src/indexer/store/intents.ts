@@ -100,9 +100,10 @@ export const SUBMISSIONS_IN_INTENTS = [
        FROM intents WHERE topics IS NOT NULL`,
   // A log written through the view (below) may come without decoded arguments: they are decoded on read.
   `ALTER TABLE other_logs ALTER COLUMN args DROP NOT NULL`,
-  // The view takes DELETE, UPDATE and INSERT like the table it replaces, each routed to the table holding the log.
-  // Deleting a submission takes its log out of the intent's row and leaves the summary (as deleting the log row did).
-  `CREATE FUNCTION logs_view_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+  // The view takes DELETE, UPDATE and INSERT like the table it replaces, each routed to the table holding the log
+  // (in the store's own schema, whatever the caller's search_path). Deleting a submission takes its log out of the
+  // intent's row and leaves the summary (as deleting the log row did).
+  `CREATE FUNCTION logs_view_delete() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
    BEGIN
      DELETE FROM other_logs WHERE tx_hash = OLD.tx_hash AND log_index = OLD.log_index;
      IF NOT FOUND THEN
@@ -111,14 +112,14 @@ export const SUBMISSIONS_IN_INTENTS = [
      END IF;
      RETURN OLD;
    END $$`,
-  `CREATE FUNCTION logs_view_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+  `CREATE FUNCTION logs_view_insert() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
    BEGIN
      INSERT INTO other_logs (address, block_number, block_hash, tx_hash, tx_index, log_index, event, intent_id, args, topics, data, timestamp)
      VALUES (NEW.address, NEW.block_number, NEW.block_hash, NEW.tx_hash, NEW.tx_index, NEW.log_index, NEW.event, NEW.intent_id,
              NEW.args, NEW.topics, NEW.data, NEW.timestamp);
      RETURN NEW;
    END $$`,
-  `CREATE FUNCTION logs_view_update() RETURNS trigger LANGUAGE plpgsql AS $$
+  `CREATE FUNCTION logs_view_update() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
    BEGIN
      UPDATE other_logs SET address = NEW.address, block_number = NEW.block_number, block_hash = NEW.block_hash,
             tx_hash = NEW.tx_hash, tx_index = NEW.tx_index, log_index = NEW.log_index, event = NEW.event,
