@@ -24,7 +24,7 @@ import { AGENT_ID, CATEGORIES, CATEGORY_IDS, RULES, Tier, Trust, call, mask, usd
 import { tierGuardWalletAbi } from "../../src/abi/TierGuardWallet";
 import { mockErc20Abi } from "../../src/abi/MockERC20";
 import { createAgentClient, createOwnerClient, type AgentClient, type OwnerClient } from "../../src/client";
-import { selectLogsSql } from "../../src/indexer/store/store";
+import { selectLogsSql } from "../../src/indexer/store/logs-sql";
 import {
   MIGRATIONS,
   migrate,

@@ -15,6 +15,7 @@
 import { getAddress, type Address, type Hex } from "viem";
 import { REASON_NAMES, TIER_NAMES, decodeDetails, expiryKind } from "../../client/intents";
 import { decodeStoredArgs, decodeSubmitted, type SubmittedFields } from "./decode";
+import { selectLogsSql } from "./logs-sql";
 import { big, lower, num, walletWhere } from "./sql";
 import type { IntentQuery, IntentRow, SqlClient, StoredLog } from "./types";
 
@@ -463,16 +464,17 @@ export async function rebuildIntents(
   let after: [string, number] = ["-1", 0];
   const events = [...INTENT_TABLE_EVENTS];
   for (;;) {
-    const params: unknown[] = [lower(wallet), events, after[0], after[1], batch];
+    const params: unknown[] = [lower(wallet), events, after[0], after[1]];
     let filter = "";
     if (opts.intentIds) {
       params.push(opts.intentIds);
-      filter = ` AND (intent_id = ANY($6::text[]) OR event = 'OwnerRemoved')`;
+      filter = ` AND (intent_id = ANY($5::text[]) OR event = 'OwnerRemoved')`;
     }
     const { rows: page } = await tx.query(
-      `SELECT block_number, log_index, tx_hash, event, intent_id, args, topics, data, timestamp FROM logs
-        WHERE address = $1 AND event = ANY($2::text[]) AND (block_number, log_index) > ($3::bigint, $4::integer)${filter}
-        ORDER BY block_number, log_index LIMIT $5`,
+      selectLogsSql(
+        `address = $1 AND event = ANY($2::text[]) AND (block_number, log_index) > ($3::bigint, $4::integer)${filter}`,
+        batch,
+      ),
       params,
     );
     if (page.length === 0) break;
