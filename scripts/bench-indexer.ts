@@ -11,7 +11,7 @@
  * hundred autonomous intents. Then, over the same block range:
  *
  * - indexer: `syncOnce` (ranges of at most RANGE blocks, sized by the sync) into an in-memory PGlite store: eth_getLogs, decoding, block headers,
- *   one transaction per range (one jsonb_to_recordset INSERT per table and range);
+ *   one transaction per range (one json_to_recordset INSERT per table and range);
  * - ceiling: bare eth_getLogs over the ranges the indexer committed plus viem `decodeEventLog` of every log, no storage.
  *
  * Each is run ROUNDS times after a warm-up read (alternating, each indexer round into a fresh store); the best

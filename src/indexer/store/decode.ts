@@ -68,3 +68,16 @@ export function decodeSubmitted(topics: readonly string[], data: string): Submit
     justification: utf8.decode(Buffer.from(data.slice(HEAD_CHARS, HEAD_CHARS + n * 2), "hex")),
   };
 }
+
+/** Submissions already read by position, by log object: the sync reads a range's once, the intents table reuses them. */
+const readSubmissions = new WeakMap<object, SubmittedFields>();
+
+/** Remembers the fields of a submission log (`submittedOf` returns them without reading the log again). */
+export function rememberSubmitted(log: object, fields: SubmittedFields): void {
+  readSubmissions.set(log, fields);
+}
+
+/** A submission log's fields read by position (once per log object), or undefined for another encoding. */
+export function submittedOf(log: { topics: readonly string[]; data: string }): SubmittedFields | undefined {
+  return readSubmissions.get(log) ?? decodeSubmitted(log.topics, log.data);
+}

@@ -14,7 +14,7 @@
  */
 import { getAddress, type Address, type Hex } from "viem";
 import { REASON_NAMES, TIER_NAMES, decodeDetails, expiryKind } from "../../client/intents";
-import { decodeStoredArgs, decodeSubmitted, type SubmittedFields } from "./decode";
+import { decodeStoredArgs, submittedOf, type SubmittedFields } from "./decode";
 import { selectLogsSql } from "./logs-sql";
 import { big, lower, num, walletWhere } from "./sql";
 import type { IntentQuery, IntentRow, SqlClient, StoredLog } from "./types";
@@ -267,7 +267,7 @@ const intentIdOf = (l: StoredLog): string => lower(str(l.intentId ?? l.args.inte
 
 /** A submission's fields: read by position from its topics and data, else from its decoded arguments. */
 function submittedFields(l: StoredLog): SubmittedFields {
-  const fast = decodeSubmitted(l.topics, l.data);
+  const fast = submittedOf(l);
   if (fast) return fast;
   const a = l.args;
   return {

@@ -43,7 +43,6 @@ import type {
   StoredLog,
 } from "./types";
 
-
 function logFromRow(r: Record<string, unknown>): StoredLog {
   const parse = (x: unknown) => (typeof x === "string" ? JSON.parse(x) : x);
   const topics = parse(r.topics) as Hex[];

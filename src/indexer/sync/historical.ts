@@ -18,7 +18,7 @@
 import { decodeEventLog, type Address, type Hex, type PublicClient } from "viem";
 import { tierGuardWalletAbi } from "../../abi/TierGuardWallet";
 import { IndexerDecodeError, IndexerRpcError, RangeTooLargeError, RetryableError } from "../errors";
-import { decodeSubmitted, lazyArgs } from "../store/decode";
+import { decodeSubmitted, lazyArgs, rememberSubmitted } from "../store/decode";
 import { UntrustedEmptyAnswer, confirmEmpty } from "./completeness";
 import { RangeSizer } from "./range";
 import { chainBlock, chainBlocks, eqHash, rpc, sleep, withDb, type ChainBlock, type Ctx as RpcCtx, type SyncFault } from "./rpc";
@@ -163,9 +163,9 @@ async function readRange(
   // does not decode.
   const decoded = logs.map((l) => {
     const submitted = decodeSubmitted(l.topics, l.data);
-    if (submitted) return { log: l, eventName: "IntentSubmitted", intentId: submitted.intentId, args: undefined };
+    if (submitted) return { log: l, eventName: "IntentSubmitted", intentId: submitted.intentId, args: undefined, submitted };
     const { eventName, args } = decode(l);
-    return { log: l, eventName, intentId: typeof args.intentId === "string" ? (args.intentId as Hex) : null, args };
+    return { log: l, eventName, intentId: typeof args.intentId === "string" ? (args.intentId as Hex) : null, args, submitted };
   });
   // Headers only of the blocks that hold logs (their time), in JSON-RPC batches: one per block, never one per log.
   // The end block is read again with them: a range whose end changed while it was read is read again.
@@ -182,7 +182,7 @@ async function readRange(
     if (!h) throw new RangeUnstable(`block ${numbers[i]} not found`);
     byNumber.set(h.number, h);
   });
-  const out: StoredLog[] = decoded.map(({ log, eventName, intentId, args }) => {
+  const out: StoredLog[] = decoded.map(({ log, eventName, intentId, args, submitted }) => {
     if (log.blockNumber === null || log.blockHash === null || log.transactionHash === null || log.logIndex === null) {
       throw new RangeUnstable("pending log in a mined range");
     }
@@ -202,6 +202,7 @@ async function readRange(
       data: log.data,
       timestamp: block.timestamp,
     };
+    if (submitted) rememberSubmitted(stored, submitted); // the intents table reads these fields, not the log again
     if (!args) lazyArgs(stored, () => decode(log).args);
     return stored;
   });

@@ -83,10 +83,12 @@ const HEADER_BATCH = 50;
 
 type RpcBlock = { number: Hex; hash: Hex | null; parentHash: Hex; timestamp: Hex; logsBloom: Hex | null };
 
-/** The HTTP endpoint behind a client whose transport is plain HTTP (else undefined: no batches). */
-function httpEndpoint(client: PublicClient): { url: string; fetchOptions?: RequestInit; timeout?: number } | undefined {
+/** A JSON-RPC client for the HTTP endpoint behind a client whose transport is plain HTTP (else undefined: no batches). */
+function httpRpcClient(client: PublicClient): ReturnType<typeof getHttpRpcClient> | undefined {
   const t = client.transport as { type?: string; url?: string; fetchOptions?: RequestInit; timeout?: number };
-  return t.type === "http" && typeof t.url === "string" ? { url: t.url, fetchOptions: t.fetchOptions, timeout: t.timeout } : undefined;
+  return t.type === "http" && typeof t.url === "string"
+    ? getHttpRpcClient(t.url, { fetchOptions: t.fetchOptions, timeout: t.timeout })
+    : undefined;
 }
 
 /**
@@ -94,11 +96,10 @@ function httpEndpoint(client: PublicClient): { url: string; fetchOptions?: Reque
  * a batch (no array, a missing or failed entry: batches unsupported or capped); transport faults throw.
  */
 async function batchBlocks(
-  endpoint: NonNullable<ReturnType<typeof httpEndpoint>>,
+  endpoint: NonNullable<ReturnType<typeof httpRpcClient>>,
   numbers: readonly bigint[],
 ): Promise<(ChainBlock | undefined)[] | undefined> {
-  const client = getHttpRpcClient(endpoint.url, { fetchOptions: endpoint.fetchOptions, timeout: endpoint.timeout });
-  const answer = (await client.request({
+  const answer = (await endpoint.request({
     body: numbers.map((n, i) => ({ id: i, method: "eth_getBlockByNumber", params: [numberToHex(n), false] })),
   })) as unknown;
   if (!Array.isArray(answer) || answer.length !== numbers.length) return undefined;
@@ -124,7 +125,7 @@ async function batchBlocks(
  */
 export async function chainBlocks(ctx: Ctx, numbers: readonly bigint[]): Promise<(ChainBlock | undefined)[]> {
   const oneByOne = (ns: readonly bigint[]) => mapLimit(ns, ctx.opts.concurrency ?? 8, (n) => chainBlock(ctx, n));
-  const endpoint = numbers.length > 1 && ctx.batchHeaders !== false ? httpEndpoint(ctx.opts.publicClient) : undefined;
+  const endpoint = numbers.length > 1 && ctx.batchHeaders !== false ? httpRpcClient(ctx.opts.publicClient) : undefined;
   if (endpoint) {
     const out: (ChainBlock | undefined)[] = [];
     for (let i = 0; i < numbers.length; i += HEADER_BATCH) {
